@@ -1,0 +1,81 @@
+// Package entries holds the ledger entry — one filed form — and the contract its
+// storage must honour. It knows nothing of HTTP or of any database.
+package entries
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"taizhang/auth"
+)
+
+// Entry is one ledger record: a form filled by a cadre for a unit.
+type Entry struct {
+	ID          string
+	FormID      string
+	FormVersion int
+	UnitID      string
+	// UnitPath lists the unit's ancestors from the root down to UnitID itself; scope
+	// checks test membership in it, so it must be complete.
+	UnitPath []string
+	AuthorID string
+	// ClientID is made on the device; (AuthorID, ClientID) is unique so that a phone
+	// retrying on a bad network never files twice.
+	ClientID string
+	Status   string
+	Rev      int
+	Period   string // e.g. "2026-W48" for scheduled forms; empty otherwise
+	Data     json.RawMessage
+	// PayloadHash identifies what the client sent, so a replay can be told apart
+	// from a different payload under the same ClientID.
+	PayloadHash     string
+	DueAt           time.Time // zero: no deadline
+	CreatedAt       time.Time
+	SubmittedAt     time.Time // zero: never submitted
+	UpdatedAt       time.Time
+	ClientCreatedAt time.Time // the device's clock, kept apart because phones drift
+}
+
+// InScope reports whether the entry's unit lies in the caller's subtree.
+func (e Entry) InScope(scope auth.Scope) bool {
+	unitID, ok := scope.UnitID()
+	return ok && slices.Contains(e.UnitPath, unitID)
+}
+
+// Query selects a page of entries, newest first. Empty fields do not filter.
+type Query struct {
+	FormID   string
+	Status   string
+	UnitID   string // that unit's subtree, intersected with the caller's scope
+	AuthorID string
+	Period   string
+	Limit    int
+	Cursor   string // from a previous Page.NextCursor
+}
+
+// Page is one page of a listing; NextCursor is empty on the last page.
+type Page struct {
+	Items      []Entry
+	NextCursor string
+}
+
+// Store is what entry storage must do. Every method takes the caller's scope and
+// applies it inside the query; out-of-scope records behave as absent.
+type Store interface {
+	// Insert stores a new entry with Rev 1. It fails with errs.Duplicate when the
+	// author already has an entry with this ClientID, and errs.Forbidden when the
+	// entry's unit is outside scope.
+	Insert(ctx context.Context, scope auth.Scope, e Entry) error
+	// Get returns the entry or errs.NotFound.
+	Get(ctx context.Context, scope auth.Scope, id string) (Entry, error)
+	// GetByClientID finds an author's entry by the device-made id, for replays.
+	GetByClientID(ctx context.Context, scope auth.Scope, authorID, clientID string) (Entry, error)
+	// Update replaces the mutable fields (Status, Data, PayloadHash, Period, DueAt,
+	// SubmittedAt, UpdatedAt) if the stored Rev equals expectedRev, and returns the
+	// entry with Rev expectedRev+1. A different stored Rev gives errs.Conflict.
+	Update(ctx context.Context, scope auth.Scope, e Entry, expectedRev int) (Entry, error)
+	// List returns a page, newest first (CreatedAt, then ID, descending).
+	List(ctx context.Context, scope auth.Scope, q Query) (Page, error)
+}

@@ -1,0 +1,158 @@
+// Package sqlite is the embedded store: one SQLite file in the data directory, so
+// `make run` needs nothing installed. It implements the domain store interfaces and
+// passes the same contract suite as the MongoDB adapter.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"taizhang/errs"
+)
+
+// Observer receives the latency and outcome of every store operation (for metrics).
+type Observer func(op string, took time.Duration, err error)
+
+// Options configure Open.
+type Options struct {
+	Dir     string   // data directory; created if missing
+	Observe Observer // optional
+}
+
+// DB is an open embedded store. SQLite allows one writer at a time, so writes go
+// through a single connection (no SQLITE_BUSY between our own writers) while reads
+// use a pool that WAL lets run beside the writer.
+type DB struct {
+	writer  *sql.DB
+	readers *sql.DB
+	lock    *os.File
+	observe Observer
+}
+
+// FileName is the database file inside the data directory.
+const FileName = "taizhang.db"
+
+// Open locks the data directory, opens the database and applies migrations.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	lock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{lock: lock, observe: opts.Observe}
+	if db.observe == nil {
+		db.observe = func(string, time.Duration, error) {}
+	}
+	path := filepath.Join(opts.Dir, FileName)
+	if db.writer, err = sql.Open("sqlite", dsn(path, false)); err == nil {
+		db.readers, err = sql.Open("sqlite", dsn(path, true))
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.writer.SetMaxOpenConns(1)
+	db.readers.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	db.writer.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, db.writer); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// dsn sets the pragmas on every connection: WAL so readers never block the writer;
+// synchronous FULL so an acknowledged write survives a crash or power loss; a busy
+// timeout so a checkpoint never surfaces as an error; foreign keys on.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_txlock", "immediate")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// lockDir takes an exclusive advisory lock so a second process on the same data
+// directory refuses to start instead of corrupting the files or its WAL.
+func lockDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, "taizhang.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		return nil, fmt.Errorf("data dir %s is in use by another taizhang process (pid %s); stop it or choose another TAIZHANG_DATA_DIR", dir, string(holder))
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())), 0)
+	return f, nil
+}
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.readers.PingContext(ctx); err != nil {
+		return errs.Wrap(errs.Unavailable, "数据库暂不可用", err)
+	}
+	return nil
+}
+
+// Close closes the database and releases the directory lock.
+func (db *DB) Close() error {
+	var errList []error
+	for _, c := range []*sql.DB{db.readers, db.writer} {
+		if c != nil {
+			errList = append(errList, c.Close())
+		}
+	}
+	if db.lock != nil {
+		errList = append(errList, db.lock.Close())
+	}
+	return errors.Join(errList...)
+}
+
+// mapError turns driver errors into domain errors; others are wrapped for the log.
+func mapError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return errs.Wrap(errs.Duplicate, "记录已存在", err)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR:
+			return errs.Wrap(errs.Unavailable, "数据库繁忙，请稍后重试", err)
+		}
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL:
+			return errs.Wrap(errs.Unavailable, "数据库繁忙，请稍后重试", err)
+		}
+	}
+	return fmt.Errorf("sqlite %s: %w", op, err)
+}
+
+// track reports an operation to the observer; use as defer db.track(op, time.Now(), &err).
+func (db *DB) track(op string, start time.Time, err *error) {
+	db.observe(op, time.Since(start), *err)
+}

@@ -1,0 +1,229 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/entries"
+	"taizhang/errs"
+)
+
+// EntryStore implements entries.Store on SQLite.
+type EntryStore struct{ db *DB }
+
+// Entries returns the entry store.
+func (db *DB) Entries() *EntryStore { return &EntryStore{db: db} }
+
+var _ entries.Store = (*EntryStore)(nil)
+
+const entryColumns = `e.id, e.form_id, e.form_version, e.unit_id, e.unit_path, e.author_id, e.client_id,
+	e.status, e.rev, e.period, e.data, e.payload_hash, e.due_at, e.created_at, e.submitted_at,
+	e.updated_at, e.client_created_at`
+
+// inScope is ANDed into every single-entry query: the scope unit must be on the
+// entry's unit path. Its one parameter is the scope's unit id.
+const inScope = `EXISTS (SELECT 1 FROM json_each(e.unit_path) WHERE json_each.value = ?)`
+
+var errEntryNotFound = errs.New(errs.NotFound, "记录不存在")
+
+// Insert implements entries.Store.
+func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Entry) (err error) {
+	defer s.db.track("entries.insert", time.Now(), &err)
+	if !e.InScope(scope) {
+		return errs.New(errs.Forbidden, "无权在该单位填报")
+	}
+	path, err := json.Marshal(e.UnitPath)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError("begin", err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
+		author_id, client_id, status, rev, period, data, payload_hash, due_at, created_at,
+		submitted_at, updated_at, client_created_at) VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?)`,
+		e.ID, e.FormID, e.FormVersion, e.UnitID, string(path), e.AuthorID, e.ClientID, e.Status,
+		e.Period, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
+		millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt))
+	if err != nil {
+		return mapError("insert entry", err)
+	}
+	for _, unitID := range e.UnitPath {
+		_, err = tx.ExecContext(ctx, `INSERT INTO entry_scope (unit_id, created_at, entry_id) VALUES (?,?,?)`,
+			unitID, millis(e.CreatedAt), e.ID)
+		if err != nil {
+			return mapError("insert entry scope", err)
+		}
+	}
+	return mapError("commit", tx.Commit())
+}
+
+// Get implements entries.Store.
+func (s *EntryStore) Get(ctx context.Context, scope auth.Scope, id string) (e entries.Entry, err error) {
+	defer s.db.track("entries.get", time.Now(), &err)
+	return s.getWhere(ctx, scope, "e.id = ?", id)
+}
+
+// GetByClientID implements entries.Store.
+func (s *EntryStore) GetByClientID(ctx context.Context, scope auth.Scope, authorID, clientID string) (e entries.Entry, err error) {
+	defer s.db.track("entries.get_by_client_id", time.Now(), &err)
+	return s.getWhere(ctx, scope, "e.author_id = ? AND e.client_id = ?", authorID, clientID)
+}
+
+func (s *EntryStore) getWhere(ctx context.Context, scope auth.Scope, where string, args ...any) (entries.Entry, error) {
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return entries.Entry{}, errEntryNotFound
+	}
+	row := s.db.readers.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM entries e WHERE `+where+` AND `+inScope,
+		append(args, unitID)...)
+	e, err := scanEntry(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return entries.Entry{}, errEntryNotFound
+	}
+	if err != nil {
+		return entries.Entry{}, mapError("get entry", err)
+	}
+	return e, nil
+}
+
+// Update implements entries.Store.
+func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Entry, expectedRev int) (out entries.Entry, err error) {
+	defer s.db.track("entries.update", time.Now(), &err)
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return entries.Entry{}, errEntryNotFound
+	}
+	res, err := s.db.writer.ExecContext(ctx, `UPDATE entries AS e SET status = ?, data = ?, payload_hash = ?,
+		period = ?, due_at = ?, submitted_at = ?, updated_at = ?, rev = rev + 1
+		WHERE e.id = ? AND e.rev = ? AND `+inScope,
+		e.Status, string(e.Data), e.PayloadHash, e.Period, millis(e.DueAt), millis(e.SubmittedAt),
+		millis(e.UpdatedAt), e.ID, expectedRev, unitID)
+	if err != nil {
+		return entries.Entry{}, mapError("update entry", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return entries.Entry{}, s.whyNotUpdated(ctx, scope, e.ID)
+	}
+	return s.getWhere(ctx, scope, "e.id = ?", e.ID)
+}
+
+// whyNotUpdated tells a stale revision (conflict) from an absent entry.
+func (s *EntryStore) whyNotUpdated(ctx context.Context, scope auth.Scope, id string) error {
+	if _, err := s.getWhere(ctx, scope, "e.id = ?", id); err != nil {
+		return err
+	}
+	return errs.New(errs.Conflict, "记录已被他人修改，请刷新后重试")
+}
+
+// List implements entries.Store. The query walks entry_scope's primary key for one
+// unit, newest first, and stops after limit+1 matches; CROSS JOIN pins that join order
+// so the planner cannot choose to sort the whole subtree instead.
+func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query) (page entries.Page, err error) {
+	defer s.db.track("entries.list", time.Now(), &err)
+	limit, err := entries.NormalizeLimit(q.Limit)
+	if err != nil {
+		return entries.Page{}, err
+	}
+	pos, hasPos, err := entries.DecodeCursor(q.Cursor)
+	if err != nil {
+		return entries.Page{}, err
+	}
+	scopeUnit, ok := scope.UnitID()
+	if !ok {
+		return entries.Page{}, nil
+	}
+	sqlText, args := listQuery(scopeUnit, q, pos, hasPos, limit)
+	rows, err := s.db.readers.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return entries.Page{}, mapError("list entries", err)
+	}
+	defer rows.Close()
+	var items []entries.Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return entries.Page{}, mapError("scan entry", err)
+		}
+		items = append(items, e)
+	}
+	if err := rows.Err(); err != nil {
+		return entries.Page{}, mapError("list entries", err)
+	}
+	page.Items, page.NextCursor = entries.NextCursor(items, limit)
+	return page, nil
+}
+
+// listQuery builds the list statement. The walked unit is the requested one when
+// given; the caller's scope unit must then also be on each entry's path, so asking
+// for a foreign unit yields nothing rather than a wider view.
+func listQuery(scopeUnit string, q entries.Query, pos entries.Position, hasPos bool, limit int) (string, []any) {
+	walk := scopeUnit
+	if q.UnitID != "" {
+		walk = q.UnitID
+	}
+	var b strings.Builder
+	b.WriteString(`SELECT ` + entryColumns + ` FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id WHERE s.unit_id = ?`)
+	args := []any{walk}
+	if walk != scopeUnit {
+		b.WriteString(` AND ` + inScope)
+		args = append(args, scopeUnit)
+	}
+	if hasPos {
+		b.WriteString(` AND (s.created_at, s.entry_id) < (?, ?)`)
+		args = append(args, pos.CreatedAt.UnixMilli(), pos.ID)
+	}
+	for _, f := range []struct{ column, value string }{
+		{"e.form_id", q.FormID}, {"e.status", q.Status}, {"e.author_id", q.AuthorID}, {"e.period", q.Period},
+	} {
+		if f.value != "" {
+			b.WriteString(` AND ` + f.column + ` = ?`)
+			args = append(args, f.value)
+		}
+	}
+	b.WriteString(` ORDER BY s.created_at DESC, s.entry_id DESC LIMIT ?`)
+	return b.String(), append(args, limit+1)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanEntry(row scanner) (entries.Entry, error) {
+	var e entries.Entry
+	var path, data string
+	var due, created, submitted, updated, clientCreated sql.NullInt64
+	err := row.Scan(&e.ID, &e.FormID, &e.FormVersion, &e.UnitID, &path, &e.AuthorID, &e.ClientID,
+		&e.Status, &e.Rev, &e.Period, &data, &e.PayloadHash, &due, &created, &submitted, &updated, &clientCreated)
+	if err != nil {
+		return e, err
+	}
+	if err := json.Unmarshal([]byte(path), &e.UnitPath); err != nil {
+		return e, err
+	}
+	e.Data = json.RawMessage(data)
+	e.DueAt, e.CreatedAt, e.SubmittedAt = fromMillis(due), fromMillis(created), fromMillis(submitted)
+	e.UpdatedAt, e.ClientCreatedAt = fromMillis(updated), fromMillis(clientCreated)
+	return e, nil
+}
+
+// millis stores times as Unix milliseconds (MongoDB's precision, so both adapters
+// round-trip the same values); the zero time is NULL.
+func millis(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}

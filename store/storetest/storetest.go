@@ -1,0 +1,45 @@
+// Package storetest is the contract every storage adapter must pass. Adapters run it
+// from their own tests against a fresh, real database per test: SQLite always,
+// FerretDB embedded in the test binary always, and a real MongoDB when
+// MONGODB_TEST_URI is set.
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"taizhang/entries"
+)
+
+// Harness is one fresh store under test.
+type Harness struct {
+	Entries entries.Store
+	// Missing names the features this backend lacks, each with the reason; tests that
+	// need one skip and say why, so the skip list is printed by `go test -v`.
+	Missing map[Feature]string
+}
+
+// Feature is a database capability a contract test may depend on.
+type Feature string
+
+// Features some MongoDB-compatible servers lack.
+const (
+	Transactions Feature = "transactions"
+)
+
+// Need skips t when the backend lacks f, naming the reason.
+func (h Harness) Need(t *testing.T, f Feature) {
+	t.Helper()
+	if reason, missing := h.Missing[f]; missing {
+		t.Skipf("backend lacks %s: %s", f, reason)
+	}
+}
+
+// Run runs the whole contract. open must return a fresh, empty store for each call
+// and register its cleanup with t.
+func Run(t *testing.T, open func(t *testing.T) Harness) {
+	t.Run("entries", func(t *testing.T) { runEntries(t, open) })
+}
+
+// epoch is a fixed instant; tests never read the wall clock.
+var epoch = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
