@@ -1,0 +1,142 @@
+// Package mongo is the production store on MongoDB (a replica set, or a sharded
+// cluster for a whole province). It implements the domain store interfaces and
+// passes the same contract suite as the embedded SQLite store. It uses only what
+// both MongoDB and FerretDB support — no transactions, $lookup or $facet — so the
+// suite can run against FerretDB embedded in the tests.
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"taizhang/errs"
+)
+
+// Observer receives the latency and outcome of every store operation (for metrics).
+type Observer func(op string, took time.Duration, err error)
+
+// Options configure Open.
+type Options struct {
+	URI string
+	// ConnectTimeout bounds the retries at start-up: a database that is still
+	// booting (docker-compose) is waited for, an absent one fails clearly.
+	ConnectTimeout time.Duration
+	// MaxPoolSize limits connections; 0 keeps the driver default. FerretDB v1 needs
+	// 1, or it loses concurrent updates.
+	MaxPoolSize uint64
+	Observe     Observer
+}
+
+// DefaultDatabase is used when the URI names none.
+const DefaultDatabase = "taizhang"
+
+// DB is an open MongoDB store: one client for the whole process.
+type DB struct {
+	client  *mongo.Client
+	db      *mongo.Database
+	observe Observer
+}
+
+// Open connects, waits until the server answers (retrying with backoff up to
+// ConnectTimeout) and ensures every index.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	cs, err := connstring.ParseAndValidate(opts.URI)
+	if err != nil {
+		return nil, fmt.Errorf("invalid MongoDB URI: %w", err)
+	}
+	dbName := cs.Database
+	if dbName == "" {
+		dbName = DefaultDatabase
+	}
+	clientOpts := options.Client().ApplyURI(opts.URI).
+		SetWriteConcern(writeconcern.Majority()).
+		SetServerSelectionTimeout(min(opts.ConnectTimeout, 5*time.Second)).
+		SetConnectTimeout(min(opts.ConnectTimeout, 5*time.Second))
+	if opts.MaxPoolSize > 0 {
+		clientOpts.SetMaxPoolSize(opts.MaxPoolSize)
+	}
+	client, err := mongo.Connect(clientOpts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to MongoDB: %w", err)
+	}
+	db := &DB{client: client, db: client.Database(dbName), observe: opts.Observe}
+	if db.observe == nil {
+		db.observe = func(string, time.Duration, error) {}
+	}
+	if err := db.waitReady(ctx, opts.ConnectTimeout); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := ensureIndexes(ctx, db.db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("ensure indexes: %w", err)
+	}
+	return db, nil
+}
+
+// waitReady pings with exponential backoff until the server answers or timeout passes.
+func (db *DB) waitReady(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	delay := 200 * time.Millisecond
+	for {
+		err := db.client.Ping(ctx, readpref.Primary())
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("MongoDB did not answer within %s (TAIZHANG_DB_CONNECT_TIMEOUT): %w", timeout, err)
+		case <-time.After(delay):
+			delay = min(2*delay, 3*time.Second)
+		}
+	}
+}
+
+// Ping checks that the primary answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	return mapError("ping", db.client.Ping(ctx, readpref.Primary()))
+}
+
+// Close disconnects the client.
+func (db *DB) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return db.client.Disconnect(ctx)
+}
+
+// mapError turns driver errors into domain errors: a duplicate key is Duplicate, a
+// lost or unreachable server is Unavailable (503), no document is NotFound.
+func mapError(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return errs.Wrap(errs.NotFound, "记录不存在", err)
+	case mongo.IsDuplicateKeyError(err):
+		return errs.Wrap(errs.Duplicate, "记录已存在", err)
+	case mongo.IsNetworkError(err), mongo.IsTimeout(err), errors.Is(err, mongo.ErrClientDisconnected),
+		errors.As(err, &topology.ServerSelectionError{}):
+		return errs.Wrap(errs.Unavailable, "数据库暂不可用，请稍后重试", err)
+	}
+	return fmt.Errorf("mongo %s: %w", op, err)
+}
+
+// track reports an operation to the observer; use as defer db.track(op, time.Now(), &err).
+func (db *DB) track(op string, start time.Time, err *error) {
+	db.observe(op, time.Since(start), *err)
+}
+
+// DropDatabase removes the whole database; tests use it to clean up.
+func (db *DB) DropDatabase(ctx context.Context) error {
+	return mapError("drop database", db.db.Drop(ctx))
+}

@@ -1,0 +1,241 @@
+package mongo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"taizhang/auth"
+	"taizhang/entries"
+	"taizhang/errs"
+)
+
+// EntryStore implements entries.Store on MongoDB.
+type EntryStore struct {
+	db   *DB
+	coll *mongo.Collection
+}
+
+// Entries returns the entry store.
+func (db *DB) Entries() *EntryStore {
+	return &EntryStore{db: db, coll: db.db.Collection("entries")}
+}
+
+var _ entries.Store = (*EntryStore)(nil)
+
+// entryDoc is the stored shape, kept apart from the domain type so that neither a
+// request body nor a domain change can silently rename stored fields.
+type entryDoc struct {
+	ID              string     `bson:"_id"`
+	FormID          string     `bson:"formId"`
+	FormVersion     int        `bson:"formVersion"`
+	UnitID          string     `bson:"unitId"`
+	UnitPath        []string   `bson:"unitPath"`
+	AuthorID        string     `bson:"authorId"`
+	ClientID        string     `bson:"clientId"`
+	Status          string     `bson:"status"`
+	Rev             int        `bson:"rev"`
+	Period          string     `bson:"period"`
+	Data            bson.Raw   `bson:"data"`
+	PayloadHash     string     `bson:"payloadHash"`
+	DueAt           *time.Time `bson:"dueAt"`
+	CreatedAt       time.Time  `bson:"createdAt"`
+	SubmittedAt     *time.Time `bson:"submittedAt"`
+	UpdatedAt       time.Time  `bson:"updatedAt"`
+	ClientCreatedAt *time.Time `bson:"clientCreatedAt"`
+}
+
+var errEntryNotFound = errs.New(errs.NotFound, "记录不存在")
+
+// Insert implements entries.Store.
+func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Entry) (err error) {
+	defer s.db.track("entries.insert", time.Now(), &err)
+	if !e.InScope(scope) {
+		return errs.New(errs.Forbidden, "无权在该单位填报")
+	}
+	doc, err := toEntryDoc(e)
+	if err != nil {
+		return err
+	}
+	doc.Rev = 1
+	_, err = s.coll.InsertOne(ctx, doc)
+	return mapError("insert entry", err)
+}
+
+// Get implements entries.Store.
+func (s *EntryStore) Get(ctx context.Context, scope auth.Scope, id string) (e entries.Entry, err error) {
+	defer s.db.track("entries.get", time.Now(), &err)
+	return s.findOne(ctx, scope, bson.D{{Key: "_id", Value: id}})
+}
+
+// GetByClientID implements entries.Store.
+func (s *EntryStore) GetByClientID(ctx context.Context, scope auth.Scope, authorID, clientID string) (e entries.Entry, err error) {
+	defer s.db.track("entries.get_by_client_id", time.Now(), &err)
+	return s.findOne(ctx, scope, bson.D{{Key: "authorId", Value: authorID}, {Key: "clientId", Value: clientID}})
+}
+
+func (s *EntryStore) findOne(ctx context.Context, scope auth.Scope, filter bson.D) (entries.Entry, error) {
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return entries.Entry{}, errEntryNotFound
+	}
+	var doc entryDoc
+	err := s.coll.FindOne(ctx, append(filter, bson.E{Key: "unitPath", Value: unitID})).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return entries.Entry{}, errEntryNotFound
+	}
+	if err != nil {
+		return entries.Entry{}, mapError("find entry", err)
+	}
+	return doc.toEntry()
+}
+
+// Update implements entries.Store: one conditional update on (id, scope, rev), so
+// of two racing writers exactly one matches.
+func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Entry, expectedRev int) (out entries.Entry, err error) {
+	defer s.db.track("entries.update", time.Now(), &err)
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return entries.Entry{}, errEntryNotFound
+	}
+	doc, err := toEntryDoc(e)
+	if err != nil {
+		return entries.Entry{}, err
+	}
+	filter := bson.D{{Key: "_id", Value: e.ID}, {Key: "unitPath", Value: unitID}, {Key: "rev", Value: expectedRev}}
+	update := bson.D{
+		{Key: "$set", Value: bson.D{
+			{Key: "status", Value: doc.Status}, {Key: "data", Value: doc.Data},
+			{Key: "payloadHash", Value: doc.PayloadHash}, {Key: "period", Value: doc.Period},
+			{Key: "dueAt", Value: doc.DueAt}, {Key: "submittedAt", Value: doc.SubmittedAt},
+			{Key: "updatedAt", Value: doc.UpdatedAt},
+		}},
+		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
+	}
+	var updated entryDoc
+	err = s.coll.FindOneAndUpdate(ctx, filter, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&updated)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return entries.Entry{}, s.whyNotUpdated(ctx, scope, e.ID)
+	}
+	if err != nil {
+		return entries.Entry{}, mapError("update entry", err)
+	}
+	return updated.toEntry()
+}
+
+// whyNotUpdated tells a stale revision (conflict) from an absent entry.
+func (s *EntryStore) whyNotUpdated(ctx context.Context, scope auth.Scope, id string) error {
+	if _, err := s.findOne(ctx, scope, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return err
+	}
+	return errs.New(errs.Conflict, "记录已被他人修改，请刷新后重试")
+}
+
+// List implements entries.Store.
+func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query) (page entries.Page, err error) {
+	defer s.db.track("entries.list", time.Now(), &err)
+	limit, err := entries.NormalizeLimit(q.Limit)
+	if err != nil {
+		return entries.Page{}, err
+	}
+	pos, hasPos, err := entries.DecodeCursor(q.Cursor)
+	if err != nil {
+		return entries.Page{}, err
+	}
+	scopeUnit, ok := scope.UnitID()
+	if !ok {
+		return entries.Page{}, nil
+	}
+	opts := options.Find().SetLimit(int64(limit) + 1).
+		SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}})
+	cur, err := s.coll.Find(ctx, listFilter(scopeUnit, q, pos, hasPos), opts)
+	if err != nil {
+		return entries.Page{}, mapError("list entries", err)
+	}
+	var docs []entryDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return entries.Page{}, mapError("list entries", err)
+	}
+	items := make([]entries.Entry, 0, len(docs))
+	for _, d := range docs {
+		e, err := d.toEntry()
+		if err != nil {
+			return entries.Page{}, err
+		}
+		items = append(items, e)
+	}
+	page.Items, page.NextCursor = entries.NextCursor(items, limit)
+	return page, nil
+}
+
+// listFilter always contains the scope unit; a requested unit narrows it further
+// and can never widen it.
+func listFilter(scopeUnit string, q entries.Query, pos entries.Position, hasPos bool) bson.D {
+	and := bson.A{bson.D{{Key: "unitPath", Value: scopeUnit}}}
+	if q.UnitID != "" && q.UnitID != scopeUnit {
+		and = append(and, bson.D{{Key: "unitPath", Value: q.UnitID}})
+	}
+	if hasPos {
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "createdAt", Value: bson.D{{Key: "$lt", Value: pos.CreatedAt}}}},
+			bson.D{{Key: "createdAt", Value: pos.CreatedAt}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: pos.ID}}}},
+		}}})
+	}
+	for _, f := range []struct{ key, value string }{
+		{"formId", q.FormID}, {"status", q.Status}, {"authorId", q.AuthorID}, {"period", q.Period},
+	} {
+		if f.value != "" {
+			and = append(and, bson.D{{Key: f.key, Value: f.value}})
+		}
+	}
+	return bson.D{{Key: "$and", Value: and}}
+}
+
+func toEntryDoc(e entries.Entry) (entryDoc, error) {
+	var data bson.Raw
+	// Relaxed Extended JSON keeps plain JSON as plain JSON; the form engine rejects
+	// keys starting with "$", so user data cannot smuggle in extended types.
+	if err := bson.UnmarshalExtJSON(e.Data, false, &data); err != nil {
+		return entryDoc{}, errs.Wrap(errs.Invalid, "填报数据不是有效的 JSON 对象", err)
+	}
+	return entryDoc{
+		ID: e.ID, FormID: e.FormID, FormVersion: e.FormVersion, UnitID: e.UnitID, UnitPath: e.UnitPath,
+		AuthorID: e.AuthorID, ClientID: e.ClientID, Status: e.Status, Rev: e.Rev, Period: e.Period,
+		Data: data, PayloadHash: e.PayloadHash, DueAt: optionalTime(e.DueAt), CreatedAt: e.CreatedAt,
+		SubmittedAt: optionalTime(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optionalTime(e.ClientCreatedAt),
+	}, nil
+}
+
+func (d entryDoc) toEntry() (entries.Entry, error) {
+	data, err := bson.MarshalExtJSON(d.Data, false, false)
+	if err != nil {
+		return entries.Entry{}, mapError("decode entry data", err)
+	}
+	return entries.Entry{
+		ID: d.ID, FormID: d.FormID, FormVersion: d.FormVersion, UnitID: d.UnitID, UnitPath: d.UnitPath,
+		AuthorID: d.AuthorID, ClientID: d.ClientID, Status: d.Status, Rev: d.Rev, Period: d.Period,
+		Data: json.RawMessage(data), PayloadHash: d.PayloadHash, DueAt: timeOf(d.DueAt),
+		CreatedAt: d.CreatedAt.UTC(), SubmittedAt: timeOf(d.SubmittedAt), UpdatedAt: d.UpdatedAt.UTC(),
+		ClientCreatedAt: timeOf(d.ClientCreatedAt),
+	}, nil
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,42 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+type index struct {
+	collection string
+	model      mongo.IndexModel
+}
+
+// indexes is every index the store relies on, ensured at start. Scoped queries
+// lead with the scope key (unitPath, a multikey index over the ancestors) so a
+// subtree listing is one index range in the order returned. It is a function
+// because the driver's option builders are not safe to share between goroutines.
+func indexes() []index {
+	return []index{
+		{"entries", mongo.IndexModel{
+			Keys:    bson.D{{Key: "unitPath", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("scope_newest"),
+		}},
+		{"entries", mongo.IndexModel{
+			// The idempotency key: a phone's retries never file twice.
+			Keys:    bson.D{{Key: "authorId", Value: 1}, {Key: "clientId", Value: 1}},
+			Options: options.Index().SetName("author_client").SetUnique(true),
+		}},
+	}
+}
+
+func ensureIndexes(ctx context.Context, db *mongo.Database) error {
+	for _, ix := range indexes() {
+		if _, err := db.Collection(ix.collection).Indexes().CreateOne(ctx, ix.model); err != nil {
+			return fmt.Errorf("%s: %w", ix.collection, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package mongo_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+
+	"taizhang/store/mongo"
+	"taizhang/store/storetest"
+)
+
+// ferretMissing is what FerretDB v1.24.2 (SQLite handler) lacks, measured here;
+// each contract test that needs one of these skips and names it.
+var ferretMissing = map[storetest.Feature]string{
+	storetest.Transactions: "FerretDB v1.24 has no multi-document transactions",
+}
+
+// backend is one server the contract runs against.
+type backend struct {
+	uri         string
+	maxPoolSize uint64
+	missing     map[storetest.Feature]string
+}
+
+var dbCounter atomic.Int64
+
+// open returns a store on a fresh database of b, dropped after the test.
+func (b backend) open(tb testing.TB) *mongo.DB {
+	tb.Helper()
+	u, err := url.Parse(b.uri)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.Path = fmt.Sprintf("/taizhang_test_%d_%d", os.Getpid(), dbCounter.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := mongo.Open(ctx, mongo.Options{URI: u.String(), ConnectTimeout: 20 * time.Second, MaxPoolSize: b.maxPoolSize})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = db.DropDatabase(context.Background())
+		_ = db.Close()
+	})
+	return db
+}
+
+// startFerretDB runs FerretDB with its SQLite handler in a fresh temp dir, inside
+// the test binary; the production binary never links it.
+func startFerretDB(tb testing.TB) backend {
+	tb.Helper()
+	dir := tb.TempDir()
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + dir + "/",
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = f.Run(ctx) }()
+	tb.Cleanup(func() { cancel(); <-done })
+	// FerretDB v1 loses concurrent updates unless the client serialises them.
+	return backend{uri: f.MongoDBURI(), maxPoolSize: 1, missing: ferretMissing}
+}
+
+func backends(t *testing.T) map[string]backend {
+	out := map[string]backend{"ferretdb": startFerretDB(t)}
+	if uri := os.Getenv("MONGODB_TEST_URI"); uri != "" {
+		out["mongodb"] = backend{uri: uri}
+	} else {
+		t.Log("MONGODB_TEST_URI not set: the contract runs on embedded FerretDB only")
+	}
+	return out
+}
+
+func TestContract(t *testing.T) {
+	for name, b := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) storetest.Harness {
+				return storetest.Harness{Entries: b.open(t).Entries(), Missing: b.missing}
+			})
+		})
+	}
+}
+
+func TestOpenFailsWithinTimeout(t *testing.T) {
+	start := time.Now()
+	_, err := mongo.Open(context.Background(), mongo.Options{URI: "mongodb://127.0.0.1:1/x", ConnectTimeout: 1500 * time.Millisecond})
+	if err == nil {
+		t.Fatal("open must fail when nothing listens")
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("open gave up after %s; it must respect the configured timeout", took)
+	}
+	t.Log(err)
+}
