@@ -1,0 +1,97 @@
+// Package api is taizhang's HTTP surface on Fiber: routing, the one error-to-HTTP
+// mapping, logging, metrics and the embedded PWA. Handlers parse the request, call
+// the domain with the request's context and map the result; nothing below this
+// package sees Fiber.
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"taizhang/entries"
+)
+
+// Deps is what the HTTP layer needs from the rest of the program.
+type Deps struct {
+	Entries     entries.Store
+	Ready       func(ctx context.Context) error // the store's ping, for /readyz
+	Log         *slog.Logger
+	Metrics     *Metrics
+	UI          fs.FS // the built PWA (or a placeholder page)
+	BodyLimit   int
+	CORSOrigins []string
+}
+
+type server struct{ deps Deps }
+
+// Access says who may call a route; the auth issue adds the roles.
+type Access string
+
+// Public routes need no token.
+const Public Access = "public"
+
+// Route is one entry of the route table. Every route states its access, so a
+// reviewer (and the authorization matrix test) sees it in one place.
+type Route struct {
+	Method  string
+	Path    string
+	Access  Access
+	handler fiber.Handler
+}
+
+// Routes is the whole API, in one table.
+func (s *server) Routes() []Route {
+	return []Route{
+		{fiber.MethodGet, "/healthz", Public, healthz},
+		{fiber.MethodGet, "/readyz", Public, s.readyz},
+		{fiber.MethodGet, "/metrics", Public, s.deps.Metrics.handler()},
+	}
+}
+
+// New builds the Fiber app. It does not listen: main does, and tests call app.Test.
+func New(deps Deps) *fiber.App {
+	return build(deps, func(*fiber.App) {})
+}
+
+// build lets tests add routes ahead of the PWA's catch-all route.
+func build(deps Deps, addTestRoutes func(*fiber.App)) *fiber.App {
+	s := &server{deps: deps}
+	onError := errorHandler(deps.Log)
+	app := fiber.New(fiber.Config{
+		AppName:               "taizhang",
+		ErrorHandler:          onError,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		BodyLimit:             deps.BodyLimit,
+		Immutable:             true, // values from the request outlive the handler safely
+		DisableStartupMessage: true,
+	})
+	app.Use(requestid.New())
+	app.Use(observe(deps.Log, deps.Metrics, onError))
+	app.Use(recover.New())
+	app.Use(securityHeaders)
+	app.Use(compress.New())
+	if len(deps.CORSOrigins) > 0 {
+		app.Use(cors.New(cors.Config{
+			AllowOrigins:  strings.Join(deps.CORSOrigins, ","),
+			AllowHeaders:  "Authorization, Content-Type, If-Match, X-Request-ID",
+			ExposeHeaders: "ETag, X-Request-ID, Retry-After",
+		}))
+	}
+	for _, r := range s.Routes() {
+		app.Add(r.Method, r.Path, r.handler)
+	}
+	addTestRoutes(app)
+	app.Get("/*", serveUI(deps.UI))
+	return app
+}

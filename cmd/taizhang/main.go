@@ -1,0 +1,55 @@
+// Command taizhang serves the ledger's API and PWA. main is wiring only: it reads the
+// configuration, opens the one store, builds the HTTP app and shuts all of it down
+// in order.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "taizhang:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `taizhang — 台账: records of the work-style rectification campaign
+
+Usage:
+  taizhang [serve]   serve the API and the PWA (the default)
+  taizhang version   print the version
+  taizhang help      show this text
+
+Configuration is read from TAIZHANG_* environment variables; see README.md.
+`
+
+// run is the single exit point: every failure comes back here as an error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	command := "serve"
+	if len(args) > 0 {
+		command = args[0]
+	}
+	switch command {
+	case "serve":
+		return serve(ctx, getenv, stdout, stderr)
+	case "version":
+		_, err := fmt.Fprintln(stdout, version)
+		return err
+	case "help", "-h", "--help":
+		_, err := fmt.Fprint(stdout, usage)
+		return err
+	}
+	return errors.New("unknown command " + command + "\n\n" + usage)
+}

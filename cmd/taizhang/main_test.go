@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"taizhang/config"
+)
+
+// envOf turns a map into a getenv function; unset keys read as empty.
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// runningServer starts the real program on port 0 with a fresh data dir and
+// returns its base URL; the server stops (store closed) when the test ends.
+func runningServer(t *testing.T, env map[string]string) (baseURL string, stop func() error) {
+	t.Helper()
+	if env == nil {
+		env = map[string]string{}
+	}
+	if env["TAIZHANG_DATA_DIR"] == "" {
+		env["TAIZHANG_DATA_DIR"] = t.TempDir()
+	}
+	cfg, err := config.Load(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := start(ctx, cfg, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.serve(ctx, ln) }()
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { _ = stop() })
+	return "http://" + ln.Addr().String(), stop
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestServesHealthReadinessMetricsAndShell(t *testing.T) {
+	base, _ := runningServer(t, nil)
+	for path, want := range map[string]string{
+		"/healthz": `"ok"`, "/readyz": `"ready"`, "/metrics": "taizhang_build_info", "/": "台账",
+	} {
+		status, body := get(t, base+path)
+		if status != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s = %d, want 200 containing %q: %.200s", path, status, want, body)
+		}
+	}
+}
+
+// TestShutdownReleasesTheStore stops the server and then opens the same data dir
+// again: that only works if HTTP stopped and the store was closed.
+func TestShutdownReleasesTheStore(t *testing.T) {
+	dir := t.TempDir()
+	_, stop := runningServer(t, map[string]string{"TAIZHANG_DATA_DIR": dir})
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	runningServer(t, map[string]string{"TAIZHANG_DATA_DIR": dir})
+}
+
+func TestSecondProcessOnSameDataDirRefuses(t *testing.T) {
+	dir := t.TempDir()
+	runningServer(t, map[string]string{"TAIZHANG_DATA_DIR": dir})
+	err := run(context.Background(), nil, envOf(map[string]string{"TAIZHANG_DATA_DIR": dir, "TAIZHANG_ADDR": "127.0.0.1:0"}),
+		io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "in use by another taizhang process") {
+		t.Fatalf("want a clear refusal, got %v", err)
+	}
+}
+
+func TestInvalidConfigurationNamesTheVariable(t *testing.T) {
+	err := run(context.Background(), []string{"serve"}, envOf(map[string]string{"TAIZHANG_LOG_FORMAT": "xml"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "TAIZHANG_LOG_FORMAT") {
+		t.Fatalf("want an error naming TAIZHANG_LOG_FORMAT, got %v", err)
+	}
+}
+
+func TestUnreachableMongoDBFailsClearly(t *testing.T) {
+	start := time.Now()
+	err := run(context.Background(), nil, envOf(map[string]string{
+		"TAIZHANG_DB_URL": "mongodb://127.0.0.1:1/x", "TAIZHANG_DB_CONNECT_TIMEOUT": "1s",
+		"TAIZHANG_DATA_DIR": t.TempDir(),
+	}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "TAIZHANG_DB_URL") || !strings.Contains(err.Error(), "did not answer within 1s") {
+		t.Fatalf("want a clear MongoDB error, got %v", err)
+	}
+	if time.Since(start) > 15*time.Second {
+		t.Fatalf("gave up after %s, ignoring TAIZHANG_DB_CONNECT_TIMEOUT=1s", time.Since(start))
+	}
+}
+
+func TestCommands(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, envOf(nil), &out, io.Discard); err != nil || out.String() != version+"\n" {
+		t.Fatalf("version: %q %v", out.String(), err)
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, envOf(nil), io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "unknown command frobnicate") {
+		t.Fatalf("unknown command: %v", err)
+	}
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"taizhang/api"
+	"taizhang/config"
+	"taizhang/entries"
+	"taizhang/store/mongo"
+	"taizhang/store/sqlite"
+	"taizhang/webui"
+)
+
+// program is a started taizhang: a store and an HTTP app, not yet listening. Tests
+// build one and serve it on port 0.
+type program struct {
+	cfg   config.Config
+	log   *slog.Logger
+	store openStore
+	app   *fiber.App
+}
+
+// openStore is the chosen adapter, seen through what the program needs of it.
+type openStore struct {
+	entries entries.Store
+	ping    func(context.Context) error
+	close   func() error
+}
+
+func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	p, err := start(ctx, cfg, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		p.store.close()
+		return fmt.Errorf("listen on %s (TAIZHANG_ADDR): %w", cfg.Addr, err)
+	}
+	return p.serve(ctx, ln)
+}
+
+// start opens the store and builds the app. On error nothing stays open.
+func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*program, error) {
+	log := newLogger(cfg, stderr)
+	if err := cfg.EnsureJWTSecret(); err != nil {
+		return nil, fmt.Errorf("JWT secret (TAIZHANG_JWT_SECRET): %w", err)
+	}
+	log.Info("starting taizhang", "version", version, "config", cfg, "ui_built", webui.Built)
+	metrics := api.NewMetrics(version)
+	store, err := open(ctx, cfg, metrics.ObserveStore)
+	if err != nil {
+		return nil, err
+	}
+	p := &program{cfg: cfg, log: log, store: store}
+	if err := p.setUp(ctx, stdout); err != nil {
+		store.close()
+		return nil, err
+	}
+	p.app = api.New(api.Deps{
+		Entries: store.entries, Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),
+		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins,
+	})
+	return p, nil
+}
+
+// open connects the configured store: embedded SQLite unless TAIZHANG_DB_URL names MongoDB.
+func open(ctx context.Context, cfg config.Config, observe func(string, time.Duration, error)) (openStore, error) {
+	if cfg.DBURL == "" {
+		db, err := sqlite.Open(ctx, sqlite.Options{Dir: cfg.DataDir, Observe: observe})
+		if err != nil {
+			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
+		}
+		return openStore{entries: db.Entries(), ping: db.Ping, close: db.Close}, nil
+	}
+	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe})
+	if err != nil {
+		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
+	}
+	return openStore{entries: db.Entries(), ping: db.Ping, close: db.Close}, nil
+}
+
+// serve answers requests on ln until ctx ends, then stops accepting, drains
+// in-flight requests for up to ShutdownTimeout, and only then closes the store, so
+// no request loses its database mid-flight.
+func (p *program) serve(ctx context.Context, ln net.Listener) error {
+	p.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
+	served := make(chan error, 1)
+	go func() { served <- p.app.Listener(ln) }()
+	var serveErr error
+	select {
+	case serveErr = <-served:
+	case <-ctx.Done():
+		p.log.Info("shutting down", "timeout", p.cfg.ShutdownTimeout)
+		serveErr = p.app.ShutdownWithTimeout(p.cfg.ShutdownTimeout)
+		// Shutdown only closes listeners the server has registered; if the signal came
+		// before Serve began, closing ln ourselves is what makes it return.
+		_ = ln.Close()
+		<-served
+	}
+	closeErr := p.store.close()
+	p.log.Info("stopped")
+	return errors.Join(serveErr, closeErr)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,227 @@
+// Package config reads taizhang's configuration from the environment into one
+// struct, validates it at start and masks secrets when it is logged.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the binary reads from its environment.
+type Config struct {
+	Addr             string
+	DataDir          string
+	DBURL            string // empty: embedded SQLite in DataDir
+	DBConnectTimeout time.Duration
+	JWTSecret        string
+	AdminPhone       string
+	AdminPassword    string
+	Demo             bool
+	LogLevel         slog.Level
+	LogFormat        string
+	BodyLimit        int
+	CORSOrigins      []string
+	ShutdownTimeout  time.Duration
+}
+
+// variable describes one environment variable: its name, default and how to apply it.
+type variable struct {
+	name, def, help string
+	set             func(c *Config, v string) error
+}
+
+var variables = []variable{
+	{"TAIZHANG_ADDR", "127.0.0.1:8080", "listen address", func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"TAIZHANG_DATA_DIR", "./data", "embedded database, blobs, generated secrets", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"TAIZHANG_DB_URL", "", "empty: embedded SQLite; mongodb:// or mongodb+srv://: MongoDB", setDBURL},
+	{"TAIZHANG_DB_CONNECT_TIMEOUT", "30s", "how long to wait for MongoDB at start", durationVar(func(c *Config) *time.Duration { return &c.DBConnectTimeout })},
+	{"TAIZHANG_JWT_SECRET", "", "HS256 key, at least 32 bytes; generated into the data dir if empty", setJWTSecret},
+	{"TAIZHANG_ADMIN_PHONE", "", "bootstrap administrator's phone (on a store with no users)", func(c *Config, v string) error { c.AdminPhone = v; return nil }},
+	{"TAIZHANG_ADMIN_PASSWORD", "", "bootstrap administrator's password", func(c *Config, v string) error { c.AdminPassword = v; return nil }},
+	{"TAIZHANG_DEMO", "0", "1: load the demo city once and print its logins", setDemo},
+	{"TAIZHANG_LOG_LEVEL", "info", "debug, info, warn or error", setLogLevel},
+	{"TAIZHANG_LOG_FORMAT", "text", "text or json", setLogFormat},
+	{"TAIZHANG_BODY_LIMIT", "16777216", "largest request body in bytes", setBodyLimit},
+	{"TAIZHANG_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; empty: CORS off", setCORS},
+	{"TAIZHANG_SHUTDOWN_TIMEOUT", "15s", "how long to drain requests on SIGTERM", durationVar(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+}
+
+// Variables returns the names of every environment variable the binary reads, so
+// deployment files can be checked against it.
+func Variables() []string {
+	names := make([]string, len(variables))
+	for i, v := range variables {
+		names[i] = v.name
+	}
+	return names
+}
+
+// Load reads the configuration through getenv (os.Getenv in main, a map in tests).
+// An invalid value is an error that names its variable.
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	var problems []error
+	for _, v := range variables {
+		value := strings.TrimSpace(getenv(v.name))
+		if value == "" {
+			value = v.def
+		}
+		if err := v.set(&c, value); err != nil {
+			problems = append(problems, fmt.Errorf("%s=%q: %w", v.name, value, err))
+		}
+	}
+	if (c.AdminPhone == "") != (c.AdminPassword == "") {
+		problems = append(problems, errors.New("TAIZHANG_ADMIN_PHONE and TAIZHANG_ADMIN_PASSWORD must be set together"))
+	}
+	return c, errors.Join(problems...)
+}
+
+func setDBURL(c *Config, v string) error {
+	if v != "" && !strings.HasPrefix(v, "mongodb://") && !strings.HasPrefix(v, "mongodb+srv://") {
+		return errors.New("must be empty (embedded SQLite) or start with mongodb:// or mongodb+srv://")
+	}
+	if _, err := url.Parse(v); err != nil {
+		return errors.New("is not a valid URL")
+	}
+	c.DBURL = v
+	return nil
+}
+
+func setJWTSecret(c *Config, v string) error {
+	if v != "" && len(v) < 32 {
+		return errors.New("must be at least 32 bytes (or empty to generate one)")
+	}
+	c.JWTSecret = v
+	return nil
+}
+
+func setDemo(c *Config, v string) error {
+	switch v {
+	case "0", "false":
+		c.Demo = false
+	case "1", "true":
+		c.Demo = true
+	default:
+		return errors.New("must be 0 or 1")
+	}
+	return nil
+}
+
+func setLogLevel(c *Config, v string) error {
+	return c.LogLevel.UnmarshalText([]byte(v))
+}
+
+func setLogFormat(c *Config, v string) error {
+	if v != "text" && v != "json" {
+		return errors.New("must be text or json")
+	}
+	c.LogFormat = v
+	return nil
+}
+
+func setBodyLimit(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1024 {
+		return errors.New("must be a whole number of bytes, at least 1024")
+	}
+	c.BodyLimit = n
+	return nil
+}
+
+func setCORS(c *Config, v string) error {
+	c.CORSOrigins = nil
+	for _, origin := range strings.Split(v, ",") {
+		origin = strings.TrimSpace(origin)
+		if origin == "" {
+			continue
+		}
+		if u, err := url.Parse(origin); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+			return fmt.Errorf("%q is not an origin like https://example.gov.cn", origin)
+		}
+		c.CORSOrigins = append(c.CORSOrigins, origin)
+	}
+	return nil
+}
+
+func durationVar(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("must be a positive duration such as 30s")
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// secretFile holds the generated JWT secret inside the data directory.
+const secretFile = "jwt.secret"
+
+// EnsureJWTSecret fills an empty JWTSecret from the data directory, generating and
+// storing one (mode 0600) on first start so tokens survive restarts.
+func (c *Config) EnsureJWTSecret() error {
+	if c.JWTSecret != "" {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, secretFile)
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.JWTSecret = strings.TrimSpace(string(b))
+		return nil
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	key := make([]byte, 48)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	secret := base64.RawURLEncoding.EncodeToString(key)
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("store generated JWT secret: %w", err)
+	}
+	c.JWTSecret = secret
+	return nil
+}
+
+// LogValue prints the configuration with secrets masked and the database URL's
+// password removed, so logs never carry credentials.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr), slog.String("data_dir", c.DataDir),
+		slog.String("db", RedactURL(c.DBURL)), slog.Duration("db_connect_timeout", c.DBConnectTimeout),
+		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("admin_phone", c.AdminPhone),
+		slog.String("admin_password", mask(c.AdminPassword)), slog.Bool("demo", c.Demo),
+		slog.String("log_level", c.LogLevel.String()), slog.String("log_format", c.LogFormat),
+		slog.Int("body_limit", c.BodyLimit), slog.Any("cors_origins", c.CORSOrigins),
+	)
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "***"
+}
+
+// RedactURL hides the password in a database URL; empty means the embedded store.
+func RedactURL(raw string) string {
+	if raw == "" {
+		return "embedded sqlite"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return u.Redacted()
+}
