@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import App from './App.vue'
+import { checkServer } from './health'
+
+const respond = (statuses: Record<string, number>) =>
+  (async (url: string) => new Response('{}', { status: statuses[url] ?? 404 })) as unknown as typeof fetch
+
+describe('checkServer', () => {
+  it('is ready when both probes pass', async () => {
+    expect(await checkServer(respond({ '/healthz': 200, '/readyz': 200 }))).toBe('ready')
+  })
+  it('is degraded when the database is down', async () => {
+    expect(await checkServer(respond({ '/healthz': 200, '/readyz': 503 }))).toBe('degraded')
+  })
+  it('is offline when the network fails', async () => {
+    const failing = (async () => { throw new TypeError('Failed to fetch') }) as unknown as typeof fetch
+    expect(await checkServer(failing)).toBe('offline')
+  })
+})
+
+describe('App shell', () => {
+  it('shows the product name and the server state in Chinese', async () => {
+    globalThis.fetch = respond({ '/healthz': 200, '/readyz': 503 })
+    const wrapper = mount(App)
+    expect(wrapper.text()).toContain('台账')
+    await flushPromises()
+    expect(wrapper.get('[role=status]').text()).toBe('服务器已连接，但数据库暂不可用，请稍后重试')
+  })
+})

@@ -1,0 +1,27 @@
+package mongo
+
+import (
+	"context"
+	"testing"
+
+	"taizhang/entries"
+)
+
+// SeedEntries bulk-inserts entries as Insert would store them, for benchmarks.
+func SeedEntries(tb testing.TB, db *DB, es []entries.Entry) {
+	tb.Helper()
+	docs := make([]any, 0, len(es))
+	for _, e := range es {
+		doc, err := toEntryDoc(e)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		doc.Rev = 1
+		docs = append(docs, doc)
+	}
+	for start := 0; start < len(docs); start += 1000 {
+		if _, err := db.db.Collection("entries").InsertMany(context.Background(), docs[start:min(start+1000, len(docs))]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}

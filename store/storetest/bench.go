@@ -1,0 +1,86 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"taizhang/auth"
+	"taizhang/entries"
+)
+
+// BenchHarness is a fresh store for benchmarks. Seed writes many entries fast (one
+// transaction or one bulk insert) so large listings can be set up in seconds.
+type BenchHarness struct {
+	Entries entries.Store
+	Seed    func(tb testing.TB, es []entries.Entry)
+}
+
+// Bench measures the entry store's hot paths. listSizes are the store sizes at
+// which the scoped list is measured.
+func Bench(b *testing.B, open func(b *testing.B) BenchHarness, listSizes []int) {
+	b.Run("InsertEntry", func(b *testing.B) { benchInsert(b, open(b)) })
+	b.Run("GetByID", func(b *testing.B) { benchGet(b, open(b)) })
+	b.Run("ConditionalUpdate", func(b *testing.B) { benchUpdate(b, open(b)) })
+	for _, n := range listSizes {
+		b.Run(fmt.Sprintf("ListNewest20InSubtree/entries=%d", n), func(b *testing.B) { benchList(b, open(b), n) })
+	}
+}
+
+func benchInsert(b *testing.B, h BenchHarness) {
+	ctx, scope := context.Background(), auth.ScopeForTest(b, "city", "bench", auth.RoleCadre)
+	b.ResetTimer()
+	for i := range b.N {
+		if err := h.Entries.Insert(ctx, scope, newEntry(pathV1, i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchGet(b *testing.B, h BenchHarness) {
+	ctx, scope := context.Background(), auth.ScopeForTest(b, "city", "bench", auth.RoleCadre)
+	es := make([]entries.Entry, 1000)
+	for i := range es {
+		es[i] = newEntry(pathV1, i)
+	}
+	h.Seed(b, es)
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := h.Entries.Get(ctx, scope, es[i%len(es)].ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchUpdate(b *testing.B, h BenchHarness) {
+	ctx, scope := context.Background(), auth.ScopeForTest(b, "city", "bench", auth.RoleSupervisor)
+	e := newEntry(pathV1, 1)
+	h.Seed(b, []entries.Entry{e})
+	b.ResetTimer()
+	for i := range b.N {
+		e.Status = fmt.Sprintf("state-%d", i%7)
+		if _, err := h.Entries.Update(ctx, scope, e, i+1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchList seeds n entries over a city of 10 districts × 10 townships × 10
+// villages and lists the newest 20 of one district (a tenth of the city).
+func benchList(b *testing.B, h BenchHarness, n int) {
+	es := make([]entries.Entry, n)
+	for i := range es {
+		d, t, v := i%10, (i/10)%10, (i/100)%10
+		path := []string{"city", fmt.Sprintf("d%d", d), fmt.Sprintf("d%d-t%d", d, t), fmt.Sprintf("d%d-t%d-v%d", d, t, v)}
+		es[i] = newEntry(path, i)
+	}
+	h.Seed(b, es)
+	ctx, scope := context.Background(), auth.ScopeForTest(b, "d3", "bench", auth.RoleSupervisor)
+	b.ResetTimer()
+	for range b.N {
+		page, err := h.Entries.List(ctx, scope, entries.Query{Limit: 20})
+		if err != nil || len(page.Items) != min(20, n/10) {
+			b.Fatalf("list: %d items, %v", len(page.Items), err)
+		}
+	}
+}
