@@ -6,12 +6,18 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 
+	"taizhang/auth"
+	"taizhang/entries"
+	"taizhang/errs"
+	"taizhang/ids"
 	"taizhang/store/mongo"
 	"taizhang/store/storetest"
 )
@@ -56,9 +62,17 @@ func (b backend) open(tb testing.TB) *mongo.DB {
 // the test binary; the production binary never links it.
 func startFerretDB(tb testing.TB) backend {
 	tb.Helper()
-	dir := tb.TempDir()
+	uri, stop := runFerretDB(tb, tb.TempDir(), "127.0.0.1:0")
+	tb.Cleanup(stop)
+	// FerretDB v1 loses concurrent updates unless the client serialises them.
+	return backend{uri: uri, maxPoolSize: 1, missing: ferretMissing}
+}
+
+// runFerretDB serves the SQLite files in dir on addr until stop is called.
+func runFerretDB(tb testing.TB, dir, addr string) (uri string, stop func()) {
+	tb.Helper()
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
@@ -69,9 +83,46 @@ func startFerretDB(tb testing.TB) backend {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = f.Run(ctx) }()
-	tb.Cleanup(func() { cancel(); <-done })
-	// FerretDB v1 loses concurrent updates unless the client serialises them.
-	return backend{uri: f.MongoDBURI(), maxPoolSize: 1, missing: ferretMissing}
+	var once sync.Once
+	return f.MongoDBURI(), func() { once.Do(func() { cancel(); <-done }) }
+}
+
+// TestDatabaseLostAndBack stops the server under an open store: calls fail as
+// Unavailable (503 upstream), and succeed again once the server returns.
+func TestDatabaseLostAndBack(t *testing.T) {
+	dir := t.TempDir()
+	uri, stop := runFerretDB(t, dir, "127.0.0.1:0")
+	ctx := context.Background()
+	db, err := mongo.Open(ctx, mongo.Options{URI: uri + "outage", ConnectTimeout: 2 * time.Second, MaxPoolSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	scope := auth.ScopeForTest(t, "city", "u", auth.RoleCadre)
+	e := entries.Entry{ID: ids.New(time.Now()), FormID: "f", UnitID: "city", UnitPath: []string{"city"}, AuthorID: "u",
+		ClientID: "c", Status: "draft", Data: []byte(`{}`), CreatedAt: time.UnixMilli(1).UTC(), UpdatedAt: time.UnixMilli(1).UTC()}
+	if err := db.Entries().Insert(ctx, scope, e); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	if err := db.Ping(ctx); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("ping with the server gone: want unavailable, got %v", err)
+	}
+	if _, err := db.Entries().Get(ctx, scope, e.ID); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("get with the server gone: want unavailable, got %v", err)
+	}
+	_, restart := runFerretDB(t, dir, strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/"))
+	t.Cleanup(restart)
+	deadline := time.Now().Add(20 * time.Second)
+	for db.Ping(ctx) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the store did not recover after the server returned")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := db.Entries().Get(ctx, scope, e.ID); err != nil {
+		t.Fatalf("get after recovery: %v", err)
+	}
 }
 
 func backends(t *testing.T) map[string]backend {
