@@ -4,7 +4,10 @@
 // nothing.
 package auth
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // Role is one of the fixed roles a user can hold.
 type Role string
@@ -61,3 +64,12 @@ func ScopeForTest(tb testing.TB, unitID, userID string, roles ...Role) Scope {
 	tb.Helper()
 	return Scope{userID: userID, unitID: unitID, roles: roles}
 }
+
+// Roles lists every role, in the order the UI shows them.
+var Roles = []Role{RoleCadre, RoleSupervisor, RoleAdmin, RoleOffice}
+
+// ValidRole reports whether r is one of Roles.
+func ValidRole(r Role) bool { return slices.Contains(Roles, r) }
+
+// RolesOf returns a copy of the caller's roles.
+func (s Scope) RolesOf() []Role { return slices.Clone(s.roles) }
