@@ -39,6 +39,50 @@ var migrations = []string{
 		PRIMARY KEY (unit_id, created_at, entry_id)
 	) STRICT, WITHOUT ROWID;
 	CREATE INDEX entry_scope_entry ON entry_scope (entry_id);`,
+	// 2: the organisation (units, users), refresh tokens, and the tree version
+	// that tells every instance's unit cache when to reload.
+	`CREATE TABLE units (
+		id         TEXT PRIMARY KEY,
+		parent_id  TEXT NOT NULL,
+		name       TEXT NOT NULL,
+		kind       TEXT NOT NULL,
+		code       TEXT NOT NULL,
+		sort_order INTEGER NOT NULL,
+		active     INTEGER NOT NULL,
+		path       TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	) STRICT;
+	CREATE TABLE users (
+		id                   TEXT PRIMARY KEY,
+		name                 TEXT NOT NULL,
+		phone                TEXT NOT NULL UNIQUE,
+		unit_id              TEXT NOT NULL,
+		unit_path            TEXT NOT NULL,
+		roles                TEXT NOT NULL,
+		active               INTEGER NOT NULL,
+		password_hash        TEXT NOT NULL,
+		must_change_password INTEGER NOT NULL,
+		auth_version         INTEGER NOT NULL,
+		rev                  INTEGER NOT NULL,
+		created_at           INTEGER NOT NULL,
+		updated_at           INTEGER NOT NULL,
+		last_login_at        INTEGER
+	) STRICT;
+	CREATE INDEX users_unit ON users (unit_id);
+	CREATE TABLE refresh_tokens (
+		hash         TEXT PRIMARY KEY,
+		family_id    TEXT NOT NULL,
+		user_id      TEXT NOT NULL,
+		auth_version INTEGER NOT NULL,
+		created_at   INTEGER NOT NULL,
+		expires_at   INTEGER NOT NULL,
+		used         INTEGER NOT NULL,
+		revoked      INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+	CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+	INSERT INTO meta (key, value) VALUES ('tree_version', 0);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -20,7 +20,8 @@ func openTestDB(tb testing.TB) *sqlite.DB {
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
-		return storetest.Harness{Entries: openTestDB(t).Entries()}
+		db := openTestDB(t)
+		return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions()}
 	})
 }
 

@@ -9,14 +9,24 @@ import (
 	"time"
 
 	"taizhang/entries"
+	"taizhang/org"
+	"taizhang/session"
 )
 
 // Harness is one fresh store under test.
 type Harness struct {
-	Entries entries.Store
+	Entries  entries.Store
+	Org      OrgStore
+	Sessions session.Store
 	// Missing names the features this backend lacks, each with the reason; tests that
 	// need one skip and say why, so the skip list is printed by `go test -v`.
 	Missing map[Feature]string
+}
+
+// OrgStore is the unit and user storage of one adapter.
+type OrgStore interface {
+	org.UnitStore
+	org.UserStore
 }
 
 // Feature is a database capability a contract test may depend on.
@@ -39,6 +49,9 @@ func (h Harness) Need(t *testing.T, f Feature) {
 // and register its cleanup with t.
 func Run(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("entries", func(t *testing.T) { runEntries(t, open) })
+	t.Run("units", func(t *testing.T) { runUnits(t, open) })
+	t.Run("users", func(t *testing.T) { runUsers(t, open) })
+	t.Run("sessions", func(t *testing.T) { runSessions(t, open) })
 }
 
 // epoch is a fixed instant; tests never read the wall clock.

@@ -1,0 +1,248 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/errs"
+	"taizhang/org"
+)
+
+// OrgStore implements org.UnitStore and org.UserStore on SQLite.
+type OrgStore struct{ db *DB }
+
+// Org returns the organisation store.
+func (db *DB) Org() *OrgStore { return &OrgStore{db: db} }
+
+var (
+	_ org.UnitStore = (*OrgStore)(nil)
+	_ org.UserStore = (*OrgStore)(nil)
+)
+
+var errUnitNotFound = errs.New(errs.NotFound, "单位不存在")
+
+const unitColumns = `u.id, u.parent_id, u.name, u.kind, u.code, u.sort_order, u.active, u.path, u.created_at, u.updated_at`
+
+// unitInScope is ANDed into unit queries; its parameter is the scope's unit id.
+const unitInScope = `EXISTS (SELECT 1 FROM json_each(u.path) WHERE json_each.value = ?)`
+
+// InsertUnit implements org.UnitStore.
+func (s *OrgStore) InsertUnit(ctx context.Context, scope auth.Scope, u org.Unit) (err error) {
+	defer s.db.track("units.insert", time.Now(), &err)
+	if unitID, ok := scope.UnitID(); !ok || !u.IsUnder(unitID) {
+		return errs.New(errs.Forbidden, "无权在该单位下创建单位")
+	}
+	return s.db.inTx(ctx, "insert unit", func(tx *sql.Tx) error {
+		path, _ := json.Marshal(u.Path)
+		_, err := tx.ExecContext(ctx, `INSERT INTO units (id, parent_id, name, kind, code, sort_order, active, path,
+			created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)`, u.ID, u.ParentID, u.Name, string(u.Kind), u.Code,
+			u.SortOrder, u.Active, string(path), millis(u.CreatedAt), millis(u.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		return bumpTreeVersion(ctx, tx)
+	})
+}
+
+// GetUnit implements org.UnitStore.
+func (s *OrgStore) GetUnit(ctx context.Context, scope auth.Scope, id string) (u org.Unit, err error) {
+	defer s.db.track("units.get", time.Now(), &err)
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return org.Unit{}, errUnitNotFound
+	}
+	u, err = scanUnit(s.db.readers.QueryRowContext(ctx, `SELECT `+unitColumns+` FROM units u WHERE u.id = ? AND `+unitInScope, id, unitID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return org.Unit{}, errUnitNotFound
+	}
+	return u, mapError("get unit", err)
+}
+
+// ListUnits implements org.UnitStore.
+func (s *OrgStore) ListUnits(ctx context.Context, scope auth.Scope) (units []org.Unit, err error) {
+	defer s.db.track("units.list", time.Now(), &err)
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return nil, nil
+	}
+	rows, err := s.db.readers.QueryContext(ctx, `SELECT `+unitColumns+` FROM units u WHERE `+unitInScope+`
+		ORDER BY json_array_length(u.path), u.sort_order, u.name, u.id`, unitID)
+	if err != nil {
+		return nil, mapError("list units", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			return nil, mapError("scan unit", err)
+		}
+		units = append(units, u)
+	}
+	return units, mapError("list units", rows.Err())
+}
+
+// UpdateUnit implements org.UnitStore.
+func (s *OrgStore) UpdateUnit(ctx context.Context, scope auth.Scope, u org.Unit) (err error) {
+	defer s.db.track("units.update", time.Now(), &err)
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return errUnitNotFound
+	}
+	return s.db.inTx(ctx, "update unit", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE units AS u SET name = ?, kind = ?, code = ?, sort_order = ?, active = ?,
+			updated_at = ? WHERE u.id = ? AND `+unitInScope, u.Name, string(u.Kind), u.Code, u.SortOrder, u.Active,
+			millis(u.UpdatedAt), u.ID, unitID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errUnitNotFound
+		}
+		return bumpTreeVersion(ctx, tx)
+	})
+}
+
+// MoveUnit implements org.UnitStore in one transaction, so it is all or nothing.
+func (s *OrgStore) MoveUnit(ctx context.Context, scope auth.Scope, oldPath, newPath []string, at time.Time) (err error) {
+	defer s.db.track("units.move", time.Now(), &err)
+	unitID, ok := scope.UnitID()
+	if !ok || !(org.Unit{Path: oldPath}).IsUnder(unitID) || !(org.Unit{Path: newPath}).IsUnder(unitID) {
+		return errUnitNotFound
+	}
+	moved := oldPath[len(oldPath)-1]
+	return s.db.inTx(ctx, "move unit", func(tx *sql.Tx) error {
+		for _, table := range []string{"units", "users", "entries"} {
+			if err := repathTable(ctx, tx, table, moved, oldPath, newPath); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE units SET parent_id = ?, updated_at = ? WHERE id = ?`, parentOf(newPath), millis(at), moved)
+		if err != nil {
+			return err
+		}
+		return bumpTreeVersion(ctx, tx)
+	})
+}
+
+func parentOf(path []string) string {
+	if len(path) < 2 {
+		return ""
+	}
+	return path[len(path)-2]
+}
+
+// repathTable rewrites the path column of every row under the moved unit; entries
+// also get their per-ancestor scope rows replaced.
+func repathTable(ctx context.Context, tx *sql.Tx, table, moved string, oldPath, newPath []string) error {
+	column := "unit_path"
+	if table == "units" {
+		column = "path"
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT t.id, t.`+column+` FROM `+table+` t
+		WHERE EXISTS (SELECT 1 FROM json_each(t.`+column+`) WHERE json_each.value = ?)`, moved)
+	if err != nil {
+		return err
+	}
+	type change struct {
+		id   string
+		path []string
+	}
+	var changes []change
+	for rows.Next() {
+		var id, raw string
+		if err := rows.Scan(&id, &raw); err != nil {
+			rows.Close()
+			return err
+		}
+		var path []string
+		if err := json.Unmarshal([]byte(raw), &path); err != nil {
+			rows.Close()
+			return err
+		}
+		if repathed, ok := org.Repath(path, oldPath, newPath); ok {
+			changes = append(changes, change{id, repathed})
+		}
+	}
+	rows.Close()
+	for _, c := range changes {
+		path, _ := json.Marshal(c.path)
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = ? WHERE id = ?`, string(path), c.id); err != nil {
+			return err
+		}
+		if table == "entries" {
+			if err := rewriteEntryScope(ctx, tx, c.id, c.path); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func rewriteEntryScope(ctx context.Context, tx *sql.Tx, entryID string, path []string) error {
+	var createdAt int64
+	if err := tx.QueryRowContext(ctx, `SELECT created_at FROM entries WHERE id = ?`, entryID).Scan(&createdAt); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM entry_scope WHERE entry_id = ?`, entryID); err != nil {
+		return err
+	}
+	for _, unitID := range path {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO entry_scope (unit_id, created_at, entry_id) VALUES (?,?,?)`,
+			unitID, createdAt, entryID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CountUnits implements org.UnitStore.
+func (s *OrgStore) CountUnits(ctx context.Context) (n int, err error) {
+	err = s.db.readers.QueryRowContext(ctx, `SELECT count(*) FROM units`).Scan(&n)
+	return n, mapError("count units", err)
+}
+
+// TreeVersion implements org.UnitStore.
+func (s *OrgStore) TreeVersion(ctx context.Context) (v int64, err error) {
+	err = s.db.readers.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'tree_version'`).Scan(&v)
+	return v, mapError("tree version", err)
+}
+
+func bumpTreeVersion(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'tree_version'`)
+	return err
+}
+
+func scanUnit(row scanner) (org.Unit, error) {
+	var u org.Unit
+	var kind, path string
+	var created, updated sql.NullInt64
+	err := row.Scan(&u.ID, &u.ParentID, &u.Name, &kind, &u.Code, &u.SortOrder, &u.Active, &path, &created, &updated)
+	if err != nil {
+		return u, err
+	}
+	u.Kind = org.UnitKind(kind)
+	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return u, json.Unmarshal([]byte(path), &u.Path)
+}
+
+// inTx runs fn in a write transaction; a returned *errs.Error passes through,
+// driver errors are mapped.
+func (db *DB) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		var appErr *errs.Error
+		if errors.As(err, &appErr) {
+			return err
+		}
+		return mapError(op, err)
+	}
+	return mapError(op, tx.Commit())
+}
