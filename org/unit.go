@@ -95,3 +95,9 @@ func Repath(path, oldPrefix, newPrefix []string) ([]string, bool) {
 	}
 	return append(slices.Clone(newPrefix), path[len(oldPrefix):]...), true
 }
+
+// SortByDepth orders units root first, then by depth, keeping the given order
+// within a depth (stores sort by sort order and name first).
+func SortByDepth(units []Unit) {
+	slices.SortStableFunc(units, func(a, b Unit) int { return a.Depth() - b.Depth() })
+}

@@ -41,6 +41,7 @@ const DefaultDatabase = "taizhang"
 
 // DB is an open MongoDB store: one client for the whole process.
 type DB struct {
+	uri     string
 	client  *mongo.Client
 	db      *mongo.Database
 	observe Observer
@@ -68,7 +69,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to MongoDB: %w", err)
 	}
-	db := &DB{client: client, db: client.Database(dbName), observe: opts.Observe}
+	db := &DB{uri: opts.URI, client: client, db: client.Database(dbName), observe: opts.Observe}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}
@@ -79,6 +80,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err := ensureIndexes(ctx, db.db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("ensure indexes: %w", err)
+	}
+	if err := db.Org().ResumeMoves(ctx); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return db, nil
 }
@@ -135,6 +140,10 @@ func mapError(op string, err error) error {
 func (db *DB) track(op string, start time.Time, err *error) {
 	db.observe(op, time.Since(start), *err)
 }
+
+// URI is the connection string the store was opened with (it may hold a password:
+// never log it unredacted).
+func (db *DB) URI() string { return db.uri }
 
 // DropDatabase removes the whole database; tests use it to clean up.
 func (db *DB) DropDatabase(ctx context.Context) error {

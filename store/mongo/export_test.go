@@ -25,3 +25,13 @@ func SeedEntries(tb testing.TB, db *DB, es []entries.Entry) {
 		}
 	}
 }
+
+// RecordMoveOnly writes a move's record and stops, as a crash right after step 1
+// of MoveUnit would.
+func RecordMoveOnly(tb testing.TB, db *DB, oldPath, newPath []string) {
+	tb.Helper()
+	_, err := db.Org().moves.InsertOne(context.Background(), moveDoc{ID: oldPath[len(oldPath)-1], OldPath: oldPath, NewPath: newPath})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -29,6 +29,23 @@ func indexes() []index {
 			Keys:    bson.D{{Key: "authorId", Value: 1}, {Key: "clientId", Value: 1}},
 			Options: options.Index().SetName("author_client").SetUnique(true),
 		}},
+		{"units", mongo.IndexModel{
+			Keys:    bson.D{{Key: "path", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName("scope_units"),
+		}},
+		{"users", mongo.IndexModel{
+			Keys:    bson.D{{Key: "unitPath", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName("scope_users"),
+		}},
+		{"users", mongo.IndexModel{
+			// Login finds users by phone before any scope exists; one account per phone.
+			Keys:    bson.D{{Key: "phone", Value: 1}},
+			Options: options.Index().SetName("phone").SetUnique(true),
+		}},
+		{"refresh_tokens", mongo.IndexModel{
+			Keys:    bson.D{{Key: "familyId", Value: 1}},
+			Options: options.Index().SetName("family"),
+		}},
 	}
 }
 

@@ -147,7 +147,8 @@ func TestContract(t *testing.T) {
 	for name, b := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) storetest.Harness {
-				return storetest.Harness{Entries: b.open(t).Entries(), Missing: b.missing}
+				db := b.open(t)
+				return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Missing: b.missing}
 			})
 		})
 	}
