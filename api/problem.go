@@ -3,7 +3,10 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -13,6 +16,8 @@ import (
 // problem is an RFC 9457 problem document, extended with a machine code, per-field
 // errors the PWA shows next to each field, and the request id to quote to support.
 type problem struct {
+	retryAfter time.Duration
+
 	Type      string            `json:"type"`
 	Title     string            `json:"title"`
 	Status    int               `json:"status"`
@@ -31,6 +36,8 @@ var statusOf = map[errs.Code]int{
 	errs.PreconditionFailed: http.StatusPreconditionFailed,
 	errs.Unauthorized:       http.StatusUnauthorized,
 	errs.Forbidden:          http.StatusForbidden,
+	errs.PasswordChange:     http.StatusForbidden,
+	errs.TooManyRequests:    http.StatusTooManyRequests,
 	errs.TooLarge:           http.StatusRequestEntityTooLarge,
 	errs.Unsupported:        http.StatusUnsupportedMediaType,
 	errs.Unavailable:        http.StatusServiceUnavailable,
@@ -63,7 +70,7 @@ func toProblem(err error) (p problem, unexpected bool) {
 		if !ok {
 			status = http.StatusBadRequest
 		}
-		p = problem{Status: status, Code: appErr.Code, Detail: appErr.Message, Errors: appErr.Fields}
+		p = problem{Status: status, Code: appErr.Code, Detail: appErr.Message, Errors: appErr.Fields, retryAfter: appErr.RetryAfter}
 	case errors.As(err, &fiberErr):
 		known, ok := fiberCodes[fiberErr.Code]
 		if !ok {
@@ -91,7 +98,10 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			log.Error("internal error", "request_id", p.RequestID, "method", c.Method(),
 				"path", c.Path(), "err", err)
 		}
-		if p.Status == http.StatusServiceUnavailable {
+		switch {
+		case p.retryAfter > 0:
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(p.retryAfter.Seconds()))))
+		case p.Status == http.StatusServiceUnavailable:
 			c.Set(fiber.HeaderRetryAfter, "5")
 		}
 		c.Status(p.Status)

@@ -23,14 +23,16 @@ type Config struct {
 	DBURL            string // empty: embedded SQLite in DataDir
 	DBConnectTimeout time.Duration
 	JWTSecret        string
-	AdminPhone       string
-	AdminPassword    string
-	Demo             bool
-	LogLevel         slog.Level
-	LogFormat        string
-	BodyLimit        int
-	CORSOrigins      []string
-	ShutdownTimeout  time.Duration
+	// JWTPreviousSecrets still verify tokens after a key rotation (for one token lifetime).
+	JWTPreviousSecrets []string
+	AdminPhone         string
+	AdminPassword      string
+	Demo               bool
+	LogLevel           slog.Level
+	LogFormat          string
+	BodyLimit          int
+	CORSOrigins        []string
+	ShutdownTimeout    time.Duration
 }
 
 // variable describes one environment variable: its name, default and how to apply it.
@@ -45,6 +47,7 @@ var variables = []variable{
 	{"TAIZHANG_DB_URL", "", "empty: embedded SQLite; mongodb:// or mongodb+srv://: MongoDB", setDBURL},
 	{"TAIZHANG_DB_CONNECT_TIMEOUT", "30s", "how long to wait for MongoDB at start", durationVar(func(c *Config) *time.Duration { return &c.DBConnectTimeout })},
 	{"TAIZHANG_JWT_SECRET", "", "HS256 key, at least 32 bytes; generated into the data dir if empty", setJWTSecret},
+	{"TAIZHANG_JWT_PREVIOUS_SECRET", "", "the secret before a rotation: still verifies tokens it signed", setPreviousSecret},
 	{"TAIZHANG_ADMIN_PHONE", "", "bootstrap administrator's phone (on a store with no users)", func(c *Config, v string) error { c.AdminPhone = v; return nil }},
 	{"TAIZHANG_ADMIN_PASSWORD", "", "bootstrap administrator's password", func(c *Config, v string) error { c.AdminPassword = v; return nil }},
 	{"TAIZHANG_DEMO", "0", "1: load the demo city once and print its logins", setDemo},
@@ -101,6 +104,18 @@ func setJWTSecret(c *Config, v string) error {
 		return errors.New("must be at least 32 bytes (or empty to generate one)")
 	}
 	c.JWTSecret = v
+	return nil
+}
+
+func setPreviousSecret(c *Config, v string) error {
+	c.JWTPreviousSecrets = nil
+	if v == "" {
+		return nil
+	}
+	if len(v) < 32 {
+		return errors.New("must be at least 32 bytes")
+	}
+	c.JWTPreviousSecrets = []string{v}
 	return nil
 }
 
@@ -200,7 +215,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", c.Addr), slog.String("data_dir", c.DataDir),
 		slog.String("db", RedactURL(c.DBURL)), slog.Duration("db_connect_timeout", c.DBConnectTimeout),
-		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("admin_phone", c.AdminPhone),
+		slog.String("jwt_secret", mask(c.JWTSecret)), slog.Int("jwt_previous_secrets", len(c.JWTPreviousSecrets)),
+		slog.String("admin_phone", c.AdminPhone),
 		slog.String("admin_password", mask(c.AdminPassword)), slog.Bool("demo", c.Demo),
 		slog.String("log_level", c.LogLevel.String()), slog.String("log_format", c.LogFormat),
 		slog.Int("body_limit", c.BodyLimit), slog.Any("cors_origins", c.CORSOrigins),

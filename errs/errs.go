@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a machine-readable error class; clients switch on it.
@@ -20,7 +21,9 @@ const (
 	PreconditionFailed Code = "precondition_failed" // If-Match revision is stale
 	Unauthorized       Code = "unauthorized"        // no or bad credentials
 	Forbidden          Code = "forbidden"           // authenticated, not allowed
-	TooLarge           Code = "too_large"           // a size limit was exceeded
+	PasswordChange     Code = "password_change_required"
+	TooManyRequests    Code = "too_many_requests" // throttled; see RetryAfter
+	TooLarge           Code = "too_large"         // a size limit was exceeded
 	Unsupported        Code = "unsupported_media_type"
 	Unavailable        Code = "unavailable" // a dependency (the store) is down
 	Internal           Code = "internal"    // a bug; details are logged, never shown
@@ -36,10 +39,11 @@ type FieldError struct {
 
 // Error is the application error. Message is user-safe (zh-CN); Err, the cause, is not.
 type Error struct {
-	Code    Code
-	Message string
-	Fields  []FieldError
-	Err     error
+	Code       Code
+	Message    string
+	Fields     []FieldError
+	Err        error
+	RetryAfter time.Duration // for TooManyRequests and Unavailable: when to try again
 }
 
 func (e *Error) Error() string {

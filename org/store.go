@@ -23,6 +23,9 @@ type UnitStore interface {
 	// CountUnits counts all units, unscoped: it only tells an empty store (for
 	// bootstrap) from a populated one.
 	CountUnits(ctx context.Context) (int, error)
+	// RootUnit returns the root of the tree, unscoped, for start-up tasks only;
+	// errs.NotFound on an empty store.
+	RootUnit(ctx context.Context) (Unit, error)
 	// TreeVersion changes whenever any unit changes, so every instance's tree
 	// cache can tell when it is stale.
 	TreeVersion(ctx context.Context) (int64, error)

@@ -92,10 +92,10 @@ func CheckUserFields(name string, roles []auth.Role) error {
 }
 
 // CheckPassword enforces the password rules: at least 8 characters, not only
-// digits, not the phone number.
-func CheckPassword(password, phone string) error {
+// digits, not the phone number. field names the request field for the error.
+func CheckPassword(field, password, phone string) error {
 	fail := func(code, msg string) error {
-		return errs.Fields(msg, errs.FieldError{Field: "newPassword", Code: code, Message: msg})
+		return errs.Fields(msg, errs.FieldError{Field: field, Code: code, Message: msg})
 	}
 	switch {
 	case utf8.RuneCountInString(password) < 8:

@@ -12,8 +12,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"taizhang/api"
+	"taizhang/auth"
 	"taizhang/config"
 	"taizhang/entries"
+	"taizhang/org"
+	"taizhang/session"
 	"taizhang/store/mongo"
 	"taizhang/store/sqlite"
 	"taizhang/webui"
@@ -30,9 +33,12 @@ type program struct {
 
 // openStore is the chosen adapter, seen through what the program needs of it.
 type openStore struct {
-	entries entries.Store
-	ping    func(context.Context) error
-	close   func() error
+	entries  entries.Store
+	units    org.UnitStore
+	users    org.UserStore
+	sessions session.Store
+	ping     func(context.Context) error
+	close    func() error
 }
 
 func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -69,8 +75,19 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		store.close()
 		return nil, err
 	}
+	tokens, err := auth.NewTokens(cfg.JWTSecret, cfg.JWTPreviousSecrets, auth.DefaultTTL, time.Now)
+	if err != nil {
+		store.close()
+		return nil, fmt.Errorf("TAIZHANG_JWT_SECRET: %w", err)
+	}
 	p.app = api.New(api.Deps{
-		Entries: store.entries, Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),
+		Entries: store.entries, Units: store.units, Users: store.users, Tokens: tokens,
+		Org: &org.Service{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
+		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens,
+			Password: auth.DefaultPasswordParams, Now: time.Now,
+			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, time.Now),
+			IPThrottle:    auth.NewThrottle(50, 15*time.Minute, time.Now)},
+		Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),
 		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins,
 	})
 	return p, nil
@@ -83,13 +100,15 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		if err != nil {
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
-		return openStore{entries: db.Entries(), ping: db.Ping, close: db.Close}, nil
+		return openStore{entries: db.Entries(), units: db.Org(), users: db.Org(), sessions: db.Sessions(),
+			ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe})
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
-	return openStore{entries: db.Entries(), ping: db.Ping, close: db.Close}, nil
+	return openStore{entries: db.Entries(), units: db.Org(), users: db.Org(), sessions: db.Sessions(),
+		ping: db.Ping, close: db.Close}, nil
 }
 
 // serve answers requests on ln until ctx ends, then stops accepting, drains

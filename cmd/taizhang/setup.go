@@ -2,18 +2,38 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/demo"
+	"taizhang/org"
 )
 
 // setUp runs the one-time start-up tasks against the open store: the bootstrap
-// administrator (TAIZHANG_ADMIN_PHONE / _PASSWORD) and the demo city
-// (TAIZHANG_DEMO=1). Each is idempotent, so a restart repeats nothing.
+// administrator (TAIZHANG_ADMIN_PHONE / _PASSWORD, on a store without units) and
+// the demo city (TAIZHANG_DEMO=1). Both are idempotent, so a restart repeats
+// nothing.
 func (p *program) setUp(ctx context.Context, stdout io.Writer) error {
-	if p.cfg.AdminPhone != "" {
-		p.log.Warn("TAIZHANG_ADMIN_PHONE is set, but this build has no user accounts yet; no administrator was created")
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	created, err := org.Bootstrap(ctx, p.store.units, p.store.users, "本市", p.cfg.AdminPhone, p.cfg.AdminPassword,
+		auth.DefaultPasswordParams, now)
+	if err != nil {
+		return fmt.Errorf("bootstrap administrator: %w", err)
 	}
-	if p.cfg.Demo {
-		p.log.Warn("TAIZHANG_DEMO=1: this build has no units, users or forms to load yet; serving an empty ledger")
+	if created {
+		p.log.Info("created the root unit and the bootstrap administrator", "phone", p.cfg.AdminPhone)
 	}
-	return nil
+	if !p.cfg.Demo {
+		return nil
+	}
+	loaded, err := demo.Load(ctx, p.store.units, p.store.users, auth.DefaultPasswordParams, now)
+	if err != nil {
+		return fmt.Errorf("load demo data (TAIZHANG_DEMO): %w", err)
+	}
+	if loaded {
+		p.log.Info("loaded the demo city")
+	}
+	return demo.PrintLogins(stdout)
 }

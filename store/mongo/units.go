@@ -131,6 +131,17 @@ func (s *OrgStore) CountUnits(ctx context.Context) (int, error) {
 	return int(n), mapError("count units", err)
 }
 
+// RootUnit implements org.UnitStore.
+func (s *OrgStore) RootUnit(ctx context.Context) (org.Unit, error) {
+	var d unitDoc
+	err := s.units.FindOne(ctx, bson.D{{Key: "parentId", Value: ""}},
+		options.FindOne().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}})).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return org.Unit{}, errUnitNotFound
+	}
+	return d.toUnit(), mapError("root unit", err)
+}
+
 // TreeVersion implements org.UnitStore.
 func (s *OrgStore) TreeVersion(ctx context.Context) (int64, error) {
 	var doc struct {

@@ -205,6 +205,16 @@ func (s *OrgStore) CountUnits(ctx context.Context) (n int, err error) {
 	return n, mapError("count units", err)
 }
 
+// RootUnit implements org.UnitStore.
+func (s *OrgStore) RootUnit(ctx context.Context) (org.Unit, error) {
+	u, err := scanUnit(s.db.readers.QueryRowContext(ctx, `SELECT `+unitColumns+` FROM units u WHERE u.parent_id = ''
+		ORDER BY u.created_at, u.id LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return org.Unit{}, errUnitNotFound
+	}
+	return u, mapError("root unit", err)
+}
+
 // TreeVersion implements org.UnitStore.
 func (s *OrgStore) TreeVersion(ctx context.Context) (v int64, err error) {
 	err = s.db.readers.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'tree_version'`).Scan(&v)

@@ -50,7 +50,7 @@ func runUnits(t *testing.T, open func(t *testing.T) Harness) {
 		"InsertOutsideScope":     testUnitInsertScope,
 		"UpdateAndTreeVersion":   testUnitUpdate,
 		"MoveRepathsEverything":  testUnitMove,
-		"CountUnitsIsUnscoped":   testCountUnits,
+		"CountAndRootUnscoped":   testCountUnits,
 		"GetOutsideScopeMissing": testUnitGetScope,
 	}
 	for name, test := range tests {
@@ -159,8 +159,13 @@ func testCountUnits(t *testing.T, h Harness) {
 	if n, err := h.Org.CountUnits(context.Background()); err != nil || n != 0 {
 		t.Fatalf("empty store counts %d units (%v)", n, err)
 	}
+	_, err := h.Org.RootUnit(context.Background())
+	wantCode(t, err, errs.NotFound)
 	seedUnits(t, h.Org)
 	if n, _ := h.Org.CountUnits(context.Background()); n != 5 {
 		t.Fatalf("counted %d units, want 5", n)
+	}
+	if root, err := h.Org.RootUnit(context.Background()); err != nil || root.ID != "city" {
+		t.Fatalf("root: %+v %v", root, err)
 	}
 }

@@ -1,0 +1,114 @@
+package api
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"taizhang/org"
+	"taizhang/session"
+)
+
+type userJSON struct {
+	ID                 string     `json:"id"`
+	Name               string     `json:"name"`
+	Phone              string     `json:"phone"`
+	UnitID             string     `json:"unitId"`
+	Roles              []string   `json:"roles"`
+	Active             bool       `json:"active"`
+	MustChangePassword bool       `json:"mustChangePassword"`
+	CreatedAt          time.Time  `json:"createdAt"`
+	UpdatedAt          time.Time  `json:"updatedAt"`
+	LastLoginAt        *time.Time `json:"lastLoginAt"`
+}
+
+func toUserJSON(u org.User) userJSON {
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	var last *time.Time
+	if !u.LastLoginAt.IsZero() {
+		last = &u.LastLoginAt
+	}
+	return userJSON{ID: u.ID, Name: u.Name, Phone: u.Phone, UnitID: u.UnitID, Roles: roles, Active: u.Active,
+		MustChangePassword: u.MustChangePassword, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, LastLoginAt: last}
+}
+
+type pairJSON struct {
+	AccessToken  string   `json:"accessToken"`
+	RefreshToken string   `json:"refreshToken"`
+	ExpiresIn    int      `json:"expiresIn"` // seconds
+	User         userJSON `json:"user"`
+}
+
+func toPairJSON(p session.Pair) pairJSON {
+	return pairJSON{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken, ExpiresIn: int(p.ExpiresIn.Seconds()),
+		User: toUserJSON(p.User)}
+}
+
+func (s *server) login(c *fiber.Ctx) error {
+	var in struct {
+		Phone    string `json:"phone"`
+		Password string `json:"password"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	pair, err := s.deps.Sessions.Login(c.UserContext(), in.Phone, in.Password, c.IP())
+	if err != nil {
+		return err
+	}
+	return c.JSON(toPairJSON(pair))
+}
+
+type refreshBody struct {
+	RefreshToken string `json:"refreshToken"`
+}
+
+func (s *server) refresh(c *fiber.Ctx) error {
+	var in refreshBody
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	pair, err := s.deps.Sessions.Refresh(c.UserContext(), in.RefreshToken)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toPairJSON(pair))
+}
+
+func (s *server) logout(c *fiber.Ctx) error {
+	var in refreshBody
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.Sessions.Logout(c.UserContext(), in.RefreshToken); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *server) me(c *fiber.Ctx) error {
+	scope := scopeOf(c)
+	user, err := s.deps.Users.GetUser(c.UserContext(), scope, scope.UserID())
+	if err != nil {
+		return err
+	}
+	return c.JSON(toUserJSON(user))
+}
+
+func (s *server) changePassword(c *fiber.Ctx) error {
+	var in struct {
+		OldPassword string `json:"oldPassword"`
+		NewPassword string `json:"newPassword"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	pair, err := s.deps.Sessions.ChangePassword(c.UserContext(), scopeOf(c), in.OldPassword, in.NewPassword)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toPairJSON(pair))
+}

@@ -1,0 +1,143 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"taizhang/auth"
+	"taizhang/org"
+	"taizhang/session"
+	"taizhang/store/sqlite"
+)
+
+var cheapPasswords = auth.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1}
+
+// world is a running app on a fresh SQLite store with the tree
+// city → d1 → t1 → v1 and city → d2, and a clock the test controls.
+type world struct {
+	t      *testing.T
+	app    *fiber.App
+	db     *sqlite.DB
+	tokens *auth.Tokens
+	now    time.Time
+	units  map[string]org.Unit // by name
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{t: t, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), units: map[string]org.Unit{}}
+	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w.db = db
+	clock := func() time.Time { return w.now }
+	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
+	store := db.Org()
+	w.app = build(Deps{
+		Entries: db.Entries(), Units: store, Users: store, Tokens: w.tokens,
+		Org: &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock},
+		Sessions: &session.Service{Users: store, Sessions: db.Sessions(), Tokens: w.tokens, Password: cheapPasswords,
+			Now: clock, PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, clock), IPThrottle: auth.NewThrottle(50, 15*time.Minute, clock)},
+		Ready: db.Ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics("test"),
+		UI: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, BodyLimit: 1 << 20,
+	}, func(*fiber.App) {})
+	for _, path := range [][]string{{"city"}, {"city", "d1"}, {"city", "d1", "t1"}, {"city", "d1", "t1", "v1"}, {"city", "d2"}} {
+		w.addUnit(path...)
+	}
+	return w
+}
+
+func (w *world) addUnit(names ...string) {
+	var path []string
+	for _, n := range names {
+		if u, ok := w.units[n]; ok {
+			path = u.Path
+		}
+	}
+	name := names[len(names)-1]
+	id := "unit-" + name
+	parent := ""
+	if len(path) > 0 {
+		parent = path[len(path)-1]
+	}
+	u := org.Unit{ID: id, ParentID: parent, Name: "单位" + name, Kind: org.KindTownship, Active: true,
+		Path: append(slices.Clone(path), id), CreatedAt: w.now, UpdatedAt: w.now}
+	if err := w.db.Org().InsertUnit(context.Background(), auth.SystemScope("unit-city"), u); err != nil {
+		w.t.Fatal(err)
+	}
+	w.units[name] = u
+}
+
+// addUser stores a user with a password and returns it.
+func (w *world) addUser(phone, unit string, mustChange bool, roles ...auth.Role) org.User {
+	w.t.Helper()
+	hash, _ := auth.HashPassword("secret-pass-1", cheapPasswords)
+	u := org.User{ID: "user-" + phone, Name: "用户" + phone[7:], Phone: phone, UnitID: w.units[unit].ID,
+		UnitPath: w.units[unit].Path, Roles: roles, Active: true, PasswordHash: hash, MustChangePassword: mustChange,
+		AuthVersion: 1, Rev: 1, CreatedAt: w.now, UpdatedAt: w.now}
+	if err := w.db.Org().InsertUser(context.Background(), auth.SystemScope("unit-city"), u); err != nil {
+		w.t.Fatal(err)
+	}
+	return u
+}
+
+// tokenFor signs an access token as login would.
+func (w *world) tokenFor(u org.User) string {
+	tok, err := w.tokens.Issue(u.ID, u.UnitID, u.Roles, u.MustChangePassword)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return tok
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r reply) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("not a JSON object: %s", r.body)
+	}
+	return m
+}
+
+// call sends a request with an optional bearer token and JSON body.
+func (w *world) call(method, url, token string, body any) reply {
+	w.t.Helper()
+	var reader io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		reader = bytes.NewReader(b)
+	}
+	req := httptest.NewRequest(method, url, reader)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := w.app.Test(req, 10000)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+}

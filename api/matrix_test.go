@@ -1,0 +1,165 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"taizhang/auth"
+)
+
+// relations of a target unit to the caller's unit d1.
+var relations = map[string]string{"own": "d1", "child": "t1", "sibling": "d2", "parent": "city"}
+
+type matrixCase struct {
+	// request builds the call against the target unit (and its resident user).
+	request func(w *world, target string, n int) (url string, body any)
+	want    func(role auth.Role, rel string) int
+}
+
+func always(status int) func(auth.Role, string) int {
+	return func(auth.Role, string) int { return status }
+}
+
+// adminsInScope: administrators succeed inside their subtree and get outOfScope
+// outside it; every other role is forbidden.
+func adminsInScope(ok, outOfScope int) func(auth.Role, string) int {
+	return func(role auth.Role, rel string) int {
+		switch {
+		case role != auth.RoleAdmin:
+			return http.StatusForbidden
+		case rel == "sibling" || rel == "parent":
+			return outOfScope
+		}
+		return ok
+	}
+}
+
+func fixed(url string, body any) func(*world, string, int) (string, any) {
+	return func(*world, string, int) (string, any) { return url, body }
+}
+
+func unitURL(suffix string, body any) func(*world, string, int) (string, any) {
+	return func(w *world, target string, _ int) (string, any) {
+		return "/api/v1/units/" + w.units[target].ID + suffix, body
+	}
+}
+
+func residentURL(suffix string, body any) func(*world, string, int) (string, any) {
+	return func(w *world, target string, _ int) (string, any) {
+		return "/api/v1/users/user-" + residents[target] + suffix, body
+	}
+}
+
+// residents are cadres living in each target unit.
+var residents = map[string]string{"d1": "13900000001", "t1": "13900000002", "d2": "13900000003", "city": "13900000004"}
+
+// matrix has one entry per route of the route table; TestAuthorizationMatrix fails
+// for a route without one, so no endpoint ships without its access rules tested.
+var matrix = map[string]matrixCase{
+	"GET /healthz": {fixed("/healthz", nil), always(200)},
+	"GET /readyz":  {fixed("/readyz", nil), always(200)},
+	"GET /metrics": {fixed("/metrics", nil), always(200)},
+	"POST /api/v1/auth/login": {func(_ *world, _ string, n int) (string, any) {
+		return "/api/v1/auth/login", map[string]string{"phone": fmt.Sprintf("1370000%04d", n), "password": "wrong-password"}
+	}, always(401)},
+	"POST /api/v1/auth/refresh": {fixed("/api/v1/auth/refresh", map[string]string{"refreshToken": "bogus"}), always(401)},
+	"POST /api/v1/auth/logout":  {fixed("/api/v1/auth/logout", map[string]string{"refreshToken": "bogus"}), always(204)},
+	"GET /api/v1/me":            {fixed("/api/v1/me", nil), always(200)},
+	"POST /api/v1/me/password": {fixed("/api/v1/me/password",
+		map[string]string{"oldPassword": "not-my-password", "newPassword": "another-pass-2"}), always(400)},
+	"GET /api/v1/units": {fixed("/api/v1/units", nil), always(200)},
+	"POST /api/v1/units": {func(w *world, target string, _ int) (string, any) {
+		return "/api/v1/units", map[string]any{"name": "新单位", "parentId": w.units[target].ID, "kind": "village"}
+	}, adminsInScope(201, 400)},
+	"PATCH /api/v1/units/:id": {unitURL("", map[string]any{"sortOrder": 1}), adminsInScope(200, 404)},
+	"POST /api/v1/units/:id/move": {unitURL("/move", map[string]any{"parentId": "unit-d1"}),
+		func(role auth.Role, rel string) int {
+			if role == auth.RoleAdmin && rel == "own" {
+				return 403 // nobody moves the top of their own subtree
+			}
+			return adminsInScope(200, 404)(role, rel)
+		}},
+	"GET /api/v1/users": {func(w *world, target string, _ int) (string, any) {
+		return "/api/v1/users?unitId=" + w.units[target].ID, nil
+	}, func(role auth.Role, _ string) int {
+		if role == auth.RoleCadre {
+			return 403
+		}
+		return 200
+	}},
+	"POST /api/v1/users": {func(w *world, target string, n int) (string, any) {
+		return "/api/v1/users", map[string]any{"phone": fmt.Sprintf("1360000%04d", n), "name": "新用户",
+			"unitId": w.units[target].ID, "roles": []string{"admin"}, "password": "pass-word-9"}
+	}, adminsInScope(201, 400)},
+	"PATCH /api/v1/users/:id":               {residentURL("", map[string]any{"name": "改名"}), adminsInScope(200, 404)},
+	"POST /api/v1/users/:id/reset-password": {residentURL("/reset-password", map[string]any{"password": "reset-pass-7"}), adminsInScope(200, 404)},
+}
+
+// TestAuthorizationMatrix calls every route as every role sitting in d1, against
+// its own unit, a child, a sibling and the parent, and checks the status and that
+// nothing of the sibling's leaks.
+func TestAuthorizationMatrix(t *testing.T) {
+	w := newWorld(t)
+	for target, phone := range residents {
+		w.addUser(phone, target, false, auth.RoleCadre)
+	}
+	pending := w.tokenFor(w.addUser("13400000000", "d1", true, auth.Roles...))
+	routes := (&server{deps: Deps{Metrics: NewMetrics("test")}}).Routes()
+	seen := map[string]bool{}
+	n := 0
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		seen[key] = true
+		c, ok := matrix[key]
+		if !ok {
+			t.Errorf("route %s has no entry in the authorization matrix", key)
+			continue
+		}
+		for _, role := range auth.Roles {
+			actor := w.addUser(fmt.Sprintf("1350000%04d", n), "d1", false, role)
+			n++
+			for rel, target := range relations {
+				url, body := c.request(w, target, n)
+				n++
+				got := w.call(r.Method, url, w.tokenFor(actor), body)
+				if want := c.want(role, rel); got.status != want {
+					t.Errorf("%s as %s on %s unit: status %d, want %d: %s", key, role, rel, got.status, want, got.body)
+				}
+				for _, secret := range []string{"unit-d2", residents["d2"]} {
+					if strings.Contains(string(got.body), secret) {
+						t.Errorf("%s as %s on %s unit leaks %s: %s", key, role, rel, secret, got.body)
+					}
+				}
+			}
+		}
+		checkGuards(t, w, r, c, pending)
+	}
+	for key := range matrix {
+		if !seen[key] {
+			t.Errorf("the matrix names %s, which is not a route", key)
+		}
+	}
+}
+
+// checkGuards: without a token every non-public route is 401; with a token that
+// must change its password, only /me and /me/password answer.
+func checkGuards(t *testing.T, w *world, r Route, c matrixCase, pending string) {
+	t.Helper()
+	if r.Access.Public {
+		return
+	}
+	url, body := c.request(w, "d1", 0)
+	if got := w.call(r.Method, url, "", body); got.status != 401 {
+		t.Errorf("%s %s without a token: %d, want 401", r.Method, r.Path, got.status)
+	}
+	got := w.call(r.Method, url, pending, body)
+	if r.Access.DuringPasswordChange {
+		if got.status == 403 {
+			t.Errorf("%s %s must stay open during a password change: %s", r.Method, r.Path, got.body)
+		}
+	} else if got.status != 403 || !strings.Contains(string(got.body), "password_change_required") {
+		t.Errorf("%s %s with a pending password change: %d %s, want 403 password_change_required", r.Method, r.Path, got.status, got.body)
+	}
+}

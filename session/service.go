@@ -1,0 +1,200 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/errs"
+	"taizhang/ids"
+	"taizhang/org"
+)
+
+// RefreshTTL is how long a refresh token lives unused: a cadre who opens the app
+// at least monthly never has to type the password again.
+const RefreshTTL = 30 * 24 * time.Hour
+
+// Service signs people in and out.
+type Service struct {
+	Users    org.UserStore
+	Sessions Store
+	Tokens   *auth.Tokens
+	Password auth.PasswordParams
+	// PhoneThrottle and IPThrottle bound password guessing per account and per
+	// client address (a village office shares one address, so its limit is higher).
+	PhoneThrottle, IPThrottle *auth.Throttle
+	Now                       func() time.Time
+}
+
+// Pair is what a successful login or refresh returns.
+type Pair struct {
+	AccessToken  string
+	RefreshToken string
+	ExpiresIn    time.Duration
+	User         org.User
+}
+
+var errBadLogin = errs.New(errs.Unauthorized, "手机号或密码错误")
+
+// Login checks a phone and password. Unknown phones and wrong passwords fail the
+// same way, after the same amount of work, so neither answers nor timing reveal
+// which phones have accounts.
+func (s *Service) Login(ctx context.Context, rawPhone, password, clientIP string) (Pair, error) {
+	phone, err := org.NormalizePhone(rawPhone)
+	if err != nil {
+		return Pair{}, err
+	}
+	if err := s.throttled(phone, clientIP); err != nil {
+		return Pair{}, err
+	}
+	user, err := s.Users.UserByPhone(ctx, phone)
+	if errs.Is(err, errs.NotFound) {
+		auth.SpendPasswordTime(password, s.Password)
+		return Pair{}, s.failed(phone, clientIP)
+	}
+	if err != nil {
+		return Pair{}, err
+	}
+	ok, rehash, err := auth.VerifyPassword(password, user.PasswordHash, s.Password)
+	if err != nil || !ok || !user.Active {
+		return Pair{}, s.failed(phone, clientIP)
+	}
+	s.PhoneThrottle.Succeed(phone)
+	newHash := ""
+	if rehash {
+		if newHash, err = auth.HashPassword(password, s.Password); err != nil {
+			return Pair{}, err
+		}
+	}
+	if err := s.Users.RecordLogin(ctx, user.ID, s.Now(), newHash); err != nil {
+		return Pair{}, err
+	}
+	return s.issue(ctx, user, ids.New(s.Now()))
+}
+
+func (s *Service) throttled(phone, clientIP string) error {
+	wait, ok := s.PhoneThrottle.Allow(phone)
+	if ipWait, ipOK := s.IPThrottle.Allow(clientIP); !ipOK {
+		wait, ok = max(wait, ipWait), false
+	}
+	if ok {
+		return nil
+	}
+	return &errs.Error{Code: errs.TooManyRequests, Message: "登录失败次数过多，请稍后再试", RetryAfter: wait}
+}
+
+func (s *Service) failed(phone, clientIP string) error {
+	s.PhoneThrottle.Fail(phone)
+	s.IPThrottle.Fail(clientIP)
+	return errBadLogin
+}
+
+var errBadRefresh = errs.New(errs.Unauthorized, "登录已过期，请重新登录")
+
+// Refresh rotates a refresh token: the presented one is spent and a new pair
+// issued in the same family. Presenting a spent token means it was copied: the
+// whole family is revoked, logging out thief and owner alike.
+func (s *Service) Refresh(ctx context.Context, token string) (Pair, error) {
+	rec, err := s.Sessions.RefreshByHash(ctx, hashToken(token))
+	if errs.Is(err, errs.NotFound) {
+		return Pair{}, errBadRefresh
+	}
+	if err != nil {
+		return Pair{}, err
+	}
+	if rec.Revoked || !s.Now().Before(rec.ExpiresAt) {
+		return Pair{}, errBadRefresh
+	}
+	if rec.Used {
+		return Pair{}, s.revoke(ctx, rec.FamilyID)
+	}
+	if err := s.Sessions.UseRefresh(ctx, rec.Hash); errs.Is(err, errs.Conflict) {
+		return Pair{}, s.revoke(ctx, rec.FamilyID) // lost a race with another use: treat as reuse
+	} else if err != nil {
+		return Pair{}, err
+	}
+	user, err := s.Users.UserByID(ctx, rec.UserID)
+	if err != nil || !user.Active || user.AuthVersion != rec.AuthVersion {
+		// Deactivated, or roles, unit or password changed since login.
+		return Pair{}, s.revoke(ctx, rec.FamilyID)
+	}
+	return s.issue(ctx, user, rec.FamilyID)
+}
+
+func (s *Service) revoke(ctx context.Context, familyID string) error {
+	if err := s.Sessions.RevokeFamily(ctx, familyID); err != nil {
+		return err
+	}
+	return errBadRefresh
+}
+
+// Logout ends the session family of a refresh token. Unknown tokens are fine:
+// logging out twice is not an error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	rec, err := s.Sessions.RefreshByHash(ctx, hashToken(token))
+	if errs.Is(err, errs.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.Sessions.RevokeFamily(ctx, rec.FamilyID)
+}
+
+// ChangePassword lets a signed-in user set a new password. It ends every other
+// session (the auth version changes) and returns a fresh pair for this one.
+func (s *Service) ChangePassword(ctx context.Context, scope auth.Scope, oldPassword, newPassword string) (Pair, error) {
+	user, err := s.Users.GetUser(ctx, scope, scope.UserID())
+	if err != nil {
+		return Pair{}, err
+	}
+	if ok, _, err := auth.VerifyPassword(oldPassword, user.PasswordHash, s.Password); err != nil || !ok {
+		return Pair{}, errs.Fields("原密码错误", errs.FieldError{Field: "oldPassword", Code: "wrong_password", Message: "原密码错误"})
+	}
+	if err := org.CheckPassword("newPassword", newPassword, user.Phone); err != nil {
+		return Pair{}, err
+	}
+	if newPassword == oldPassword {
+		return Pair{}, errs.Fields("新密码不能与原密码相同", errs.FieldError{Field: "newPassword", Code: "unchanged", Message: "新密码不能与原密码相同"})
+	}
+	if user.PasswordHash, err = auth.HashPassword(newPassword, s.Password); err != nil {
+		return Pair{}, err
+	}
+	user.MustChangePassword, user.AuthVersion, user.UpdatedAt = false, user.AuthVersion+1, s.Now()
+	if err := s.Users.UpdateUser(ctx, scope, user); err != nil {
+		return Pair{}, err
+	}
+	user.Rev++
+	return s.issue(ctx, user, ids.New(s.Now()))
+}
+
+// issue signs an access token and stores a new refresh token in family.
+func (s *Service) issue(ctx context.Context, user org.User, familyID string) (Pair, error) {
+	access, err := s.Tokens.Issue(user.ID, user.UnitID, user.Roles, user.MustChangePassword)
+	if err != nil {
+		return Pair{}, err
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return Pair{}, err
+	}
+	refresh := base64.RawURLEncoding.EncodeToString(secret)
+	now := s.Now()
+	err = s.Sessions.InsertRefresh(ctx, RefreshToken{Hash: hashToken(refresh), FamilyID: familyID, UserID: user.ID,
+		AuthVersion: user.AuthVersion, CreatedAt: now, ExpiresAt: now.Add(RefreshTTL)})
+	if err != nil {
+		return Pair{}, err
+	}
+	return Pair{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.Tokens.TTL(), User: user}, nil
+}
+
+// hashToken is what the store keeps: a refresh token is 256 random bits, so a
+// plain SHA-256 (no salt, no stretching) cannot be reversed.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
