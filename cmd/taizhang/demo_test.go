@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"taizhang/config"
+	"taizhang/demo"
+)
+
+// TestDemoLoginsSeeExactlyTheirScope starts the real program with TAIZHANG_DEMO=1,
+// checks the logins are printed, and signs in as every demo account: each sees
+// its own unit's subtree and nothing else.
+func TestDemoLoginsSeeExactlyTheirScope(t *testing.T) {
+	cfg, err := config.Load(envOf(map[string]string{"TAIZHANG_DATA_DIR": t.TempDir(), "TAIZHANG_DEMO": "1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var printed bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := start(ctx, cfg, &printed, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	done := make(chan error, 1)
+	go func() { done <- p.serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	base := "http://" + ln.Addr().String()
+
+	want := map[string][]string{ // phone → the units visible, by name
+		"13800000003": {"东城区", "城关镇", "河口镇", "红旗村", "幸福社区", "柳树村"},
+		"13800000004": {"城关镇", "红旗村", "幸福社区"},
+		"13800000005": {"红旗村"},
+		"13800000006": {"幸福社区"},
+		"13800000009": {"石桥村"},
+		"13800000007": {"市自然资源局"},
+		"13800000008": {"西城区", "西山乡", "石桥村"},
+	}
+	for _, l := range demo.Logins() {
+		if !strings.Contains(printed.String(), l.Phone) {
+			t.Errorf("demo login %s is not printed", l.Phone)
+		}
+		names := visibleUnits(t, base, l.Phone)
+		if expected, ok := want[l.Phone]; ok {
+			slices.Sort(expected)
+			if !slices.Equal(names, expected) {
+				t.Errorf("%s (%s) sees %v, want %v", l.Name, l.Phone, names, expected)
+			}
+		} else if len(names) != 19 || !slices.Contains(names, "示范市") { // root accounts see the whole city
+			t.Errorf("%s (%s) sees %d units, want the whole city (19)", l.Name, l.Phone, len(names))
+		}
+	}
+}
+
+func visibleUnits(t *testing.T, base, phone string) []string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"phone": phone, "password": demo.Password})
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("login %s: %v %v", phone, err, resp.Status)
+	}
+	var login struct {
+		AccessToken string `json:"accessToken"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	req, _ := http.NewRequest("GET", base+"/api/v1/units", nil)
+	req.Header.Set("Authorization", "Bearer "+login.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var units []struct {
+		Name string `json:"name"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&units)
+	names := []string{}
+	for _, u := range units {
+		names = append(names, u.Name)
+	}
+	slices.Sort(names)
+	return names
+}
