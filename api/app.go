@@ -20,6 +20,7 @@ import (
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/org"
+	"taizhang/orgimport"
 	"taizhang/session"
 )
 
@@ -31,6 +32,7 @@ type Deps struct {
 	Org         *org.Service
 	Sessions    *session.Service
 	Tokens      *auth.Tokens
+	Importer    *orgimport.Importer
 	Ready       func(ctx context.Context) error // the store's ping, for /readyz
 	Log         *slog.Logger
 	Metrics     *Metrics
@@ -71,6 +73,8 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/users", admins, s.createUser},
 		{fiber.MethodPatch, "/api/v1/users/:id", admins, s.updateUser},
 		{fiber.MethodPost, "/api/v1/users/:id/reset-password", admins, s.resetPassword},
+		{fiber.MethodPost, "/api/v1/imports/units-users", admins, s.importUnitsUsers},
+		{fiber.MethodGet, "/api/v1/imports/units-users/template", admins, s.importTemplate},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -17,6 +18,7 @@ import (
 
 	"taizhang/auth"
 	"taizhang/org"
+	"taizhang/orgimport"
 	"taizhang/session"
 	"taizhang/store/sqlite"
 )
@@ -48,7 +50,8 @@ func newWorld(t *testing.T) *world {
 	store := db.Org()
 	w.app = build(Deps{
 		Entries: db.Entries(), Units: store, Users: store, Tokens: w.tokens,
-		Org: &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock},
+		Importer: &orgimport.Importer{Units: store, Users: store, Password: cheapPasswords, Now: clock},
+		Org:      &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock},
 		Sessions: &session.Service{Users: store, Sessions: db.Sessions(), Tokens: w.tokens, Password: cheapPasswords,
 			Now: clock, PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, clock), IPThrottle: auth.NewThrottle(50, 15*time.Minute, clock)},
 		Ready: db.Ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics("test"),
@@ -62,13 +65,16 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) addUnit(names ...string) {
 	var path []string
-	for _, n := range names {
+	for _, n := range names[:len(names)-1] {
 		if u, ok := w.units[n]; ok {
 			path = u.Path
 		}
 	}
 	name := names[len(names)-1]
 	id := "unit-" + name
+	if _, taken := w.units[name]; taken {
+		id += "-" + path[len(path)-1] // a second unit of the same name elsewhere
+	}
 	parent := ""
 	if len(path) > 0 {
 		parent = path[len(path)-1]
@@ -118,17 +124,30 @@ func (r reply) json(t *testing.T) map[string]any {
 	return m
 }
 
-// call sends a request with an optional bearer token and JSON body.
+// upload is a request body sent as multipart/form-data with one file field.
+type upload struct{ file []byte }
+
+// call sends a request with an optional bearer token and a JSON (or upload) body.
 func (w *world) call(method, url, token string, body any) reply {
 	w.t.Helper()
 	var reader io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		reader = bytes.NewReader(b)
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case upload:
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		part, _ := mw.CreateFormFile("file", "import.xlsx")
+		_, _ = part.Write(b.file)
+		_ = mw.Close()
+		reader, contentType = &buf, mw.FormDataContentType()
+	default:
+		raw, _ := json.Marshal(body)
+		reader = bytes.NewReader(raw)
 	}
 	req := httptest.NewRequest(method, url, reader)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -93,7 +93,12 @@ var matrix = map[string]matrixCase{
 		return "/api/v1/users", map[string]any{"phone": fmt.Sprintf("1360000%04d", n), "name": "新用户",
 			"unitId": w.units[target].ID, "roles": []string{"admin"}, "password": "pass-word-9"}
 	}, adminsInScope(201, 400)},
-	"PATCH /api/v1/users/:id":               {residentURL("", map[string]any{"name": "改名"}), adminsInScope(200, 404)},
+	"PATCH /api/v1/users/:id":                  {residentURL("", map[string]any{"name": "改名"}), adminsInScope(200, 404)},
+	"GET /api/v1/imports/units-users/template": {fixed("/api/v1/imports/units-users/template", nil), adminsInScope(200, 200)},
+	"POST /api/v1/imports/units-users": {func(w *world, target string, n int) (string, any) {
+		return "/api/v1/imports/units-users", upload{workbook(w.t, unitHeader,
+			[][]string{{fmt.Sprintf("导入单位%d", n), w.units[target].Name, "村", "", ""}}, nil)}
+	}, adminsInScope(201, 400)},
 	"POST /api/v1/users/:id/reset-password": {residentURL("/reset-password", map[string]any{"password": "reset-pass-7"}), adminsInScope(200, 404)},
 }
 

@@ -16,6 +16,7 @@ import (
 	"taizhang/config"
 	"taizhang/entries"
 	"taizhang/org"
+	"taizhang/orgimport"
 	"taizhang/session"
 	"taizhang/store/mongo"
 	"taizhang/store/sqlite"
@@ -82,7 +83,8 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 	}
 	p.app = api.New(api.Deps{
 		Entries: store.entries, Units: store.units, Users: store.users, Tokens: tokens,
-		Org: &org.Service{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
+		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
+		Org:      &org.Service{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
 		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens,
 			Password: auth.DefaultPasswordParams, Now: time.Now,
 			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, time.Now),
