@@ -28,6 +28,7 @@ import (
 type Deps struct {
 	Entries     entries.Store
 	Units       org.UnitStore
+	Tree        *org.TreeCache
 	Users       org.UserStore
 	Org         *org.Service
 	Sessions    *session.Service

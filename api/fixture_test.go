@@ -49,7 +49,7 @@ func newWorld(t *testing.T) *world {
 	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
 	store := db.Org()
 	w.app = build(Deps{
-		Entries: db.Entries(), Units: store, Users: store, Tokens: w.tokens,
+		Entries: db.Entries(), Units: store, Users: store, Tokens: w.tokens, Tree: &org.TreeCache{Units: store},
 		Importer: &orgimport.Importer{Units: store, Users: store, Password: cheapPasswords, Now: clock},
 		Org:      &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock},
 		Sessions: &session.Service{Users: store, Sessions: db.Sessions(), Tokens: w.tokens, Password: cheapPasswords,

@@ -26,9 +26,10 @@ func toUnitJSON(u org.Unit) unitJSON {
 		SortOrder: u.SortOrder, Active: u.Active, Path: u.Path}
 }
 
-// listUnits answers the caller's visible subtree as a flat JSON array.
+// listUnits answers the caller's visible subtree as a flat JSON array, from the
+// tree cache (every screen asks for it).
 func (s *server) listUnits(c *fiber.Ctx) error {
-	units, err := s.deps.Units.ListUnits(c.UserContext(), scopeOf(c))
+	units, err := s.deps.Tree.Subtree(c.UserContext(), scopeOf(c))
 	if err != nil {
 		return err
 	}

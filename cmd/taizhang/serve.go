@@ -82,7 +82,7 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		return nil, fmt.Errorf("TAIZHANG_JWT_SECRET: %w", err)
 	}
 	p.app = api.New(api.Deps{
-		Entries: store.entries, Units: store.units, Users: store.users, Tokens: tokens,
+		Entries: store.entries, Units: store.units, Users: store.users, Tokens: tokens, Tree: &org.TreeCache{Units: store.units},
 		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
 		Org:      &org.Service{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
 		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens,

@@ -1,0 +1,73 @@
+package org
+
+import (
+	"context"
+	"sync"
+
+	"taizhang/auth"
+	"taizhang/errs"
+)
+
+// TreeCache keeps the whole unit tree in memory. Before each use it reads the
+// store's tree version — one small query — and reloads when another instance (or
+// this one) changed any unit, so several instances behind a load balancer never
+// serve a stale tree.
+type TreeCache struct {
+	Units UnitStore
+
+	mu      sync.Mutex
+	version int64
+	units   []Unit // root first, by depth
+	loaded  bool
+}
+
+// Subtree returns the units in scope, root of the scope first. It applies the
+// scope exactly as the stores do: units whose path contains the scope unit.
+func (c *TreeCache) Subtree(ctx context.Context, scope auth.Scope) ([]Unit, error) {
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return nil, nil
+	}
+	all, err := c.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Unit
+	for _, u := range all {
+		if u.IsUnder(unitID) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (c *TreeCache) all(ctx context.Context) ([]Unit, error) {
+	version, err := c.Units.TreeVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loaded && version == c.version {
+		return c.units, nil
+	}
+	units, err := c.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Remember the version read before loading: a change during the load makes the
+	// next call reload again rather than keep a tree older than its version.
+	c.units, c.version, c.loaded = units, version, true
+	return units, nil
+}
+
+func (c *TreeCache) load(ctx context.Context) ([]Unit, error) {
+	root, err := c.Units.RootUnit(ctx)
+	if errs.Is(err, errs.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.Units.ListUnits(ctx, auth.SystemScope(root.ID))
+}
