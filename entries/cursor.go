@@ -60,6 +60,25 @@ func NormalizeLimit(limit int) (int, error) {
 	return limit, nil
 }
 
+// ListPlan is a checked Query: the page size to fetch and where to start.
+type ListPlan struct {
+	Limit int
+	After *Position // nil: the first page
+}
+
+// PlanList validates a query's limit and cursor for a store.
+func PlanList(q Query) (ListPlan, error) {
+	limit, err := NormalizeLimit(q.Limit)
+	if err != nil {
+		return ListPlan{}, err
+	}
+	pos, ok, err := DecodeCursor(q.Cursor)
+	if err != nil || !ok {
+		return ListPlan{Limit: limit}, err
+	}
+	return ListPlan{Limit: limit, After: &pos}, nil
+}
+
 // NextCursor returns the cursor after items when a full page came back. Stores ask
 // for limit+1 rows and pass them all; the extra row only proves there is more.
 func NextCursor(items []Entry, limit int) ([]Entry, string) {

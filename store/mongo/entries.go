@@ -140,11 +140,7 @@ func (s *EntryStore) whyNotUpdated(ctx context.Context, scope auth.Scope, id str
 // List implements entries.Store.
 func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query) (page entries.Page, err error) {
 	defer s.db.track("entries.list", time.Now(), &err)
-	limit, err := entries.NormalizeLimit(q.Limit)
-	if err != nil {
-		return entries.Page{}, err
-	}
-	pos, hasPos, err := entries.DecodeCursor(q.Cursor)
+	plan, err := entries.PlanList(q)
 	if err != nil {
 		return entries.Page{}, err
 	}
@@ -152,9 +148,9 @@ func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query
 	if !ok {
 		return entries.Page{}, nil
 	}
-	opts := options.Find().SetLimit(int64(limit) + 1).
+	opts := options.Find().SetLimit(int64(plan.Limit) + 1).
 		SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}})
-	cur, err := s.coll.Find(ctx, listFilter(scopeUnit, q, pos, hasPos), opts)
+	cur, err := s.coll.Find(ctx, listFilter(scopeUnit, q, plan.After), opts)
 	if err != nil {
 		return entries.Page{}, mapError("list entries", err)
 	}
@@ -170,21 +166,21 @@ func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query
 		}
 		items = append(items, e)
 	}
-	page.Items, page.NextCursor = entries.NextCursor(items, limit)
+	page.Items, page.NextCursor = entries.NextCursor(items, plan.Limit)
 	return page, nil
 }
 
 // listFilter always contains the scope unit; a requested unit narrows it further
 // and can never widen it.
-func listFilter(scopeUnit string, q entries.Query, pos entries.Position, hasPos bool) bson.D {
+func listFilter(scopeUnit string, q entries.Query, after *entries.Position) bson.D {
 	and := bson.A{bson.D{{Key: "unitPath", Value: scopeUnit}}}
 	if q.UnitID != "" && q.UnitID != scopeUnit {
 		and = append(and, bson.D{{Key: "unitPath", Value: q.UnitID}})
 	}
-	if hasPos {
+	if after != nil {
 		and = append(and, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "createdAt", Value: bson.D{{Key: "$lt", Value: pos.CreatedAt}}}},
-			bson.D{{Key: "createdAt", Value: pos.CreatedAt}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: pos.ID}}}},
+			bson.D{{Key: "createdAt", Value: bson.D{{Key: "$lt", Value: after.CreatedAt}}}},
+			bson.D{{Key: "createdAt", Value: after.CreatedAt}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
 		}}})
 	}
 	for _, f := range []struct{ key, value string }{

@@ -156,3 +156,21 @@ func mapError(op string, err error) error {
 func (db *DB) track(op string, start time.Time, err *error) {
 	db.observe(op, time.Since(start), *err)
 }
+
+// queryAll runs a read on the reader pool and scans every row with scan.
+func queryAll[T any](ctx context.Context, db *DB, op string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.readers.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, mapError(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, mapError(op, rows.Err())
+}

@@ -128,11 +128,7 @@ func (s *EntryStore) whyNotUpdated(ctx context.Context, scope auth.Scope, id str
 // so the planner cannot choose to sort the whole subtree instead.
 func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query) (page entries.Page, err error) {
 	defer s.db.track("entries.list", time.Now(), &err)
-	limit, err := entries.NormalizeLimit(q.Limit)
-	if err != nil {
-		return entries.Page{}, err
-	}
-	pos, hasPos, err := entries.DecodeCursor(q.Cursor)
+	plan, err := entries.PlanList(q)
 	if err != nil {
 		return entries.Page{}, err
 	}
@@ -140,31 +136,19 @@ func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query
 	if !ok {
 		return entries.Page{}, nil
 	}
-	sqlText, args := listQuery(scopeUnit, q, pos, hasPos, limit)
-	rows, err := s.db.readers.QueryContext(ctx, sqlText, args...)
+	sqlText, args := listQuery(scopeUnit, q, plan)
+	items, err := queryAll(ctx, s.db, "list entries", scanEntry, sqlText, args...)
 	if err != nil {
-		return entries.Page{}, mapError("list entries", err)
+		return entries.Page{}, err
 	}
-	defer rows.Close()
-	var items []entries.Entry
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return entries.Page{}, mapError("scan entry", err)
-		}
-		items = append(items, e)
-	}
-	if err := rows.Err(); err != nil {
-		return entries.Page{}, mapError("list entries", err)
-	}
-	page.Items, page.NextCursor = entries.NextCursor(items, limit)
+	page.Items, page.NextCursor = entries.NextCursor(items, plan.Limit)
 	return page, nil
 }
 
 // listQuery builds the list statement. The walked unit is the requested one when
 // given; the caller's scope unit must then also be on each entry's path, so asking
 // for a foreign unit yields nothing rather than a wider view.
-func listQuery(scopeUnit string, q entries.Query, pos entries.Position, hasPos bool, limit int) (string, []any) {
+func listQuery(scopeUnit string, q entries.Query, plan entries.ListPlan) (string, []any) {
 	walk := scopeUnit
 	if q.UnitID != "" {
 		walk = q.UnitID
@@ -176,9 +160,9 @@ func listQuery(scopeUnit string, q entries.Query, pos entries.Position, hasPos b
 		b.WriteString(` AND ` + inScope)
 		args = append(args, scopeUnit)
 	}
-	if hasPos {
+	if plan.After != nil {
 		b.WriteString(` AND (s.created_at, s.entry_id) < (?, ?)`)
-		args = append(args, pos.CreatedAt.UnixMilli(), pos.ID)
+		args = append(args, plan.After.CreatedAt.UnixMilli(), plan.After.ID)
 	}
 	for _, f := range []struct{ column, value string }{
 		{"e.form_id", q.FormID}, {"e.status", q.Status}, {"e.author_id", q.AuthorID}, {"e.period", q.Period},
@@ -189,7 +173,7 @@ func listQuery(scopeUnit string, q entries.Query, pos entries.Position, hasPos b
 		}
 	}
 	b.WriteString(` ORDER BY s.created_at DESC, s.entry_id DESC LIMIT ?`)
-	return b.String(), append(args, limit+1)
+	return b.String(), append(args, plan.Limit+1)
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -27,7 +27,11 @@ func TestListPlanIsFixed(t *testing.T) {
 	}
 	for name, q := range queries {
 		for _, hasPos := range []bool{false, true} {
-			sqlText, args := listQuery("d1", q, pos, hasPos, 20)
+			listPlan := entries.ListPlan{Limit: 20}
+			if hasPos {
+				listPlan.After = &pos
+			}
+			sqlText, args := listQuery("d1", q, listPlan)
 			rows, err := db.readers.Query("EXPLAIN QUERY PLAN "+sqlText, args...)
 			if err != nil {
 				t.Fatal(err)

@@ -69,20 +69,8 @@ func (s *OrgStore) ListUnits(ctx context.Context, scope auth.Scope) (units []org
 	if !ok {
 		return nil, nil
 	}
-	rows, err := s.db.readers.QueryContext(ctx, `SELECT `+unitColumns+` FROM units u WHERE `+unitInScope+`
+	return queryAll(ctx, s.db, "list units", scanUnit, `SELECT `+unitColumns+` FROM units u WHERE `+unitInScope+`
 		ORDER BY json_array_length(u.path), u.sort_order, u.name, u.id`, unitID)
-	if err != nil {
-		return nil, mapError("list units", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, mapError("scan unit", err)
-		}
-		units = append(units, u)
-	}
-	return units, mapError("list units", rows.Err())
 }
 
 // UpdateUnit implements org.UnitStore.

@@ -66,20 +66,8 @@ func (s *OrgStore) ListUsers(ctx context.Context, scope auth.Scope, unitID, afte
 	if unitID == "" {
 		unitID = scopeUnit
 	}
-	rows, err := s.db.readers.QueryContext(ctx, `SELECT `+userColumns+` FROM users u WHERE `+userInScope+` AND `+userInScope+`
-		AND u.id > ? ORDER BY u.id LIMIT ?`, scopeUnit, unitID, afterID, limit)
-	if err != nil {
-		return nil, mapError("list users", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, mapError("scan user", err)
-		}
-		users = append(users, u)
-	}
-	return users, mapError("list users", rows.Err())
+	return queryAll(ctx, s.db, "list users", scanUser, `SELECT `+userColumns+` FROM users u WHERE `+userInScope+`
+		AND `+userInScope+` AND u.id > ? ORDER BY u.id LIMIT ?`, scopeUnit, unitID, afterID, limit)
 }
 
 // UpdateUser implements org.UserStore.
