@@ -127,7 +127,7 @@ func (c *schemaCheck) field(p string, f *Field, depth int) {
 	}
 	c.rules(p, f)
 	if f.Type == "group" {
-		if depth >= MaxGroupDepth {
+		if depth > MaxGroupDepth {
 			c.add(p+".fields", "too_deep", fmt.Sprintf("分组最多嵌套 %d 层", MaxGroupDepth))
 			return
 		}
