@@ -1,0 +1,143 @@
+package forms
+
+import (
+	"fmt"
+	"time"
+
+	"taizhang/errs"
+	"taizhang/forms/jsonlogic"
+)
+
+// Beijing is the zone of every deadline: the campaign runs on Beijing time.
+var Beijing = jsonlogic.Shanghai
+
+// Schedule says when filings of an assigned form are due.
+type Schedule struct {
+	Kind    string `json:"kind"`              // once | weekly | monthly
+	Due     string `json:"due,omitempty"`     // once: RFC 3339
+	Weekday int    `json:"weekday,omitempty"` // weekly: 1 Monday … 7 Sunday
+	Day     int    `json:"day,omitempty"`     // monthly: 1…31 (clamped to the month's last day)
+	Time    string `json:"time,omitempty"`    // weekly, monthly: "12:00"
+}
+
+// Assignment gives a published form to a unit (and by default its descendants).
+type Assignment struct {
+	UnitID             string   `json:"unitId"`
+	IncludeDescendants *bool    `json:"includeDescendants,omitempty"` // default true
+	Schedule           Schedule `json:"schedule"`
+	EndDate            string   `json:"endDate,omitempty"` // the campaign's last day, "2027-06-30"
+}
+
+// Descendants reports whether the assignment covers the unit's subtree.
+func (a Assignment) Descendants() bool { return a.IncludeDescendants == nil || *a.IncludeDescendants }
+
+// Period is one round of filing: "2026-W48", "2026-11" or "once".
+type Period struct {
+	Key string    `json:"period"`
+	Due time.Time `json:"due"`
+}
+
+// Check validates an assignment's schedule.
+func (a Assignment) Check(path string) []errs.FieldError {
+	var out []errs.FieldError
+	bad := func(field, msg string) { out = append(out, errs.FieldError{Field: path + "." + field, Code: "invalid", Message: msg}) }
+	if a.UnitID == "" {
+		bad("unitId", "请选择单位")
+	}
+	s := a.Schedule
+	switch s.Kind {
+	case "once":
+		if _, err := time.Parse(time.RFC3339, s.Due); err != nil {
+			bad("schedule.due", "截止时间应为 RFC 3339，如 2026-12-01T12:00:00+08:00")
+		}
+	case "weekly":
+		if s.Weekday < 1 || s.Weekday > 7 {
+			bad("schedule.weekday", "星期应为 1（周一）到 7（周日）")
+		}
+	case "monthly":
+		if s.Day < 1 || s.Day > 31 {
+			bad("schedule.day", "日期应为 1 到 31")
+		}
+	default:
+		bad("schedule.kind", "周期应为 once、weekly 或 monthly")
+	}
+	if s.Kind != "once" {
+		if _, err := time.Parse("15:04", s.Time); err != nil {
+			bad("schedule.time", "时间应为 HH:MM，如 12:00")
+		}
+	}
+	if a.EndDate != "" {
+		if _, err := time.Parse(time.DateOnly, a.EndDate); err != nil {
+			bad("endDate", "结束日期应为 YYYY-MM-DD")
+		}
+	}
+	return out
+}
+
+// CurrentPeriod is the round a filer works on at now: the first whose deadline is
+// not yet past. It is false once the campaign's end date is past that deadline.
+func (a Assignment) CurrentPeriod(now time.Time) (Period, bool) {
+	now = now.In(Beijing)
+	var p Period
+	switch a.Schedule.Kind {
+	case "once":
+		due, err := time.Parse(time.RFC3339, a.Schedule.Due)
+		if err != nil {
+			return Period{}, false
+		}
+		p = Period{Key: "once", Due: due.In(Beijing)}
+	case "weekly":
+		p = weeklyPeriod(now, a.Schedule)
+	case "monthly":
+		p = monthlyPeriod(now, a.Schedule)
+	default:
+		return Period{}, false
+	}
+	if a.EndDate != "" {
+		end, err := time.ParseInLocation(time.DateOnly, a.EndDate, Beijing)
+		if err != nil || p.Due.After(end.AddDate(0, 0, 1)) {
+			return Period{}, false
+		}
+	}
+	return p, true
+}
+
+func clock(s Schedule) (hour, minute int) {
+	t, _ := time.Parse("15:04", s.Time)
+	return t.Hour(), t.Minute()
+}
+
+func weeklyPeriod(now time.Time, s Schedule) Period {
+	h, m := clock(s)
+	offset := (s.Weekday - isoWeekday(now) + 7) % 7
+	y, mo, d := now.AddDate(0, 0, offset).Date()
+	due := time.Date(y, mo, d, h, m, 0, 0, Beijing)
+	if due.Before(now) {
+		due = due.AddDate(0, 0, 7)
+	}
+	year, week := due.ISOWeek()
+	return Period{Key: fmt.Sprintf("%d-W%02d", year, week), Due: due}
+}
+
+func isoWeekday(t time.Time) int {
+	if t.Weekday() == time.Sunday {
+		return 7
+	}
+	return int(t.Weekday())
+}
+
+func monthlyPeriod(now time.Time, s Schedule) Period {
+	h, m := clock(s)
+	due := dueInMonth(now.Year(), now.Month(), s.Day, h, m)
+	if due.Before(now) {
+		due = dueInMonth(now.Year(), now.Month()+1, s.Day, h, m)
+	}
+	return Period{Key: due.Format("2006-01"), Due: due}
+}
+
+// dueInMonth clamps day to the month's last day: "day 31" means month end.
+func dueInMonth(year int, month time.Month, day, h, m int) time.Time {
+	first := time.Date(year, month, 1, 0, 0, 0, 0, Beijing)
+	last := first.AddDate(0, 1, -1).Day()
+	return time.Date(first.Year(), first.Month(), min(day, last), h, m, 0, 0, Beijing)
+}
