@@ -42,6 +42,29 @@ func indexes() []index {
 			Keys:    bson.D{{Key: "phone", Value: 1}},
 			Options: options.Index().SetName("phone").SetUnique(true),
 		}},
+		{"forms", mongo.IndexModel{
+			Keys:    bson.D{{Key: "ownerPath", Value: 1}, {Key: "createdAt", Value: 1}},
+			Options: options.Index().SetName("scope_forms"),
+		}},
+		{"forms", mongo.IndexModel{
+			Keys:    bson.D{{Key: "key", Value: 1}},
+			Options: options.Index().SetName("form_key").SetUnique(true),
+		}},
+		{"forms", mongo.IndexModel{
+			// Filers find their forms by the units they are assigned to.
+			Keys:    bson.D{{Key: "assignedUnits", Value: 1}},
+			Options: options.Index().SetName("assigned_units"),
+		}},
+		{"forms", mongo.IndexModel{
+			Keys:    bson.D{{Key: "treeUnits", Value: 1}},
+			Options: options.Index().SetName("tree_units"),
+		}},
+		{"form_versions", mongo.IndexModel{
+			// Published versions are immutable and numbered once: two racing
+			// publishes cannot both create version N.
+			Keys:    bson.D{{Key: "formId", Value: 1}, {Key: "version", Value: 1}},
+			Options: options.Index().SetName("form_version").SetUnique(true),
+		}},
 		{"refresh_tokens", mongo.IndexModel{
 			Keys:    bson.D{{Key: "familyId", Value: 1}},
 			Options: options.Index().SetName("family"),

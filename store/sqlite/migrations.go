@@ -83,6 +83,38 @@ var migrations = []string{
 	CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
 	CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
 	INSERT INTO meta (key, value) VALUES ('tree_version', 0);`,
+
+	// 3: forms, their assignments (a table of their own so "forms assigned to this
+	// unit" is an index lookup) and their immutable published versions.
+	`CREATE TABLE forms (
+		id             TEXT PRIMARY KEY,
+		owner_unit_id  TEXT NOT NULL,
+		owner_path     TEXT NOT NULL,
+		key            TEXT NOT NULL UNIQUE,
+		draft          TEXT NOT NULL,
+		latest_version INTEGER NOT NULL,
+		archived       INTEGER NOT NULL,
+		assignments    TEXT NOT NULL,
+		rev            INTEGER NOT NULL,
+		created_at     INTEGER NOT NULL,
+		updated_at     INTEGER NOT NULL
+	) STRICT;
+	CREATE TABLE form_assignments (
+		unit_id             TEXT NOT NULL,
+		form_id             TEXT NOT NULL REFERENCES forms (id) ON DELETE CASCADE,
+		include_descendants INTEGER NOT NULL,
+		PRIMARY KEY (unit_id, form_id)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX form_assignments_form ON form_assignments (form_id);
+	CREATE TABLE form_versions (
+		form_id      TEXT NOT NULL REFERENCES forms (id),
+		version      INTEGER NOT NULL,
+		hash         TEXT NOT NULL,
+		schema       TEXT NOT NULL,
+		published_at INTEGER NOT NULL,
+		published_by TEXT NOT NULL,
+		PRIMARY KEY (form_id, version)
+	) STRICT, WITHOUT ROWID;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -5,10 +5,12 @@
 package storetest
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
 	"taizhang/entries"
+	"taizhang/forms"
 	"taizhang/org"
 	"taizhang/session"
 )
@@ -18,6 +20,7 @@ type Harness struct {
 	Entries  entries.Store
 	Org      OrgStore
 	Sessions session.Store
+	Forms    forms.Store
 	// Missing names the features this backend lacks, each with the reason; tests that
 	// need one skip and say why, so the skip list is printed by `go test -v`.
 	Missing map[Feature]string
@@ -52,7 +55,15 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("units", func(t *testing.T) { runUnits(t, open) })
 	t.Run("users", func(t *testing.T) { runUsers(t, open) })
 	t.Run("sessions", func(t *testing.T) { runSessions(t, open) })
+	t.Run("forms", func(t *testing.T) { runForms(t, open) })
 }
 
 // epoch is a fixed instant; tests never read the wall clock.
 var epoch = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+
+// sameJSONValue compares two values by their JSON encoding.
+func sameJSONValue(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
