@@ -19,6 +19,7 @@ import (
 
 	"taizhang/auth"
 	"taizhang/entries"
+	"taizhang/forms"
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/session"
@@ -34,6 +35,7 @@ type Deps struct {
 	Sessions    *session.Service
 	Tokens      *auth.Tokens
 	Importer    *orgimport.Importer
+	Forms       *forms.Service
 	Ready       func(ctx context.Context) error // the store's ping, for /readyz
 	Log         *slog.Logger
 	Metrics     *Metrics
@@ -76,6 +78,17 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/users/:id/reset-password", admins, s.resetPassword},
 		{fiber.MethodPost, "/api/v1/imports/units-users", admins, s.importUnitsUsers},
 		{fiber.MethodGet, "/api/v1/imports/units-users/template", admins, s.importTemplate},
+
+		{fiber.MethodGet, "/api/v1/form-templates", admins, s.formTemplates},
+		{fiber.MethodPost, "/api/v1/forms", admins, s.createForm},
+		{fiber.MethodGet, "/api/v1/forms", signedIn, s.listForms},
+		{fiber.MethodGet, "/api/v1/forms/:id", signedIn, s.getForm},
+		{fiber.MethodGet, "/api/v1/forms/:id/schema.json", signedIn, s.formJSONSchema},
+		{fiber.MethodPut, "/api/v1/forms/:id/draft", admins, s.saveDraft},
+		{fiber.MethodPost, "/api/v1/forms/:id/publish", admins, s.publishForm},
+		{fiber.MethodPost, "/api/v1/forms/:id/archive", admins, s.archiveForm},
+		{fiber.MethodPut, "/api/v1/forms/:id/assignments", admins, s.setAssignments},
+		{fiber.MethodPost, "/api/v1/forms/:id/validate", signedIn, s.validateForm},
 	}
 }
 

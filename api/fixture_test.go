@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"taizhang/auth"
+	"taizhang/forms"
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/session"
@@ -34,6 +35,7 @@ type world struct {
 	tokens *auth.Tokens
 	now    time.Time
 	units  map[string]org.Unit // by name
+	seq    int                 // for unique keys across calls
 }
 
 func newWorld(t *testing.T) *world {
@@ -48,8 +50,10 @@ func newWorld(t *testing.T) *world {
 	clock := func() time.Time { return w.now }
 	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
 	store := db.Org()
+	tree := &org.TreeCache{Units: store}
 	w.app = build(Deps{
-		Entries: db.Entries(), Units: store, Users: store, Tokens: w.tokens, Tree: &org.TreeCache{Units: store},
+		Entries: db.Entries(), Units: store, Users: store, Tokens: w.tokens, Tree: tree,
+		Forms:    &forms.Service{Store: db.Forms(), PathOf: tree.PathOf, Now: clock},
 		Importer: &orgimport.Importer{Units: store, Users: store, Password: cheapPasswords, Now: clock},
 		Org:      &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock},
 		Sessions: &session.Service{Users: store, Sessions: db.Sessions(), Tokens: w.tokens, Password: cheapPasswords,
@@ -160,3 +164,5 @@ func (w *world) call(method, url, token string, body any) reply {
 	b, _ := io.ReadAll(resp.Body)
 	return reply{status: resp.StatusCode, header: resp.Header, body: b}
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -1,12 +1,15 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"taizhang/auth"
+	"taizhang/forms"
+	"taizhang/ids"
 )
 
 // relations of a target unit to the caller's unit d1.
@@ -55,6 +58,46 @@ func residentURL(suffix string, body any) func(*world, string, int) (string, any
 // residents are cadres living in each target unit.
 var residents = map[string]string{"d1": "13900000001", "t1": "13900000002", "d2": "13900000003", "city": "13900000004"}
 
+// freshForm stores a published form owned by the target unit and assigned to its
+// subtree, so every call works on a form no earlier call archived or changed.
+func freshForm(w *world, target string, n int) string {
+	unit := w.units[target]
+	yes := true
+	draft := forms.Form{Key: fmt.Sprintf("form_%d", n), Title: "测试表单", Category: forms.CategoryCustom, Workflow: "approval",
+		Fields: []forms.Field{{Key: "name", Type: "text", Label: "姓名", Required: true}}}
+	d := forms.Definition{ID: ids.New(w.now), OwnerUnitID: unit.ID, OwnerPath: unit.Path, Key: draft.Key, Draft: draft,
+		LatestVersion: 1, Rev: 1, CreatedAt: w.now, UpdatedAt: w.now,
+		Assignments: []forms.Assignment{{UnitID: unit.ID, IncludeDescendants: &yes, Schedule: forms.Schedule{Kind: "weekly", Weekday: 5, Time: "12:00"}}}}
+	ctx, system := context.Background(), auth.SystemScope("unit-city")
+	if err := w.db.Forms().InsertForm(ctx, system, d); err != nil {
+		w.t.Fatal(err)
+	}
+	v := forms.Version{FormID: d.ID, Version: 1, Hash: forms.HashSchema(draft), Schema: draft, PublishedAt: w.now}
+	if err := w.db.Forms().InsertVersion(ctx, v); err != nil {
+		w.t.Fatal(err)
+	}
+	return d.ID
+}
+
+func formURL(suffix string, body func(n int) any) func(*world, string, int) (string, any) {
+	return func(w *world, target string, _ int) (string, any) {
+		w.seq++ // the guard checks call requests again: each form needs its own key
+		return "/api/v1/forms/" + freshForm(w, target, w.seq) + suffix, body(w.seq)
+	}
+}
+
+func noBody(int) any { return nil }
+
+// formReaders: forms owned in the caller's subtree (supervisors render their
+// units' entries with them) and forms assigned to the caller's unit (the parent's
+// form is assigned to its whole subtree) are readable; a sibling's is not.
+func formReaders(_ auth.Role, rel string) int {
+	if rel == "sibling" {
+		return 404
+	}
+	return 200
+}
+
 // matrix has one entry per route of the route table; TestAuthorizationMatrix fails
 // for a route without one, so no endpoint ships without its access rules tested.
 var matrix = map[string]matrixCase{
@@ -99,6 +142,26 @@ var matrix = map[string]matrixCase{
 		return "/api/v1/imports/units-users", upload{workbook(w.t, unitHeader,
 			[][]string{{fmt.Sprintf("导入单位%d", n), w.units[target].Name, "村", "", ""}}, nil)}
 	}, adminsInScope(201, 400)},
+	"GET /api/v1/form-templates": {fixed("/api/v1/form-templates", nil), adminsInScope(200, 200)},
+	"POST /api/v1/forms": {func(_ *world, _ string, n int) (string, any) {
+		return "/api/v1/forms", map[string]any{"key": fmt.Sprintf("new_%d", n), "title": "新表单", "category": "custom",
+			"fields": []any{map[string]any{"key": "a", "type": "text", "label": "A"}}}
+	}, adminsInScope(201, 201)},
+	"GET /api/v1/forms":                 {fixed("/api/v1/forms", nil), always(200)},
+	"GET /api/v1/forms/:id":             {formURL("", noBody), formReaders},
+	"GET /api/v1/forms/:id/schema.json": {formURL("/schema.json", noBody), formReaders},
+	"POST /api/v1/forms/:id/validate": {formURL("/validate", func(int) any { return map[string]any{"data": map[string]any{}} }),
+		formReaders},
+	"PUT /api/v1/forms/:id/draft": {formURL("/draft", func(n int) any {
+		return map[string]any{"key": fmt.Sprintf("form_%d", n), "title": "改过的表单", "category": "custom",
+			"fields": []any{map[string]any{"key": "name", "type": "text", "label": "姓名"}}}
+	}), adminsInScope(200, 404)},
+	"POST /api/v1/forms/:id/publish": {formURL("/publish", noBody), adminsInScope(200, 404)},
+	"POST /api/v1/forms/:id/archive": {formURL("/archive", noBody), adminsInScope(200, 404)},
+	"PUT /api/v1/forms/:id/assignments": {formURL("/assignments", func(int) any {
+		return map[string]any{"assignments": []any{map[string]any{"unitId": "unit-d1",
+			"schedule": map[string]any{"kind": "weekly", "weekday": 5, "time": "12:00"}}}}
+	}), adminsInScope(200, 404)},
 	"POST /api/v1/users/:id/reset-password": {residentURL("/reset-password", map[string]any{"password": "reset-pass-7"}), adminsInScope(200, 404)},
 }
 

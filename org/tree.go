@@ -71,3 +71,17 @@ func (c *TreeCache) load(ctx context.Context) ([]Unit, error) {
 	}
 	return c.Units.ListUnits(ctx, auth.SystemScope(root.ID))
 }
+
+// PathOf returns the path of a unit in the caller's scope, or errs.NotFound.
+func (c *TreeCache) PathOf(ctx context.Context, scope auth.Scope, unitID string) ([]string, error) {
+	units, err := c.Subtree(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range units {
+		if u.ID == unitID {
+			return u.Path, nil
+		}
+	}
+	return nil, errs.New(errs.NotFound, "单位不存在")
+}

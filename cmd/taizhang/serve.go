@@ -15,6 +15,7 @@ import (
 	"taizhang/auth"
 	"taizhang/config"
 	"taizhang/entries"
+	"taizhang/forms"
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/session"
@@ -35,6 +36,7 @@ type program struct {
 // openStore is the chosen adapter, seen through what the program needs of it.
 type openStore struct {
 	entries  entries.Store
+	forms    forms.Store
 	units    org.UnitStore
 	users    org.UserStore
 	sessions session.Store
@@ -81,8 +83,10 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		store.close()
 		return nil, fmt.Errorf("TAIZHANG_JWT_SECRET: %w", err)
 	}
+	tree := &org.TreeCache{Units: store.units}
 	p.app = api.New(api.Deps{
-		Entries: store.entries, Units: store.units, Users: store.users, Tokens: tokens, Tree: &org.TreeCache{Units: store.units},
+		Entries: store.entries, Units: store.units, Users: store.users, Tokens: tokens, Tree: tree,
+		Forms:    &forms.Service{Store: store.forms, PathOf: tree.PathOf, Now: time.Now},
 		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
 		Org:      &org.Service{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
 		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens,
@@ -102,14 +106,14 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		if err != nil {
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
-		return openStore{entries: db.Entries(), units: db.Org(), users: db.Org(), sessions: db.Sessions(),
+		return openStore{entries: db.Entries(), forms: db.Forms(), units: db.Org(), users: db.Org(), sessions: db.Sessions(),
 			ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe})
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
-	return openStore{entries: db.Entries(), units: db.Org(), users: db.Org(), sessions: db.Sessions(),
+	return openStore{entries: db.Entries(), forms: db.Forms(), units: db.Org(), users: db.Org(), sessions: db.Sessions(),
 		ping: db.Ping, close: db.Close}, nil
 }
 
