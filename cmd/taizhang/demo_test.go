@@ -60,29 +60,62 @@ func TestDemoLoginsSeeExactlyTheirScope(t *testing.T) {
 	}
 }
 
-func visibleUnits(t *testing.T, base, phone string) []string {
+// TestDemoCadreHasTheCampaignForms: a village cadre of the demo city finds the
+// three templates assigned, the weekly report due on a Friday at noon.
+func TestDemoCadreHasTheCampaignForms(t *testing.T) {
+	cfg, _ := config.Load(envOf(map[string]string{"TAIZHANG_DATA_DIR": t.TempDir(), "TAIZHANG_DEMO": "1"}))
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := start(ctx, cfg, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	done := make(chan error, 1)
+	go func() { done <- p.serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	token := loginToken(t, "http://"+ln.Addr().String(), "13800000005")
+	body := getWithToken(t, "http://"+ln.Addr().String()+"/api/v1/forms", token)
+	for _, want := range []string{"我为群众办实事台账", "问题清单", "工作周报", `"period":"20`, "T12:00:00+08:00"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the cadre's forms lack %s: %s", want, body)
+		}
+	}
+}
+
+func loginToken(t *testing.T, base, phone string) string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"phone": phone, "password": demo.Password})
 	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
 	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("login %s: %v %v", phone, err, resp.Status)
+		t.Fatalf("login %s: %v", phone, err)
 	}
+	defer resp.Body.Close()
 	var login struct {
 		AccessToken string `json:"accessToken"`
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&login)
-	resp.Body.Close()
-	req, _ := http.NewRequest("GET", base+"/api/v1/units", nil)
-	req.Header.Set("Authorization", "Bearer "+login.AccessToken)
-	resp, err = http.DefaultClient.Do(req)
+	return login.AccessToken
+}
+
+func getWithToken(t *testing.T, url, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func visibleUnits(t *testing.T, base, phone string) []string {
+	t.Helper()
 	var units []struct {
 		Name string `json:"name"`
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&units)
+	_ = json.Unmarshal([]byte(getWithToken(t, base+"/api/v1/units", loginToken(t, base, phone))), &units)
 	names := []string{}
 	for _, u := range units {
 		names = append(names, u.Name)

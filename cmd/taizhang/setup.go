@@ -8,6 +8,7 @@ import (
 
 	"taizhang/auth"
 	"taizhang/demo"
+	"taizhang/forms"
 	"taizhang/org"
 )
 
@@ -34,6 +35,18 @@ func (p *program) setUp(ctx context.Context, stdout io.Writer) error {
 	}
 	if loaded {
 		p.log.Info("loaded the demo city")
+	}
+	root, err := p.store.units.RootUnit(ctx)
+	if err != nil {
+		return err
+	}
+	tree := &org.TreeCache{Units: p.store.units}
+	formsLoaded, err := demo.LoadForms(ctx, &forms.Service{Store: p.store.forms, PathOf: tree.PathOf, Now: time.Now}, root.ID)
+	if err != nil {
+		return fmt.Errorf("load demo forms (TAIZHANG_DEMO): %w", err)
+	}
+	if formsLoaded > 0 {
+		p.log.Info("published the demo forms", "count", formsLoaded)
 	}
 	return demo.PrintLogins(stdout)
 }
