@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO_BUILD_FLAGS := -trimpath -tags embedui -ldflags "-X main.version=$(VERSION)"
 FRONTEND_DEPS := frontend/node_modules/.package-lock.json
 
-.PHONY: run build ui deps test test-go test-store test-frontend test-deploy vet lint bench clean
+.PHONY: run build ui deps test test-go test-store test-frontend test-deploy vet lint bench fuzz clean
 
 ## run: build everything and serve the demo city on the embedded store
 run: build
@@ -57,7 +57,15 @@ lint: vet
 
 ## bench: store benchmarks on SQLite and embedded FerretDB
 bench:
-	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/...
+	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/
+
+## fuzz: each fuzz target for FUZZTIME (default 3m); new finds land in the Go cache,
+## failures in forms/testdata/fuzz (commit them: they become regression tests)
+FUZZTIME ?= 3m
+fuzz:
+	for target in FuzzParseForm FuzzValidate FuzzJSONLogic; do \
+	  go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./forms/ || exit 1; \
+	done
 
 clean:
 	rm -rf bin webui/dist

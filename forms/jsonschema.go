@@ -88,7 +88,7 @@ func typeSchema(f *Field) map[string]any {
 	case "geopoint":
 		return map[string]any{"type": "object", "required": []string{"lat", "lng"}, "additionalProperties": false,
 			"properties": map[string]any{"lat": map[string]any{"type": "number", "minimum": -90, "maximum": 90},
-				"lng": map[string]any{"type": "number", "minimum": -180, "maximum": 180},
+				"lng":      map[string]any{"type": "number", "minimum": -180, "maximum": 180},
 				"accuracy": map[string]any{"type": "number", "minimum": 0}}}
 	case "group":
 		limit := MaxGroupItems

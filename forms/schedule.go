@@ -40,7 +40,9 @@ type Period struct {
 // Check validates an assignment's schedule.
 func (a Assignment) Check(path string) []errs.FieldError {
 	var out []errs.FieldError
-	bad := func(field, msg string) { out = append(out, errs.FieldError{Field: path + "." + field, Code: "invalid", Message: msg}) }
+	bad := func(field, msg string) {
+		out = append(out, errs.FieldError{Field: path + "." + field, Code: "invalid", Message: msg})
+	}
 	if a.UnitID == "" {
 		bad("unitId", "请选择单位")
 	}

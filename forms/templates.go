@@ -73,7 +73,7 @@ func TemplateSamples() map[string]map[string]any {
 		"shishi": {"category": "livelihood", "title": "为红旗村修复自来水管", "people_served": 126.0, "place": "红旗村三组",
 			"location": map[string]any{"lat": 30.59, "lng": 114.30, "accuracy": 20.0}, "done_on": "2026-11-20",
 			"description": "三组自来水主管冬季冻裂，六十余户停水。联系水务站当天抢修，更换管道 40 米并加装保温层。",
-			"photos": []any{"0123456789abcdef01234567"}},
+			"photos":      []any{"0123456789abcdef01234567"}},
 		"problem": {"problem": "村务公开栏三个月未更新，群众反映看不到补助发放情况", "source": "public", "style": "lan", "owner": "王某",
 			"measures": []any{map[string]any{"measure": "由村会计王某每月5日前在公开栏张贴上月补助发放明细并拍照上传", "deadline": "2026-12-05"}}},
 		"weekly": {"progress": "本周走访低保户十二户，解决自来水、道路照明等实际问题三件，整改问题清单两项。",

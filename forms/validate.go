@@ -3,6 +3,7 @@ package forms
 import (
 	"fmt"
 	"maps"
+	"strconv"
 	"time"
 
 	"taizhang/errs"
@@ -22,10 +23,12 @@ const (
 
 // Result is the outcome of validating data against a form.
 type Result struct {
-	Errors   []errs.FieldError
-	Visible  map[string]bool // by field path, e.g. "members[0].idcard"
-	Computed map[string]any  // calculated values by field path
-	Data     map[string]any  // what to store: visible fields only, calculations applied
+	Errors []errs.FieldError
+	// Visible says, for every field with a visibleIf condition, whether it is shown,
+	// by path, e.g. "members[0].note". Fields without a condition are always shown.
+	Visible  map[string]bool
+	Computed map[string]any // calculated values by field path
+	Data     map[string]any // what to store: visible fields only, calculations applied
 }
 
 // Valid reports whether there were no errors.
@@ -68,25 +71,23 @@ func (v *validation) fail(path string, p problem) {
 // level validates one list of fields over values; ctx is what rules see, and is
 // updated as fields are hidden or computed. It returns the values to store.
 func (v *validation) level(prefix string, fields []Field, values, ctx map[string]any) map[string]any {
-	known := map[string]bool{}
-	for i := range fields {
-		known[fields[i].Key] = fields[i].holdsValue() // sections and notes never carry data
-	}
 	for key := range values {
-		if !known[key] {
+		if !holdsKey(fields, key) {
 			v.fail(prefix+key, problem{code: "unknown", message: "表单中没有这个字段"})
 		}
 	}
-	out := map[string]any{}
+	out := make(map[string]any, len(values))
 	for i := range fields {
 		f := &fields[i]
 		path := prefix + f.Key
-		if !v.rule(f.VisibleIf, ctx, true) {
-			v.res.Visible[path] = false
-			delete(ctx, f.Key)
-			continue
+		if f.VisibleIf != nil {
+			visible := v.rule(f.VisibleIf, ctx, true)
+			v.res.Visible[path] = visible
+			if !visible {
+				delete(ctx, f.Key)
+				continue
+			}
 		}
-		v.res.Visible[path] = true
 		if !f.holdsValue() {
 			continue
 		}
@@ -135,15 +136,43 @@ func (v *validation) value(path string, f *Field, value any, ctx map[string]any)
 }
 
 // items validates each item of a group with the item's values over the entry's.
+// The layered context is only built when the item's fields have rules to see it.
 func (v *validation) items(path string, f *Field, list []any, ctx map[string]any) []any {
 	stored := make([]any, len(list))
+	needCtx := hasRules(f.Fields)
 	for i, item := range list {
 		values := item.(map[string]any)
-		itemCtx := maps.Clone(ctx)
-		maps.Copy(itemCtx, values)
-		stored[i] = v.level(fmt.Sprintf("%s[%d].", path, i), f.Fields, values, itemCtx)
+		var itemCtx map[string]any
+		if needCtx {
+			itemCtx = maps.Clone(ctx)
+			maps.Copy(itemCtx, values)
+		}
+		stored[i] = v.level(path+"["+strconv.Itoa(i)+"].", f.Fields, values, itemCtx)
 	}
 	return stored
+}
+
+// holdsKey reports whether key names a value field (sections and notes never
+// carry data). Levels are small: a scan beats building a map per item.
+func holdsKey(fields []Field, key string) bool {
+	for i := range fields {
+		if fields[i].Key == key {
+			return fields[i].holdsValue()
+		}
+	}
+	return false
+}
+
+// hasRules reports whether any field at this level or below has a condition or a
+// calculation.
+func hasRules(fields []Field) bool {
+	for i := range fields {
+		f := &fields[i]
+		if f.VisibleIf != nil || f.RequiredIf != nil || f.ValidIf != nil || f.Calculate != nil || hasRules(f.Fields) {
+			return true
+		}
+	}
+	return false
 }
 
 // typeProblemsOnly keeps the problems a draft must not have: wrong types, which

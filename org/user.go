@@ -30,10 +30,12 @@ type User struct {
 	LastLoginAt time.Time
 }
 
+var phoneSeparators = strings.NewReplacer(" ", "", "-", "", "\u00a0", "")
+
 // NormalizePhone accepts a mainland mobile number with an optional +86/86 prefix,
 // spaces and dashes, and returns its 11 digits.
 func NormalizePhone(raw string) (string, error) {
-	s := strings.NewReplacer(" ", "", "-", "", "\u00a0", "").Replace(strings.TrimSpace(raw))
+	s := phoneSeparators.Replace(strings.TrimSpace(raw))
 	s = strings.TrimPrefix(s, "+86")
 	if len(s) == 13 && strings.HasPrefix(s, "86") {
 		s = s[2:]

@@ -75,8 +75,8 @@ func (e Evaluator) apply(rule, data any, depth int) (any, error) {
 	if !ok {
 		args = []any{rawArgs}
 	}
-	if lazy, found := e.lazyOps()[op]; found {
-		return lazy(args, data, depth+1)
+	if v, found, err := e.lazy(op, args, data, depth+1); found {
+		return v, err
 	}
 	values := make([]any, len(args))
 	for i, a := range args {

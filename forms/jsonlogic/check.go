@@ -8,7 +8,7 @@ func knownOps() map[string]bool {
 	for op := range simpleOps {
 		known[op] = true
 	}
-	for op := range (Evaluator{}).lazyOps() {
+	for _, op := range lazyNames {
 		known[op] = true
 	}
 	return known

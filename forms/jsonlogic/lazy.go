@@ -1,13 +1,30 @@
 package jsonlogic
 
-// lazyOps evaluate their own arguments: branches, short circuits and the array
-// operators that run a rule per element.
-func (e Evaluator) lazyOps() map[string]func(args []any, data any, depth int) (any, error) {
-	return map[string]func([]any, any, int) (any, error){
-		"if": e.ifOp, "?:": e.ifOp, "and": e.andOr(false), "or": e.andOr(true),
-		"filter": e.filter, "map": e.mapOp, "reduce": e.reduce,
-		"all": e.quantifier(true), "some": e.quantifier(false), "none": e.none,
+// lazyNames are the operators that evaluate their own arguments: branches, short
+// circuits and the array operators that run a rule per element.
+var lazyNames = []string{"if", "?:", "and", "or", "filter", "map", "reduce", "all", "some", "none"}
+
+// lazy runs a lazy operator; found is false for any other operator.
+func (e Evaluator) lazy(op string, args []any, data any, depth int) (v any, found bool, err error) {
+	switch op {
+	case "if", "?:":
+		v, err = e.ifOp(args, data, depth)
+	case "and", "or":
+		v, err = e.andOr(op == "or")(args, data, depth)
+	case "filter":
+		v, err = e.filter(args, data, depth)
+	case "map":
+		v, err = e.mapOp(args, data, depth)
+	case "reduce":
+		v, err = e.reduce(args, data, depth)
+	case "all", "some":
+		v, err = e.quantifier(op == "all")(args, data, depth)
+	case "none":
+		v, err = e.none(args, data, depth)
+	default:
+		return nil, false, nil
 	}
+	return v, true, err
 }
 
 func (e Evaluator) ifOp(args []any, data any, depth int) (any, error) {

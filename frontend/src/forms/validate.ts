@@ -57,12 +57,15 @@ class Run {
     const out: Values = {}
     for (const f of fields) {
       const path = prefix + f.key
-      if (!this.rule(f.visibleIf, ctx, true)) {
-        this.res.visible[path] = false
-        delete ctx[f.key]
-        continue
+      if (f.visibleIf != null) {
+        // Like the server, visibility is reported for conditional fields only.
+        const visible = this.rule(f.visibleIf, ctx, true)
+        this.res.visible[path] = visible
+        if (!visible) {
+          delete ctx[f.key]
+          continue
+        }
       }
-      this.res.visible[path] = true
       if (!fieldTypes[f.type]?.holdsValue) continue
       let value = values[f.key]
       if (f.calculate !== undefined && f.calculate !== null) {
