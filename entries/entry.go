@@ -36,6 +36,32 @@ type Entry struct {
 	SubmittedAt     time.Time // zero: never submitted
 	UpdatedAt       time.Time
 	ClientCreatedAt time.Time // the device's clock, kept apart because phones drift
+	// Open is true while the entry's workflow still waits for the filer (a draft,
+	// a returned entry, an unrectified problem): past DueAt it is overdue.
+	Open        bool
+	Attachments []string // attachment ids referenced by Data
+	SearchText  string   // the data's text values, for the q filter
+	History     []Event  // every create, edit and transition, oldest first
+}
+
+// Event is one step in an entry's history, kept for accountability.
+type Event struct {
+	At        time.Time `json:"at"`
+	ActorID   string    `json:"actorId"`
+	ActorRole string    `json:"actorRole"`
+	Action    string    `json:"action"` // create, edit, or a workflow action
+	From      string    `json:"from,omitempty"`
+	To        string    `json:"to"`
+	Comment   string    `json:"comment,omitempty"`
+	Changes   []Change  `json:"changes,omitempty"`
+	Data      any       `json:"data,omitempty"` // evidence and other action data
+}
+
+// Change is one field path whose value an edit changed.
+type Change struct {
+	Path   string `json:"path"`
+	Before any    `json:"before"`
+	After  any    `json:"after"`
 }
 
 // InScope reports whether the entry's unit lies in the caller's subtree.
@@ -51,8 +77,12 @@ type Query struct {
 	UnitID   string // that unit's subtree, intersected with the caller's scope
 	AuthorID string
 	Period   string
-	Limit    int
-	Cursor   string // from a previous Page.NextCursor
+	// OverdueAt, when set, keeps open entries whose deadline is before it.
+	OverdueAt time.Time
+	From, To  time.Time // CreatedAt in [From, To); zero: unbounded
+	Q         string    // substring of the entry's text values
+	Limit     int
+	Cursor    string // from a previous Page.NextCursor
 }
 
 // Page is one page of a listing; NextCursor is empty on the last page.
@@ -73,8 +103,9 @@ type Store interface {
 	// GetByClientID finds an author's entry by the device-made id, for replays.
 	GetByClientID(ctx context.Context, scope auth.Scope, authorID, clientID string) (Entry, error)
 	// Update replaces the mutable fields (Status, Data, PayloadHash, Period, DueAt,
-	// SubmittedAt, UpdatedAt) if the stored Rev equals expectedRev, and returns the
-	// entry with Rev expectedRev+1. A different stored Rev gives errs.Conflict.
+	// SubmittedAt, UpdatedAt, Open, Attachments, SearchText, History) if the stored
+	// Rev equals expectedRev, and returns the entry with Rev expectedRev+1. A
+	// different stored Rev gives errs.Conflict.
 	Update(ctx context.Context, scope auth.Scope, e Entry, expectedRev int) (Entry, error)
 	// List returns a page, newest first (CreatedAt, then ID, descending).
 	List(ctx context.Context, scope auth.Scope, q Query) (Page, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -48,6 +49,10 @@ type entryDoc struct {
 	SubmittedAt     *time.Time `bson:"submittedAt"`
 	UpdatedAt       time.Time  `bson:"updatedAt"`
 	ClientCreatedAt *time.Time `bson:"clientCreatedAt"`
+	Open            bool       `bson:"open"`
+	Attachments     []string   `bson:"attachments"`
+	Search          string     `bson:"search"`
+	History         string     `bson:"history"` // JSON: events carry arbitrary values
 }
 
 var errEntryNotFound = errs.New(errs.NotFound, "记录不存在")
@@ -113,7 +118,9 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 			{Key: "status", Value: doc.Status}, {Key: "data", Value: doc.Data},
 			{Key: "payloadHash", Value: doc.PayloadHash}, {Key: "period", Value: doc.Period},
 			{Key: "dueAt", Value: doc.DueAt}, {Key: "submittedAt", Value: doc.SubmittedAt},
-			{Key: "updatedAt", Value: doc.UpdatedAt},
+			{Key: "updatedAt", Value: doc.UpdatedAt}, {Key: "open", Value: doc.Open},
+			{Key: "attachments", Value: doc.Attachments}, {Key: "search", Value: doc.Search},
+			{Key: "history", Value: doc.History},
 		}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 	}
@@ -190,6 +197,19 @@ func listFilter(scopeUnit string, q entries.Query, after *entries.Position) bson
 			and = append(and, bson.D{{Key: f.key, Value: f.value}})
 		}
 	}
+	if !q.OverdueAt.IsZero() {
+		and = append(and, bson.D{{Key: "open", Value: true}, {Key: "dueAt", Value: bson.D{{Key: "$lt", Value: q.OverdueAt}}}})
+	}
+	if !q.From.IsZero() {
+		and = append(and, bson.D{{Key: "createdAt", Value: bson.D{{Key: "$gte", Value: q.From}}}})
+	}
+	if !q.To.IsZero() {
+		and = append(and, bson.D{{Key: "createdAt", Value: bson.D{{Key: "$lt", Value: q.To}}}})
+	}
+	if q.Q != "" {
+		// A literal substring: the query text is quoted, never a pattern.
+		and = append(and, bson.D{{Key: "search", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(q.Q)}}}})
+	}
 	return bson.D{{Key: "$and", Value: and}}
 }
 
@@ -200,11 +220,20 @@ func toEntryDoc(e entries.Entry) (entryDoc, error) {
 	if err := bson.UnmarshalExtJSON(e.Data, false, &data); err != nil {
 		return entryDoc{}, errs.Wrap(errs.Invalid, "填报数据不是有效的 JSON 对象", err)
 	}
+	history, err := json.Marshal(e.History)
+	if err != nil {
+		return entryDoc{}, err
+	}
+	attachments := e.Attachments
+	if attachments == nil {
+		attachments = []string{}
+	}
 	return entryDoc{
 		ID: e.ID, FormID: e.FormID, FormVersion: e.FormVersion, UnitID: e.UnitID, UnitPath: e.UnitPath,
 		AuthorID: e.AuthorID, ClientID: e.ClientID, Status: e.Status, Rev: e.Rev, Period: e.Period,
 		Data: data, PayloadHash: e.PayloadHash, DueAt: optionalTime(e.DueAt), CreatedAt: e.CreatedAt,
 		SubmittedAt: optionalTime(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optionalTime(e.ClientCreatedAt),
+		Open: e.Open, Attachments: attachments, Search: e.SearchText, History: string(history),
 	}, nil
 }
 
@@ -213,13 +242,25 @@ func (d entryDoc) toEntry() (entries.Entry, error) {
 	if err != nil {
 		return entries.Entry{}, mapError("decode entry data", err)
 	}
-	return entries.Entry{
+	e := entries.Entry{
 		ID: d.ID, FormID: d.FormID, FormVersion: d.FormVersion, UnitID: d.UnitID, UnitPath: d.UnitPath,
 		AuthorID: d.AuthorID, ClientID: d.ClientID, Status: d.Status, Rev: d.Rev, Period: d.Period,
 		Data: json.RawMessage(data), PayloadHash: d.PayloadHash, DueAt: timeOf(d.DueAt),
 		CreatedAt: d.CreatedAt.UTC(), SubmittedAt: timeOf(d.SubmittedAt), UpdatedAt: d.UpdatedAt.UTC(),
-		ClientCreatedAt: timeOf(d.ClientCreatedAt),
-	}, nil
+		ClientCreatedAt: timeOf(d.ClientCreatedAt), Open: d.Open, SearchText: d.Search,
+	}
+	if len(d.Attachments) > 0 {
+		e.Attachments = d.Attachments
+	}
+	if d.History != "" && d.History != "null" {
+		if err := json.Unmarshal([]byte(d.History), &e.History); err != nil {
+			return entries.Entry{}, err
+		}
+	}
+	if len(e.History) == 0 {
+		e.History = nil
+	}
+	return e, nil
 }
 
 func optionalTime(t time.Time) *time.Time {

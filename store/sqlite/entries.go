@@ -23,7 +23,7 @@ var _ entries.Store = (*EntryStore)(nil)
 
 const entryColumns = `e.id, e.form_id, e.form_version, e.unit_id, e.unit_path, e.author_id, e.client_id,
 	e.status, e.rev, e.period, e.data, e.payload_hash, e.due_at, e.created_at, e.submitted_at,
-	e.updated_at, e.client_created_at`
+	e.updated_at, e.client_created_at, e.open, e.attachments, e.search, e.history`
 
 // inScope is ANDed into every single-entry query: the scope unit must be on the
 // entry's unit path. Its one parameter is the scope's unit id.
@@ -48,10 +48,12 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 	defer tx.Rollback()
 	_, err = tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
 		author_id, client_id, status, rev, period, data, payload_hash, due_at, created_at,
-		submitted_at, updated_at, client_created_at) VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?)`,
+		submitted_at, updated_at, client_created_at, open, attachments, search, history)
+		VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		e.ID, e.FormID, e.FormVersion, e.UnitID, string(path), e.AuthorID, e.ClientID, e.Status,
 		e.Period, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
-		millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt))
+		millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt), e.Open,
+		mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)))
 	if err != nil {
 		return mapError("insert entry", err)
 	}
@@ -102,10 +104,12 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 		return entries.Entry{}, errEntryNotFound
 	}
 	res, err := s.db.writer.ExecContext(ctx, `UPDATE entries AS e SET status = ?, data = ?, payload_hash = ?,
-		period = ?, due_at = ?, submitted_at = ?, updated_at = ?, rev = rev + 1
+		period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, search = ?,
+		history = ?, rev = rev + 1
 		WHERE e.id = ? AND e.rev = ? AND `+inScope,
 		e.Status, string(e.Data), e.PayloadHash, e.Period, millis(e.DueAt), millis(e.SubmittedAt),
-		millis(e.UpdatedAt), e.ID, expectedRev, unitID)
+		millis(e.UpdatedAt), e.Open, mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)),
+		e.ID, expectedRev, unitID)
 	if err != nil {
 		return entries.Entry{}, mapError("update entry", err)
 	}
@@ -172,6 +176,22 @@ func listQuery(scopeUnit string, q entries.Query, plan entries.ListPlan) (string
 			args = append(args, f.value)
 		}
 	}
+	if !q.OverdueAt.IsZero() {
+		b.WriteString(` AND e.open AND e.due_at < ?`)
+		args = append(args, q.OverdueAt.UnixMilli())
+	}
+	if !q.From.IsZero() {
+		b.WriteString(` AND s.created_at >= ?`)
+		args = append(args, q.From.UnixMilli())
+	}
+	if !q.To.IsZero() {
+		b.WriteString(` AND s.created_at < ?`)
+		args = append(args, q.To.UnixMilli())
+	}
+	if q.Q != "" {
+		b.WriteString(` AND instr(e.search, ?) > 0`)
+		args = append(args, q.Q)
+	}
 	b.WriteString(` ORDER BY s.created_at DESC, s.entry_id DESC LIMIT ?`)
 	return b.String(), append(args, plan.Limit+1)
 }
@@ -180,20 +200,39 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanEntry(row scanner) (entries.Entry, error) {
 	var e entries.Entry
-	var path, data string
+	var path, data, attachments, history string
 	var due, created, submitted, updated, clientCreated sql.NullInt64
 	err := row.Scan(&e.ID, &e.FormID, &e.FormVersion, &e.UnitID, &path, &e.AuthorID, &e.ClientID,
-		&e.Status, &e.Rev, &e.Period, &data, &e.PayloadHash, &due, &created, &submitted, &updated, &clientCreated)
+		&e.Status, &e.Rev, &e.Period, &data, &e.PayloadHash, &due, &created, &submitted, &updated, &clientCreated,
+		&e.Open, &attachments, &e.SearchText, &history)
 	if err != nil {
 		return e, err
 	}
-	if err := json.Unmarshal([]byte(path), &e.UnitPath); err != nil {
+	if err := errors.Join(json.Unmarshal([]byte(path), &e.UnitPath), json.Unmarshal([]byte(attachments), &e.Attachments),
+		json.Unmarshal([]byte(history), &e.History)); err != nil {
 		return e, err
 	}
+	e.Attachments, e.History = orNil(e.Attachments), orNil(e.History)
 	e.Data = json.RawMessage(data)
 	e.DueAt, e.CreatedAt, e.SubmittedAt = fromMillis(due), fromMillis(created), fromMillis(submitted)
 	e.UpdatedAt, e.ClientCreatedAt = fromMillis(updated), fromMillis(clientCreated)
 	return e, nil
+}
+
+// orNil reads an empty list back as nil, as the domain writes it.
+func orNil[T any](list []T) []T {
+	if len(list) == 0 {
+		return nil
+	}
+	return list
+}
+
+// nonNil stores empty lists as [] rather than null.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
 }
 
 // millis stores times as Unix milliseconds (MongoDB's precision, so both adapters

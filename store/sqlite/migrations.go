@@ -115,6 +115,34 @@ var migrations = []string{
 		published_by TEXT NOT NULL,
 		PRIMARY KEY (form_id, version)
 	) STRICT, WITHOUT ROWID;`,
+
+	// 4: what the entries workflow keeps on an entry, the audit log chained by hash,
+	// and in-app notifications.
+	`ALTER TABLE entries ADD COLUMN open INTEGER NOT NULL DEFAULT 1;
+	ALTER TABLE entries ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE entries ADD COLUMN search TEXT NOT NULL DEFAULT '';
+	ALTER TABLE entries ADD COLUMN history TEXT NOT NULL DEFAULT '[]';
+	CREATE TABLE audit_log (
+		seq        INTEGER PRIMARY KEY,
+		at         INTEGER NOT NULL,
+		actor_id   TEXT NOT NULL,
+		action     TEXT NOT NULL,
+		unit_path  TEXT NOT NULL,
+		target     TEXT NOT NULL,
+		detail     TEXT NOT NULL,
+		prev_hash  TEXT NOT NULL,
+		hash       TEXT NOT NULL
+	) STRICT;
+	CREATE TABLE notifications (
+		id         TEXT PRIMARY KEY,
+		user_id    TEXT NOT NULL,
+		entry_id   TEXT NOT NULL,
+		kind       TEXT NOT NULL,
+		message    TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		read_at    INTEGER
+	) STRICT;
+	CREATE INDEX notifications_user ON notifications (user_id, created_at);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

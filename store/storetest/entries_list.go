@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"taizhang/auth"
 	"taizhang/entries"
@@ -140,4 +141,24 @@ func testListBadInput(t *testing.T, h Harness) {
 		_, err := h.Entries.List(context.Background(), scope, q)
 		wantCode(t, err, errs.Invalid)
 	}
+}
+
+func testListOverdueRangeAndSearch(t *testing.T, h Harness) {
+	root := scopeOf(t, "city")
+	for i := 1; i <= 4; i++ {
+		e := newEntry(pathV1, i)
+		e.DueAt = epoch.Add(time.Duration(i) * time.Hour)
+		e.Open = i != 2 // entry 2 is done: never overdue
+		if i == 3 {
+			e.SearchText = "红旗村 自来水 抢修"
+		}
+		mustInsert(t, h.Entries, root, e)
+	}
+	s := h.Entries
+	assertIDs(t, listIDs(t, s, root, entries.Query{OverdueAt: epoch.Add(150 * time.Minute)}), "client-1")
+	assertIDs(t, listIDs(t, s, root, entries.Query{OverdueAt: epoch.Add(10 * time.Hour)}), "client-4", "client-3", "client-1")
+	assertIDs(t, listIDs(t, s, root, entries.Query{From: newEntry(pathV1, 2).CreatedAt, To: newEntry(pathV1, 4).CreatedAt}),
+		"client-3", "client-2")
+	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "自来水"}), "client-3")
+	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "不存在"}))
 }
