@@ -65,6 +65,14 @@ func indexes() []index {
 			Keys:    bson.D{{Key: "formId", Value: 1}, {Key: "version", Value: 1}},
 			Options: options.Index().SetName("form_version").SetUnique(true),
 		}},
+		{"audit_log", mongo.IndexModel{
+			Keys:    bson.D{{Key: "unitPath", Value: 1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("scope_audit"),
+		}},
+		{"notifications", mongo.IndexModel{
+			Keys:    bson.D{{Key: "userId", Value: 1}, {Key: "createdAt", Value: -1}},
+			Options: options.Index().SetName("user_notifications"),
+		}},
 		{"refresh_tokens", mongo.IndexModel{
 			Keys:    bson.D{{Key: "familyId", Value: 1}},
 			Options: options.Index().SetName("family"),

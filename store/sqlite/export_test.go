@@ -46,3 +46,12 @@ func SeedEntries(tb testing.TB, db *DB, es []entries.Entry) {
 		tb.Fatal(err)
 	}
 }
+
+// ExecForTest runs a statement on the writer, for tests that must change data
+// behind the store's back.
+func ExecForTest(tb testing.TB, db *DB, stmt string) {
+	tb.Helper()
+	if _, err := db.writer.Exec(stmt); err != nil {
+		tb.Fatal(err)
+	}
+}

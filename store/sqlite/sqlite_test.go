@@ -2,7 +2,12 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
+
+	"taizhang/audit"
 
 	"taizhang/store/sqlite"
 	"taizhang/store/storetest"
@@ -21,7 +26,7 @@ func openTestDB(tb testing.TB) *sqlite.DB {
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		db := openTestDB(t)
-		return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms()}
+		return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms(), Audit: db.Audit(), Notifications: db.Notifications()}
 	})
 }
 
@@ -37,4 +42,28 @@ func TestSecondProcessCannotOpenDataDir(t *testing.T) {
 		t.Fatal("a second open of the same data dir must fail")
 	}
 	t.Log(err)
+}
+
+// TestAuditVerifyDetectsTampering edits and deletes records behind the store's
+// back, as someone with database access might; verification names the record.
+func TestAuditVerifyDetectsTampering(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	log := &audit.Log{Store: db.Audit(), Now: time.Now}
+	for i := range 5 {
+		if err := log.Record(ctx, "u", "login", []string{"city"}, fmt.Sprint(i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := audit.Verify(ctx, db.Audit()); err != nil || n != 5 {
+		t.Fatalf("intact chain: %d %v", n, err)
+	}
+	sqlite.ExecForTest(t, db, `UPDATE audit_log SET target = 'forged' WHERE seq = 3`)
+	if _, err := audit.Verify(ctx, db.Audit()); err == nil || !strings.Contains(err.Error(), "record 3") {
+		t.Fatalf("an edited record: %v", err)
+	}
+	sqlite.ExecForTest(t, db, `DELETE FROM audit_log WHERE seq = 3`)
+	if _, err := audit.Verify(ctx, db.Audit()); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("a deleted record: %v", err)
+	}
 }

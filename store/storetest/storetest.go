@@ -9,18 +9,22 @@ import (
 	"testing"
 	"time"
 
+	"taizhang/audit"
 	"taizhang/entries"
 	"taizhang/forms"
+	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/session"
 )
 
 // Harness is one fresh store under test.
 type Harness struct {
-	Entries  entries.Store
-	Org      OrgStore
-	Sessions session.Store
-	Forms    forms.Store
+	Entries       entries.Store
+	Org           OrgStore
+	Sessions      session.Store
+	Forms         forms.Store
+	Audit         audit.Store
+	Notifications notify.Store
 	// Missing names the features this backend lacks, each with the reason; tests that
 	// need one skip and say why, so the skip list is printed by `go test -v`.
 	Missing map[Feature]string
@@ -56,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("users", func(t *testing.T) { runUsers(t, open) })
 	t.Run("sessions", func(t *testing.T) { runSessions(t, open) })
 	t.Run("forms", func(t *testing.T) { runForms(t, open) })
+	t.Run("audit", func(t *testing.T) { runAudit(t, open) })
 }
 
 // epoch is a fixed instant; tests never read the wall clock.

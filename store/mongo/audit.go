@@ -1,0 +1,208 @@
+package mongo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"taizhang/audit"
+	"taizhang/auth"
+	"taizhang/notify"
+)
+
+// AuditStore implements audit.Store on MongoDB.
+type AuditStore struct {
+	db   *DB
+	coll *mongo.Collection
+}
+
+// Audit returns the audit log.
+func (db *DB) Audit() *AuditStore { return &AuditStore{db: db, coll: db.db.Collection("audit_log")} }
+
+var _ audit.Store = (*AuditStore)(nil)
+
+type auditDoc struct {
+	Seq      int64     `bson:"_id"`
+	At       time.Time `bson:"at"`
+	ActorID  string    `bson:"actorId"`
+	Action   string    `bson:"action"`
+	UnitPath []string  `bson:"unitPath"`
+	Target   string    `bson:"target"`
+	Detail   string    `bson:"detail"` // JSON, so the hashed content round-trips exactly
+	PrevHash string    `bson:"prevHash"`
+	Hash     string    `bson:"hash"`
+}
+
+// Append implements audit.Store without transactions: the sequence number is the
+// document id, so of two appends racing for the same number one fails as a
+// duplicate and tries again on top of the winner.
+func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Record, err error) {
+	defer s.db.track("audit.append", time.Now(), &err)
+	for range 50 {
+		var last auditDoc
+		err := s.coll.FindOne(ctx, bson.D{}, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&last)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return r, mapError("read audit head", err)
+		}
+		r.Seq, r.PrevHash = last.Seq+1, last.Hash
+		r.Hash = r.ComputeHash()
+		detail, _ := json.Marshal(r.Detail)
+		_, err = s.coll.InsertOne(ctx, auditDoc{Seq: r.Seq, At: r.At, ActorID: r.ActorID, Action: r.Action,
+			UnitPath: r.UnitPath, Target: r.Target, Detail: string(detail), PrevHash: r.PrevHash, Hash: r.Hash})
+		if !mongo.IsDuplicateKeyError(err) {
+			return r, mapError("append audit", err)
+		}
+	}
+	return r, fmt.Errorf("append audit: too much contention")
+}
+
+func (d auditDoc) toRecord() (audit.Record, error) {
+	r := audit.Record{Seq: d.Seq, At: d.At.UTC(), ActorID: d.ActorID, Action: d.Action, UnitPath: d.UnitPath,
+		Target: d.Target, PrevHash: d.PrevHash, Hash: d.Hash}
+	return r, json.Unmarshal([]byte(d.Detail), &r.Detail)
+}
+
+func (s *AuditStore) find(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]audit.Record, error) {
+	cur, err := s.coll.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, mapError("list audit", err)
+	}
+	var docs []auditDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("list audit", err)
+	}
+	out := make([]audit.Record, 0, len(docs))
+	for _, d := range docs {
+		r, err := d.toRecord()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// List implements audit.Store.
+func (s *AuditStore) List(ctx context.Context, scope auth.Scope, q audit.Query) ([]audit.Record, error) {
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return nil, nil
+	}
+	filter := bson.D{{Key: "unitPath", Value: unitID}}
+	if q.Action != "" {
+		filter = append(filter, bson.E{Key: "action", Value: q.Action})
+	}
+	if q.ActorID != "" {
+		filter = append(filter, bson.E{Key: "actorId", Value: q.ActorID})
+	}
+	at := bson.D{}
+	if !q.From.IsZero() {
+		at = append(at, bson.E{Key: "$gte", Value: q.From})
+	}
+	if !q.To.IsZero() {
+		at = append(at, bson.E{Key: "$lt", Value: q.To})
+	}
+	if len(at) > 0 {
+		filter = append(filter, bson.E{Key: "at", Value: at})
+	}
+	if q.BeforeSeq > 0 {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: q.BeforeSeq}}})
+	}
+	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(q.Limit)))
+}
+
+// Walk implements audit.Store, a page at a time.
+func (s *AuditStore) Walk(ctx context.Context, fn func(audit.Record) error) error {
+	var after int64
+	for {
+		page, err := s.find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
+			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(1000))
+		if err != nil || len(page) == 0 {
+			return err
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+			after = r.Seq
+		}
+	}
+}
+
+// NotificationStore implements notify.Store on MongoDB.
+type NotificationStore struct {
+	db   *DB
+	coll *mongo.Collection
+}
+
+// Notifications returns the notification store.
+func (db *DB) Notifications() *NotificationStore {
+	return &NotificationStore{db: db, coll: db.db.Collection("notifications")}
+}
+
+var _ notify.Store = (*NotificationStore)(nil)
+
+type notificationDoc struct {
+	ID        string     `bson:"_id"`
+	UserID    string     `bson:"userId"`
+	EntryID   string     `bson:"entryId"`
+	Kind      string     `bson:"kind"`
+	Message   string     `bson:"message"`
+	CreatedAt time.Time  `bson:"createdAt"`
+	ReadAt    *time.Time `bson:"readAt"`
+}
+
+// InsertNotifications implements notify.Store.
+func (s *NotificationStore) InsertNotifications(ctx context.Context, list []notify.Notification) error {
+	if len(list) == 0 {
+		return nil
+	}
+	docs := make([]any, len(list))
+	for i, n := range list {
+		docs[i] = notificationDoc{ID: n.ID, UserID: n.UserID, EntryID: n.EntryID, Kind: n.Kind, Message: n.Message, CreatedAt: n.CreatedAt}
+	}
+	_, err := s.coll.InsertMany(ctx, docs)
+	return mapError("insert notifications", err)
+}
+
+// ListNotifications implements notify.Store.
+func (s *NotificationStore) ListNotifications(ctx context.Context, scope auth.Scope, unreadOnly bool, limit int) ([]notify.Notification, error) {
+	if scope.UserID() == "" {
+		return nil, nil
+	}
+	filter := bson.D{{Key: "userId", Value: scope.UserID()}}
+	if unreadOnly {
+		filter = append(filter, bson.E{Key: "readAt", Value: nil})
+	}
+	cur, err := s.coll.Find(ctx, filter, options.Find().SetLimit(int64(limit)).
+		SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}))
+	if err != nil {
+		return nil, mapError("list notifications", err)
+	}
+	var docs []notificationDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("list notifications", err)
+	}
+	out := make([]notify.Notification, len(docs))
+	for i, d := range docs {
+		out[i] = notify.Notification{ID: d.ID, UserID: d.UserID, EntryID: d.EntryID, Kind: d.Kind, Message: d.Message,
+			CreatedAt: d.CreatedAt.UTC(), ReadAt: timeOf(d.ReadAt)}
+	}
+	return out, nil
+}
+
+// MarkRead implements notify.Store.
+func (s *NotificationStore) MarkRead(ctx context.Context, scope auth.Scope, ids []string, at time.Time) error {
+	filter := bson.D{{Key: "userId", Value: scope.UserID()}, {Key: "readAt", Value: nil}}
+	if len(ids) > 0 {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}})
+	}
+	_, err := s.coll.UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "readAt", Value: at}}}})
+	return mapError("mark notifications read", err)
+}

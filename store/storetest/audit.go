@@ -1,0 +1,110 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"taizhang/audit"
+	"taizhang/auth"
+	"taizhang/notify"
+)
+
+func runAudit(t *testing.T, open func(t *testing.T) Harness) {
+	t.Run("ChainUnderConcurrency", func(t *testing.T) {
+		t.Parallel()
+		testAuditChain(t, open(t))
+	})
+	t.Run("ListIsScoped", func(t *testing.T) {
+		t.Parallel()
+		testAuditList(t, open(t))
+	})
+	t.Run("NotificationsAreOwn", func(t *testing.T) {
+		t.Parallel()
+		testNotifications(t, open(t))
+	})
+}
+
+func testAuditChain(t *testing.T, h Harness) {
+	ctx := context.Background()
+	log := &audit.Log{Store: h.Audit, Now: func() time.Time { return epoch }}
+	if err := log.Record(ctx, "u1", "login", pathV1, "u1", map[string]any{"ip": "127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := log.Record(ctx, fmt.Sprintf("u%d", i), "entry.submit", pathT1, "e1", nil); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	n, err := audit.Verify(ctx, h.Audit)
+	if err != nil || n != 11 {
+		t.Fatalf("verify: %d records, %v", n, err)
+	}
+}
+
+func testAuditList(t *testing.T, h Harness) {
+	ctx := context.Background()
+	for i, path := range [][]string{pathV1, pathD2, pathT1, pathCity} {
+		r := audit.Record{At: epoch.Add(time.Duration(i) * time.Minute), ActorID: "u", Action: []string{"login", "login", "user.update", "form.publish"}[i],
+			UnitPath: path, Target: fmt.Sprint(i)}
+		if _, err := h.Audit.Append(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	targets := func(scope auth.Scope, q audit.Query) []string {
+		q.Limit = 10
+		list, err := h.Audit.List(ctx, scope, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, r := range list {
+			out = append(out, r.Target)
+		}
+		return out
+	}
+	assertIDs(t, targets(scopeOf(t, "d1"), audit.Query{}), "2", "0")
+	assertIDs(t, targets(scopeOf(t, "city"), audit.Query{Action: "login"}), "1", "0")
+	assertIDs(t, targets(scopeOf(t, "city"), audit.Query{From: epoch.Add(time.Minute), To: epoch.Add(3 * time.Minute)}), "2", "1")
+	assertIDs(t, targets(scopeOf(t, "city"), audit.Query{BeforeSeq: 3}), "1", "0")
+	assertIDs(t, targets(auth.Scope{}, audit.Query{}))
+}
+
+func testNotifications(t *testing.T, h Harness) {
+	ctx := context.Background()
+	me := auth.ScopeForTest(t, "v1", "me", auth.RoleCadre)
+	list := []notify.Notification{
+		{ID: "n1", UserID: "me", EntryID: "e1", Kind: "return", Message: "退回", CreatedAt: epoch},
+		{ID: "n2", UserID: "me", EntryID: "e2", Kind: "reject", Message: "驳回", CreatedAt: epoch.Add(time.Minute)},
+		{ID: "n3", UserID: "other", EntryID: "e3", Kind: "submit", Message: "待审", CreatedAt: epoch},
+	}
+	if err := h.Notifications.InsertNotifications(ctx, list); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := h.Notifications.ListNotifications(ctx, me, false, 10)
+	if len(got) != 2 || got[0].ID != "n2" || !got[0].ReadAt.IsZero() {
+		t.Fatalf("own notifications: %+v", got)
+	}
+	if err := h.Notifications.MarkRead(ctx, me, []string{"n1", "n3"}, epoch.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	unread, _ := h.Notifications.ListNotifications(ctx, me, true, 10)
+	if len(unread) != 1 || unread[0].ID != "n2" {
+		t.Fatalf("unread after marking n1: %+v", unread)
+	}
+	other, _ := h.Notifications.ListNotifications(ctx, auth.ScopeForTest(t, "v1", "other", auth.RoleCadre), true, 10)
+	if len(other) != 1 {
+		t.Fatal("marking mine read must not touch another user's")
+	}
+	if none, _ := h.Notifications.ListNotifications(ctx, auth.Scope{}, false, 10); len(none) != 0 {
+		t.Fatal("the zero scope sees notifications")
+	}
+}
