@@ -24,6 +24,7 @@ var (
 	passwordChange  = Access{DuringPasswordChange: true}
 	admins          = Access{Roles: []auth.Role{auth.RoleAdmin}}
 	userDirectories = Access{Roles: []auth.Role{auth.RoleAdmin, auth.RoleOffice, auth.RoleSupervisor}}
+	auditors        = Access{Roles: []auth.Role{auth.RoleAdmin, auth.RoleOffice}}
 )
 
 const scopeKey = "taizhang.scope"

@@ -17,9 +17,11 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/forms"
+	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/session"
@@ -27,21 +29,24 @@ import (
 
 // Deps is what the HTTP layer needs from the rest of the program.
 type Deps struct {
-	Entries     entries.Store
-	Units       org.UnitStore
-	Tree        *org.TreeCache
-	Users       org.UserStore
-	Org         *org.Service
-	Sessions    *session.Service
-	Tokens      *auth.Tokens
-	Importer    *orgimport.Importer
-	Forms       *forms.Service
-	Ready       func(ctx context.Context) error // the store's ping, for /readyz
-	Log         *slog.Logger
-	Metrics     *Metrics
-	UI          fs.FS // the built PWA (or a placeholder page)
-	BodyLimit   int
-	CORSOrigins []string
+	Entries       *entries.Service
+	AuditStore    audit.Store
+	Notifications notify.Store
+	Now           func() time.Time
+	Units         org.UnitStore
+	Tree          *org.TreeCache
+	Users         org.UserStore
+	Org           *org.Service
+	Sessions      *session.Service
+	Tokens        *auth.Tokens
+	Importer      *orgimport.Importer
+	Forms         *forms.Service
+	Ready         func(ctx context.Context) error // the store's ping, for /readyz
+	Log           *slog.Logger
+	Metrics       *Metrics
+	UI            fs.FS // the built PWA (or a placeholder page)
+	BodyLimit     int
+	CORSOrigins   []string
 }
 
 type server struct{ deps Deps }
@@ -89,6 +94,15 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/forms/:id/archive", admins, s.archiveForm},
 		{fiber.MethodPut, "/api/v1/forms/:id/assignments", admins, s.setAssignments},
 		{fiber.MethodPost, "/api/v1/forms/:id/validate", signedIn, s.validateForm},
+
+		{fiber.MethodPost, "/api/v1/forms/:formId/entries", signedIn, s.fileEntry},
+		{fiber.MethodGet, "/api/v1/entries", signedIn, s.listEntries},
+		{fiber.MethodGet, "/api/v1/entries/:id", signedIn, s.getEntry},
+		{fiber.MethodPatch, "/api/v1/entries/:id", signedIn, s.editEntry},
+		{fiber.MethodPost, "/api/v1/entries/:id/actions", signedIn, s.entryAction},
+		{fiber.MethodGet, "/api/v1/audit", auditors, s.listAudit},
+		{fiber.MethodGet, "/api/v1/notifications", signedIn, s.listNotifications},
+		{fiber.MethodPost, "/api/v1/notifications/read", signedIn, s.readNotifications},
 	}
 }
 

@@ -16,7 +16,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"taizhang/audit"
 	"taizhang/auth"
+	"taizhang/entries"
 	"taizhang/forms"
 	"taizhang/org"
 	"taizhang/orgimport"
@@ -36,6 +38,10 @@ type world struct {
 	now    time.Time
 	units  map[string]org.Unit // by name
 	seq    int                 // for unique keys across calls
+	formID string              // the matrix's city-wide form
+	// extraHeaders go on the next call only (If-Match).
+	extraHeaders map[string]string
+	audit        *audit.Log
 }
 
 func newWorld(t *testing.T) *world {
@@ -51,15 +57,20 @@ func newWorld(t *testing.T) *world {
 	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
 	store := db.Org()
 	tree := &org.TreeCache{Units: store}
+	formService := &forms.Service{Store: db.Forms(), PathOf: tree.PathOf, Now: clock}
+	w.audit = &audit.Log{Store: db.Audit(), Now: clock}
+	reviewers := func(ctx context.Context, path []string) ([]string, error) { return org.Reviewers(ctx, store, path) }
 	w.app = build(Deps{
-		Entries: db.Entries(), Units: store, Users: store, Tokens: w.tokens, Tree: tree,
-		Forms:    &forms.Service{Store: db.Forms(), PathOf: tree.PathOf, Now: clock},
+		Entries: &entries.Service{Store: db.Entries(), Forms: formService, Versions: db.Forms(), Units: tree.OwnPath,
+			Reviewers: reviewers, Audit: w.audit, Notify: db.Notifications(), Now: clock},
+		AuditStore: db.Audit(), Notifications: db.Notifications(), Now: clock,
+		Units: store, Users: store, Tokens: w.tokens, Tree: tree, Forms: formService,
 		Importer: &orgimport.Importer{Units: store, Users: store, Password: cheapPasswords, Now: clock},
 		Org:      &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock},
 		Sessions: &session.Service{Users: store, Sessions: db.Sessions(), Tokens: w.tokens, Password: cheapPasswords,
 			Now: clock, PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, clock), IPThrottle: auth.NewThrottle(50, 15*time.Minute, clock)},
 		Ready: db.Ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics("test"),
-		UI: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, BodyLimit: 1 << 20,
+		UI: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, BodyLimit: 4 << 20,
 	}, func(*fiber.App) {})
 	for _, path := range [][]string{{"city"}, {"city", "d1"}, {"city", "d1", "t1"}, {"city", "d1", "t1", "v1"}, {"city", "d2"}} {
 		w.addUnit(path...)
@@ -128,6 +139,12 @@ func (r reply) json(t *testing.T) map[string]any {
 	return m
 }
 
+// withHeaders sends body with extra request headers (If-Match).
+type withHeaders struct {
+	body    any
+	headers map[string]string
+}
+
 // upload is a request body sent as multipart/form-data with one file field.
 type upload struct{ file []byte }
 
@@ -136,6 +153,10 @@ func (w *world) call(method, url, token string, body any) reply {
 	w.t.Helper()
 	var reader io.Reader
 	contentType := "application/json"
+	if h, ok := body.(withHeaders); ok {
+		w.extraHeaders, body = h.headers, h.body
+		defer func() { w.extraHeaders = nil }()
+	}
 	switch b := body.(type) {
 	case nil:
 	case upload:
@@ -155,6 +176,9 @@ func (w *world) call(method, url, token string, body any) reply {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range w.extraHeaders {
+		req.Header.Set(k, v)
 	}
 	resp, err := w.app.Test(req, 10000)
 	if err != nil {

@@ -98,6 +98,59 @@ func formReaders(_ auth.Role, rel string) int {
 	return 200
 }
 
+// matrixForm is a published form assigned to the whole city, made once per world.
+func matrixForm(w *world) string {
+	if w.formID == "" {
+		w.formID = w.publishForm(w.t, visitLite)
+	}
+	return w.formID
+}
+
+// freshEntry is a submitted entry filed by the target unit's resident cadre.
+func freshEntry(w *world, target string) string {
+	w.seq++
+	token, _ := w.tokens.Issue("user-"+residents[target], w.units[target].ID, []auth.Role{auth.RoleCadre}, false)
+	r := w.call("POST", "/api/v1/forms/"+matrixForm(w)+"/entries", token, map[string]any{
+		"clientId": fmt.Sprintf("matrix-entry-%06d", w.seq), "data": map[string]any{"name": "住户"}, "submit": true})
+	if r.status != 201 {
+		w.t.Fatalf("fresh entry: %d %s", r.status, r.body)
+	}
+	return str(entryOf(w.t, r), "id")
+}
+
+func entryURL(suffix string, body any) func(*world, string, int) (string, any) {
+	return func(w *world, target string, _ int) (string, any) {
+		return "/api/v1/entries/" + freshEntry(w, target) + suffix, body
+	}
+}
+
+// entryReaders: entries of the caller's unit and below are readable; others are not found.
+func entryReaders(_ auth.Role, rel string) int {
+	if rel == "sibling" || rel == "parent" {
+		return 404
+	}
+	return 200
+}
+
+// onlyAuthorEdits: nobody but the author edits; outside the scope it is not found.
+func onlyAuthorEdits(_ auth.Role, rel string) int {
+	if rel == "sibling" || rel == "parent" {
+		return 404
+	}
+	return 403
+}
+
+// reviewersBelow: supervisors approve entries of units below their own.
+func reviewersBelow(role auth.Role, rel string) int {
+	switch {
+	case rel == "sibling" || rel == "parent":
+		return 404
+	case role == auth.RoleSupervisor && rel == "child":
+		return 200
+	}
+	return 403
+}
+
 // matrix has one entry per route of the route table; TestAuthorizationMatrix fails
 // for a route without one, so no endpoint ships without its access rules tested.
 var matrix = map[string]matrixCase{
@@ -162,6 +215,26 @@ var matrix = map[string]matrixCase{
 		return map[string]any{"assignments": []any{map[string]any{"unitId": "unit-d1",
 			"schedule": map[string]any{"kind": "weekly", "weekday": 5, "time": "12:00"}}}}
 	}), adminsInScope(200, 404)},
+	"POST /api/v1/forms/:formId/entries": {func(w *world, _ string, _ int) (string, any) {
+		w.seq++
+		return "/api/v1/forms/" + matrixForm(w) + "/entries", map[string]any{"clientId": fmt.Sprintf("matrix-file-%06d", w.seq),
+			"data": map[string]any{"name": "住户"}, "submit": false}
+	}, always(201)},
+	"GET /api/v1/entries":     {fixed("/api/v1/entries", nil), always(200)},
+	"GET /api/v1/entries/:id": {entryURL("", nil), entryReaders},
+	"PATCH /api/v1/entries/:id": {func(w *world, target string, n int) (string, any) {
+		url, _ := entryURL("", nil)(w, target, n)
+		return url, withHeaders{body: map[string]any{"data": map[string]any{"name": "改"}}, headers: map[string]string{"If-Match": "1"}}
+	}, onlyAuthorEdits},
+	"POST /api/v1/entries/:id/actions": {entryURL("/actions", map[string]any{"action": "approve", "rev": 1}), reviewersBelow},
+	"GET /api/v1/audit": {fixed("/api/v1/audit", nil), func(role auth.Role, _ string) int {
+		if role == auth.RoleAdmin || role == auth.RoleOffice {
+			return 200
+		}
+		return 403
+	}},
+	"GET /api/v1/notifications":             {fixed("/api/v1/notifications", nil), always(200)},
+	"POST /api/v1/notifications/read":       {fixed("/api/v1/notifications/read", map[string]any{"ids": []string{}}), always(204)},
 	"POST /api/v1/users/:id/reset-password": {residentURL("/reset-password", map[string]any{"password": "reset-pass-7"}), adminsInScope(200, 404)},
 }
 

@@ -30,6 +30,8 @@ type problem struct {
 // statusOf is the one mapping from error codes to HTTP statuses.
 var statusOf = map[errs.Code]int{
 	errs.Invalid:            http.StatusBadRequest,
+	errs.Unprocessable:      http.StatusUnprocessableEntity,
+	errs.PreconditionNeeded: http.StatusPreconditionRequired,
 	errs.NotFound:           http.StatusNotFound,
 	errs.Conflict:           http.StatusConflict,
 	errs.Duplicate:          http.StatusConflict,

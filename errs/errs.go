@@ -15,12 +15,14 @@ type Code string
 // The codes every layer may return. The HTTP status for each lives in the api package.
 const (
 	Invalid            Code = "invalid"             // the input is wrong; see Fields
+	Unprocessable      Code = "unprocessable"       // well-formed, but the form's rules refuse it; see Fields
 	NotFound           Code = "not_found"           // absent, or outside the caller's scope
 	Conflict           Code = "conflict"            // the state changed under the caller
 	Duplicate          Code = "duplicate"           // a unique key already exists
 	PreconditionFailed Code = "precondition_failed" // If-Match revision is stale
-	Unauthorized       Code = "unauthorized"        // no or bad credentials
-	Forbidden          Code = "forbidden"           // authenticated, not allowed
+	PreconditionNeeded Code = "precondition_required"
+	Unauthorized       Code = "unauthorized" // no or bad credentials
+	Forbidden          Code = "forbidden"    // authenticated, not allowed
 	PasswordChange     Code = "password_change_required"
 	TooManyRequests    Code = "too_many_requests" // throttled; see RetryAfter
 	TooLarge           Code = "too_large"         // a size limit was exceeded

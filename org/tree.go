@@ -85,3 +85,20 @@ func (c *TreeCache) PathOf(ctx context.Context, scope auth.Scope, unitID string)
 	}
 	return nil, errs.New(errs.NotFound, "单位不存在")
 }
+
+// OwnPath returns the caller's own unit path and the set of unit ids in their
+// scope, for filing and for validating unit fields.
+func (c *TreeCache) OwnPath(ctx context.Context, scope auth.Scope) ([]string, map[string]bool, error) {
+	units, err := c.Subtree(ctx, scope)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(units) == 0 {
+		return nil, nil, errs.New(errs.Forbidden, "您的单位不存在或已被移除")
+	}
+	inScope := make(map[string]bool, len(units))
+	for _, u := range units {
+		inScope[u.ID] = true
+	}
+	return units[0].Path, inScope, nil
+}

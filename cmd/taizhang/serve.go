@@ -12,10 +12,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"taizhang/api"
+	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/config"
 	"taizhang/entries"
 	"taizhang/forms"
+	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/session"
@@ -35,13 +37,15 @@ type program struct {
 
 // openStore is the chosen adapter, seen through what the program needs of it.
 type openStore struct {
-	entries  entries.Store
-	forms    forms.Store
-	units    org.UnitStore
-	users    org.UserStore
-	sessions session.Store
-	ping     func(context.Context) error
-	close    func() error
+	entries       entries.Store
+	forms         forms.Store
+	audit         audit.Store
+	notifications notify.Store
+	units         org.UnitStore
+	users         org.UserStore
+	sessions      session.Store
+	ping          func(context.Context) error
+	close         func() error
 }
 
 func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -83,20 +87,32 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		store.close()
 		return nil, fmt.Errorf("TAIZHANG_JWT_SECRET: %w", err)
 	}
+	p.app = api.New(services(cfg, store, tokens, log, metrics))
+	return p, nil
+}
+
+// services wires the domain services to the store: the one place that decides
+// which implementation each dependency gets.
+func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog.Logger, metrics *api.Metrics) api.Deps {
+	now, params := time.Now, auth.DefaultPasswordParams
 	tree := &org.TreeCache{Units: store.units}
-	p.app = api.New(api.Deps{
-		Entries: store.entries, Units: store.units, Users: store.users, Tokens: tokens, Tree: tree,
-		Forms:    &forms.Service{Store: store.forms, PathOf: tree.PathOf, Now: time.Now},
-		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
-		Org:      &org.Service{Units: store.units, Users: store.users, Password: auth.DefaultPasswordParams, Now: time.Now},
-		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens,
-			Password: auth.DefaultPasswordParams, Now: time.Now,
-			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, time.Now),
-			IPThrottle:    auth.NewThrottle(50, 15*time.Minute, time.Now)},
+	auditLog := &audit.Log{Store: store.audit, Now: now}
+	formService := &forms.Service{Store: store.forms, PathOf: tree.PathOf, Now: now}
+	reviewers := func(ctx context.Context, path []string) ([]string, error) {
+		return org.Reviewers(ctx, store.users, path)
+	}
+	return api.Deps{
+		Entries: &entries.Service{Store: store.entries, Forms: formService, Versions: store.forms, Units: tree.OwnPath,
+			Reviewers: reviewers, Audit: auditLog, Notify: store.notifications, Now: now},
+		AuditStore: store.audit, Notifications: store.notifications, Now: now,
+		Units: store.units, Users: store.users, Tokens: tokens, Tree: tree, Forms: formService,
+		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
+		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now},
+		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens, Password: params, Now: now,
+			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, now), IPThrottle: auth.NewThrottle(50, 15*time.Minute, now)},
 		Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),
 		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins,
-	})
-	return p, nil
+	}
 }
 
 // open connects the configured store: embedded SQLite unless TAIZHANG_DB_URL names MongoDB.
@@ -106,15 +122,15 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		if err != nil {
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
-		return openStore{entries: db.Entries(), forms: db.Forms(), units: db.Org(), users: db.Org(), sessions: db.Sessions(),
-			ping: db.Ping, close: db.Close}, nil
+		return openStore{entries: db.Entries(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe})
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
-	return openStore{entries: db.Entries(), forms: db.Forms(), units: db.Org(), users: db.Org(), sessions: db.Sessions(),
-		ping: db.Ping, close: db.Close}, nil
+	return openStore{entries: db.Entries(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ping: db.Ping, close: db.Close}, nil
 }
 
 // serve answers requests on ln until ctx ends, then stops accepting, drains

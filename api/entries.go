@@ -1,0 +1,195 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"taizhang/entries"
+	"taizhang/errs"
+	"taizhang/forms"
+)
+
+type entryJSON struct {
+	ID              string         `json:"id"`
+	FormID          string         `json:"formId"`
+	FormVersion     int            `json:"formVersion"`
+	UnitID          string         `json:"unitId"`
+	AuthorID        string         `json:"authorId"`
+	ClientID        string         `json:"clientId"`
+	Data            any            `json:"data"`
+	Status          string         `json:"status"`
+	Rev             int            `json:"rev"`
+	Period          string         `json:"period,omitempty"`
+	DueAt           *time.Time     `json:"dueAt"`
+	Overdue         bool           `json:"overdue"`
+	Attachments     []string       `json:"attachments"`
+	CreatedAt       time.Time      `json:"createdAt"`
+	SubmittedAt     *time.Time     `json:"submittedAt"`
+	UpdatedAt       time.Time      `json:"updatedAt"`
+	ClientCreatedAt *time.Time     `json:"clientCreatedAt"`
+	LastEvent       *entries.Event `json:"lastEvent,omitempty"`
+}
+
+func optional(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toEntryJSON(e entries.Entry, now time.Time) entryJSON {
+	attachments := e.Attachments
+	if attachments == nil {
+		attachments = []string{}
+	}
+	out := entryJSON{ID: e.ID, FormID: e.FormID, FormVersion: e.FormVersion, UnitID: e.UnitID, AuthorID: e.AuthorID,
+		ClientID: e.ClientID, Data: e.Data, Status: e.Status, Rev: e.Rev, Period: e.Period, DueAt: optional(e.DueAt),
+		Overdue: e.Open && !e.DueAt.IsZero() && e.DueAt.Before(now), Attachments: attachments, CreatedAt: e.CreatedAt,
+		SubmittedAt: optional(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optional(e.ClientCreatedAt)}
+	if n := len(e.History); n > 0 {
+		out.LastEvent = &e.History[n-1] // the reviewer's comment on a returned entry
+	}
+	return out
+}
+
+func (s *server) fileEntry(c *fiber.Ctx) error {
+	var in struct {
+		ClientID        string         `json:"clientId"`
+		Data            map[string]any `json:"data"`
+		Submit          bool           `json:"submit"`
+		ClientCreatedAt time.Time      `json:"clientCreatedAt"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	e, created, err := s.deps.Entries.File(c.UserContext(), scopeOf(c), c.Params("formId"), entries.FileRequest{
+		ClientID: in.ClientID, Data: in.Data, Submit: in.Submit, ClientCreatedAt: in.ClientCreatedAt})
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK // a replay: nothing was created
+	if created {
+		status = fiber.StatusCreated
+	}
+	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
+	return c.Status(status).JSON(fiber.Map{"entry": toEntryJSON(e, s.deps.Now())})
+}
+
+func (s *server) listEntries(c *fiber.Ctx) error {
+	q := entries.Query{FormID: c.Query("formId"), Status: c.Query("status"), UnitID: c.Query("unitId"),
+		AuthorID: c.Query("authorId"), Period: c.Query("period"), Q: c.Query("q"), Cursor: c.Query("cursor")}
+	var err error
+	if q.Limit, err = queryInt(c, "limit"); err != nil {
+		return err
+	}
+	if q.From, err = queryTime(c, "from"); err != nil {
+		return err
+	}
+	if q.To, err = queryTime(c, "to"); err != nil {
+		return err
+	}
+	page, err := s.deps.Entries.List(c.UserContext(), scopeOf(c), q, c.QueryBool("overdue"))
+	if err != nil {
+		return err
+	}
+	now := s.deps.Now()
+	items := make([]entryJSON, len(page.Items))
+	for i, e := range page.Items {
+		items[i] = toEntryJSON(e, now)
+	}
+	return c.JSON(fiber.Map{"items": items, "nextCursor": page.NextCursor})
+}
+
+func queryInt(c *fiber.Ctx, name string) (int, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		return 0, errs.Fields("参数无效", errs.FieldError{Field: name, Code: "invalid", Message: name + " 应为整数"})
+	}
+	return n, nil
+}
+
+// queryTime accepts a date (the start of that day in Beijing) or an RFC 3339 time.
+func queryTime(c *fiber.Ctx, name string) (time.Time, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, raw, forms.Beijing); err == nil {
+		return d, nil
+	}
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		return time.Time{}, errs.Fields("参数无效", errs.FieldError{Field: name, Code: "invalid", Message: name + " 应为日期（2026-11-27）或 RFC 3339 时间"})
+	}
+	return t, nil
+}
+
+func (s *server) getEntry(c *fiber.Ctx) error {
+	e, v, err := s.deps.Entries.Get(c.UserContext(), scopeOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	history := e.History
+	if history == nil {
+		history = []entries.Event{}
+	}
+	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
+	return c.JSON(fiber.Map{"entry": toEntryJSON(e, s.deps.Now()), "history": history,
+		"form": fiber.Map{"id": v.FormID, "version": v.Version, "schema": v.Schema}})
+}
+
+func (s *server) editEntry(c *fiber.Ctx) error {
+	raw := c.Get(fiber.HeaderIfMatch)
+	if raw == "" {
+		return errs.New(errs.PreconditionNeeded, "请在 If-Match 头中提供记录的版本号（rev）")
+	}
+	rev, err := strconv.Atoi(trimQuotes(raw))
+	if err != nil {
+		return errs.New(errs.PreconditionFailed, "If-Match 应为记录的版本号（rev）")
+	}
+	var in struct {
+		Data map[string]any `json:"data"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	e, err := s.deps.Entries.Edit(c.UserContext(), scopeOf(c), c.Params("id"), rev, in.Data)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
+	return c.JSON(fiber.Map{"entry": toEntryJSON(e, s.deps.Now())})
+}
+
+// trimQuotes accepts both If-Match: 3 and the quoted ETag form If-Match: "3".
+func trimQuotes(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+func (s *server) entryAction(c *fiber.Ctx) error {
+	var in struct {
+		Action  string         `json:"action"`
+		Comment string         `json:"comment"`
+		Rev     int            `json:"rev"`
+		Data    map[string]any `json:"data"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	e, err := s.deps.Entries.Act(c.UserContext(), scopeOf(c), c.Params("id"), entries.ActionRequest{
+		Action: in.Action, Comment: in.Comment, Rev: in.Rev, Data: in.Data})
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
+	return c.JSON(fiber.Map{"entry": toEntryJSON(e, s.deps.Now())})
+}

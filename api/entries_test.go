@@ -1,0 +1,326 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"taizhang/audit"
+	"taizhang/auth"
+	"taizhang/forms"
+)
+
+// publishForm creates, publishes and assigns (to the whole city) a form as an
+// administrator at the root, returning its id.
+func (w *world) publishForm(t *testing.T, schema forms.Form) string {
+	t.Helper()
+	admin := w.tokenFor(w.addUser(fmt.Sprintf("1370000%04d", w.next()), "city", false, auth.RoleAdmin))
+	created := w.call("POST", "/api/v1/forms", admin, schema)
+	if created.status != 201 {
+		t.Fatalf("create form: %d %s", created.status, created.body)
+	}
+	id := str(created.json(t), "id")
+	if r := w.call("POST", "/api/v1/forms/"+id+"/publish", admin, nil); r.status != 200 {
+		t.Fatalf("publish: %s", r.body)
+	}
+	assign := map[string]any{"assignments": []any{map[string]any{"unitId": "unit-city",
+		"schedule": map[string]any{"kind": "weekly", "weekday": 5, "time": "12:00"}}}}
+	if r := w.call("PUT", "/api/v1/forms/"+id+"/assignments", admin, assign); r.status != 200 {
+		t.Fatalf("assign: %s", r.body)
+	}
+	return id
+}
+
+func (w *world) next() int { w.seq++; return w.seq }
+
+var visitLite = forms.Form{Key: "visit", Title: "走访", Category: forms.CategoryShishi, Workflow: "approval",
+	Fields: []forms.Field{{Key: "name", Type: "text", Label: "户主", Required: true}, {Key: "size", Type: "integer", Label: "人口"}}}
+
+type entryWorld struct {
+	*world
+	formID                      string
+	cadre, townSup, districtSup string
+}
+
+func newEntryWorld(t *testing.T) entryWorld {
+	w := newWorld(t)
+	ew := entryWorld{world: w, formID: w.publishForm(t, visitLite)}
+	ew.cadre = w.tokenFor(w.addUser("13900000001", "v1", false, auth.RoleCadre))
+	ew.townSup = w.tokenFor(w.addUser("13900000002", "t1", false, auth.RoleSupervisor))
+	ew.districtSup = w.tokenFor(w.addUser("13900000003", "d1", false, auth.RoleSupervisor))
+	return ew
+}
+
+func (ew entryWorld) file(clientID string, data map[string]any, submit bool) reply {
+	return ew.call("POST", "/api/v1/forms/"+ew.formID+"/entries", ew.cadre,
+		map[string]any{"clientId": clientID, "data": data, "submit": submit})
+}
+
+func entryOf(t *testing.T, r reply) map[string]any {
+	t.Helper()
+	e, ok := r.json(t)["entry"].(map[string]any)
+	if !ok {
+		t.Fatalf("no entry in %d %s", r.status, r.body)
+	}
+	return e
+}
+
+func (ew entryWorld) act(token, id string, rev float64, action, comment string) reply {
+	return ew.call("POST", "/api/v1/entries/"+id+"/actions", token, map[string]any{"action": action, "comment": comment, "rev": rev})
+}
+
+// TestFileReturnFixApprove is the day's work: a cadre files a draft and submits
+// it, a supervisor returns it, the cadre fixes and resubmits, the supervisor
+// approves; history, notifications and the audit chain record every step.
+func TestFileReturnFixApprove(t *testing.T) {
+	ew := newEntryWorld(t)
+	created := ew.file("7d3f0a52-1111-4e6b-9b1e-000000000001", map[string]any{"name": "张三"}, false)
+	if created.status != 201 || entryOf(t, created)["status"] != "draft" || created.header.Get("ETag") != "1" {
+		t.Fatalf("file: %d %s", created.status, created.body)
+	}
+	id := str(entryOf(t, created), "id")
+	edit := func(token, ifMatch string, data map[string]any) reply {
+		req := map[string]any{"data": data}
+		return ew.callWith("PATCH", "/api/v1/entries/"+id, token, req, map[string]string{"If-Match": ifMatch})
+	}
+	if r := edit(ew.cadre, "1", map[string]any{"name": "张三", "size": 4}); r.status != 200 || entryOf(t, r)["rev"] != float64(2) {
+		t.Fatalf("edit: %d %s", r.status, r.body)
+	}
+	if r := edit(ew.cadre, "1", map[string]any{"name": "李四"}); r.status != 412 {
+		t.Fatalf("a stale If-Match: %d", r.status)
+	}
+	if r := ew.call("PATCH", "/api/v1/entries/"+id, ew.cadre, map[string]any{"data": map[string]any{}}); r.status != 428 {
+		t.Fatalf("no If-Match: %d", r.status)
+	}
+	if r := edit(ew.townSup, "2", map[string]any{"name": "篡改"}); r.status != 403 {
+		t.Fatalf("a PATCH by someone else: %d", r.status)
+	}
+	steps := []struct {
+		token, action, comment string
+		status                 int
+		to                     string
+	}{
+		{ew.cadre, "submit", "", 200, "submitted"},
+		{ew.townSup, "return", "", 422, ""},
+		{ew.townSup, "return", "请补充家庭人口的依据", 200, "returned"},
+		{ew.cadre, "submit", "", 200, "submitted"},
+		{ew.townSup, "approve", "", 200, "approved"},
+		{ew.townSup, "approve", "", 409, ""},
+	}
+	rev := 2.0
+	for i, s := range steps {
+		r := ew.act(s.token, id, rev, s.action, s.comment)
+		if r.status != s.status {
+			t.Fatalf("step %d %s: %d %s", i, s.action, r.status, r.body)
+		}
+		if s.status == 200 {
+			e := entryOf(t, r)
+			if e["status"] != s.to {
+				t.Fatalf("step %d: status %v, want %s", i, e["status"], s.to)
+			}
+			rev = e["rev"].(float64)
+		}
+	}
+	got := ew.call("GET", "/api/v1/entries/"+id, ew.districtSup, nil)
+	body := string(got.body)
+	for _, want := range []string{`"action":"create"`, `"action":"edit"`, `"path":"size"`, `"action":"return"`,
+		"请补充家庭人口的依据", `"action":"approve"`, `"version":1`, `"schema":`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("GET entry lacks %s: %s", want, body)
+		}
+	}
+	if n := ew.call("GET", "/api/v1/notifications", ew.cadre, nil); !strings.Contains(string(n.body), "请补充家庭人口的依据") {
+		t.Errorf("the author was not told of the return: %s", n.body)
+	}
+	if n := ew.call("GET", "/api/v1/notifications?unread=true", ew.townSup, nil); strings.Count(string(n.body), `"kind":"submit"`) != 2 {
+		t.Errorf("the reviewer was not told of both submissions: %s", n.body)
+	}
+	// create, edit, submit, return, submit, approve; refused steps leave no record
+	if n, err := audit.Verify(context.Background(), ew.db.Audit()); err != nil || n != 6 {
+		t.Fatalf("audit chain: %d records, %v", n, err)
+	}
+}
+
+func (w *world) callWith(method, url, token string, body any, headers map[string]string) reply {
+	w.t.Helper()
+	return w.call(method, url, token, withHeaders{body: body, headers: headers})
+}
+
+// TestReplaysFileOnce: 50 concurrent posts of one clientId create one entry; a
+// replay with other content is refused naming the entry.
+func TestReplaysFileOnce(t *testing.T) {
+	ew := newEntryWorld(t)
+	const clientID = "7d3f0a52-2222-4e6b-9b1e-000000000002"
+	var wg sync.WaitGroup
+	results := make(chan reply, 50)
+	for range 50 {
+		wg.Add(1)
+		go func() { defer wg.Done(); results <- ew.file(clientID, map[string]any{"name": "张三"}, true) }()
+	}
+	wg.Wait()
+	close(results)
+	created, ids := 0, map[string]bool{}
+	for r := range results {
+		switch r.status {
+		case 201:
+			created++
+		case 200:
+		default:
+			t.Fatalf("a replay answered %d %s", r.status, r.body)
+		}
+		ids[str(entryOf(t, r), "id")] = true
+	}
+	if created != 1 || len(ids) != 1 {
+		t.Fatalf("%d created, %d distinct entries; want 1 and 1", created, len(ids))
+	}
+	other := ew.file(clientID, map[string]any{"name": "李四"}, true)
+	if other.status != 409 || !strings.Contains(string(other.body), "entryId") {
+		t.Fatalf("a reused clientId: %d %s", other.status, other.body)
+	}
+	list := ew.call("GET", "/api/v1/entries?formId="+ew.formID, ew.districtSup, nil)
+	if strings.Count(string(list.body), clientID) != 1 {
+		t.Fatalf("the list shows the entry %d times", strings.Count(string(list.body), clientID))
+	}
+}
+
+// TestRacingReviewers: two supervisors approve the same revision at once; one
+// wins and the other gets 409.
+func TestRacingReviewers(t *testing.T) {
+	ew := newEntryWorld(t)
+	e := entryOf(t, ew.file("7d3f0a52-3333-4e6b-9b1e-000000000003", map[string]any{"name": "张三"}, true))
+	var wg sync.WaitGroup
+	statuses := make(chan int, 2)
+	for _, token := range []string{ew.townSup, ew.districtSup} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- ew.act(token, str(e, "id"), e["rev"].(float64), "approve", "").status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	got := map[int]int{}
+	for s := range statuses {
+		got[s]++
+	}
+	if got[200] != 1 || got[409] != 1 {
+		t.Fatalf("racing approvals: %v, want one 200 and one 409", got)
+	}
+}
+
+func TestEntryBadInput(t *testing.T) {
+	ew := newEntryWorld(t)
+	selfReviewer := ew.tokenFor(ew.addUser("13900000009", "t1", false, auth.RoleCadre, auth.RoleSupervisor))
+	own := entryOf(t, ew.call("POST", "/api/v1/forms/"+ew.formID+"/entries", selfReviewer,
+		map[string]any{"clientId": "7d3f0a52-4444-4e6b-9b1e-000000000004", "data": map[string]any{"name": "王五"}, "submit": true}))
+	if r := ew.act(selfReviewer, str(own, "id"), own["rev"].(float64), "approve", ""); r.status != 403 {
+		t.Errorf("approving one's own entry: %d %s", r.status, r.body)
+	}
+	for name, c := range map[string]struct {
+		body     map[string]any
+		status   int
+		contains string
+	}{
+		"unknown field":    {map[string]any{"clientId": "7d3f0a52-5555-4e6b-9b1e-000000000005", "data": map[string]any{"name": "a", "colour": 1}, "submit": true}, 422, `"field":"colour"`},
+		"wrong type":       {map[string]any{"clientId": "7d3f0a52-6666-4e6b-9b1e-000000000006", "data": map[string]any{"name": "a", "size": "four"}, "submit": false}, 422, `"field":"size"`},
+		"missing required": {map[string]any{"clientId": "7d3f0a52-7777-4e6b-9b1e-000000000007", "data": map[string]any{}, "submit": true}, 422, `"field":"name"`},
+		"bad clientId":     {map[string]any{"clientId": "x", "data": map[string]any{"name": "a"}}, 400, `"field":"clientId"`},
+	} {
+		r := ew.call("POST", "/api/v1/forms/"+ew.formID+"/entries", ew.cadre, c.body)
+		if r.status != c.status || !strings.Contains(string(r.body), c.contains) {
+			t.Errorf("%s: %d %s", name, r.status, r.body)
+		}
+	}
+	draft := entryOf(t, ew.file("7d3f0a52-8888-4e6b-9b1e-000000000008", map[string]any{"name": "a"}, false))
+	r := ew.act(ew.townSup, str(draft, "id"), draft["rev"].(float64), "approve", "")
+	if r.status != 409 || !strings.Contains(string(r.body), "submit") {
+		t.Errorf("approving a draft: %d %s", r.status, r.body)
+	}
+	if r := ew.call("GET", "/api/v1/entries/"+str(draft, "id"), ew.tokenFor(ew.addUser("13900000010", "d2", false, auth.RoleSupervisor)), nil); r.status != 404 {
+		t.Errorf("a sibling's supervisor reads the entry: %d", r.status)
+	}
+	big := map[string]any{"clientId": "7d3f0a52-9999-4e6b-9b1e-000000000009", "data": map[string]any{"name": strings.Repeat("长", 400_000)}}
+	if r := ew.call("POST", "/api/v1/forms/"+ew.formID+"/entries", ew.cadre, big); r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 1.2 MB entry: %d", r.status)
+	}
+}
+
+// TestOverdueAndFilters: the office finds entries by form, status and period,
+// and a draft past its Friday deadline is overdue.
+func TestOverdueAndFilters(t *testing.T) {
+	ew := newEntryWorld(t)
+	office := ew.tokenFor(ew.addUser("13900000011", "city", false, auth.RoleOffice))
+	ew.file("7d3f0a52-aaaa-4e6b-9b1e-00000000000a", map[string]any{"name": "草稿户"}, false)
+	ew.file("7d3f0a52-bbbb-4e6b-9b1e-00000000000b", map[string]any{"name": "已报户"}, true)
+	list := func(query string) string {
+		r := ew.call("GET", "/api/v1/entries?"+query, office, nil)
+		if r.status != 200 {
+			t.Fatalf("list %s: %d %s", query, r.status, r.body)
+		}
+		return string(r.body)
+	}
+	if body := list("status=submitted&period=2026-W49&formId=" + ew.formID); !strings.Contains(body, "已报户") || strings.Contains(body, "草稿户") {
+		t.Errorf("filters: %s", body)
+	}
+	if body := list("q=草稿"); !strings.Contains(body, "草稿户") || strings.Contains(body, "已报户") {
+		t.Errorf("q: %s", body)
+	}
+	if body := list("overdue=true"); strings.Contains(body, "草稿户") {
+		t.Errorf("nothing is overdue before the deadline: %s", body)
+	}
+	ew.now = ew.now.Add(8 * 24 * time.Hour) // past Friday 2026-12-04 12:00
+	office = ew.tokenFor(ew.addUser("13900000012", "city", false, auth.RoleOffice))
+	if body := list("overdue=true"); !strings.Contains(body, "草稿户") || strings.Contains(body, "已报户") || !strings.Contains(body, `"overdue":true`) {
+		t.Errorf("overdue: %s", body)
+	}
+	if r := ew.call("GET", "/api/v1/entries?from=yesterday", office, nil); r.status != 400 {
+		t.Errorf("a bad date: %d", r.status)
+	}
+	auditLog := ew.call("GET", "/api/v1/audit?action=entry.submit", office, nil)
+	if auditLog.status != 200 || !strings.Contains(string(auditLog.body), `"action":"entry.submit"`) {
+		t.Errorf("audit: %d %s", auditLog.status, auditLog.body)
+	}
+}
+
+// TestProblemItemToClosure carries a problem item through rectification to a
+// verified close, including a reopen and the evidence rule.
+func TestProblemItemToClosure(t *testing.T) {
+	w := newWorld(t)
+	formID := w.publishForm(t, forms.Templates(forms.DefaultCampaignEnd)[1])
+	cadre := w.tokenFor(w.addUser("13900000001", "v1", false, auth.RoleCadre))
+	sup := w.tokenFor(w.addUser("13900000002", "t1", false, auth.RoleSupervisor))
+	sample := forms.TemplateSamples()["problem"]
+	r := w.call("POST", "/api/v1/forms/"+formID+"/entries", cadre, map[string]any{"clientId": "7d3f0a52-cccc-4e6b-9b1e-00000000000c", "data": sample, "submit": true})
+	if r.status != 201 {
+		t.Fatalf("file: %d %s", r.status, r.body)
+	}
+	e := entryOf(t, r)
+	if !strings.HasPrefix(str(e, "dueAt"), "2026-12-05T16:00:00") { // end of the measure's deadline day, Beijing
+		t.Errorf("due: %v", e["dueAt"])
+	}
+	act := func(token, action string, body map[string]any, want int) {
+		t.Helper()
+		body["action"], body["rev"] = action, e["rev"]
+		r := w.call("POST", "/api/v1/entries/"+str(e, "id")+"/actions", token, body)
+		if r.status != want {
+			t.Fatalf("%s: %d %s", action, r.status, r.body)
+		}
+		if want == 200 {
+			e = entryOf(t, r)
+		}
+	}
+	act(sup, "accept", map[string]any{}, 200)
+	act(cadre, "rectify", map[string]any{}, 422)
+	act(cadre, "rectify", map[string]any{"data": map[string]any{"evidence": "公开栏已更新，照片见附件"}}, 200)
+	act(sup, "reopen", map[string]any{}, 422)
+	act(sup, "reopen", map[string]any{"comment": "照片看不清，请重拍"}, 200)
+	act(cadre, "rectify", map[string]any{"data": map[string]any{"evidencePhotos": []any{"0123456789abcdef01234567"}}}, 200)
+	act(sup, "close", map[string]any{}, 200)
+	if e["status"] != "closed" || e["overdue"] != false {
+		t.Fatalf("closed: %v", e)
+	}
+}

@@ -1,0 +1,210 @@
+package entries
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/errs"
+	"taizhang/forms"
+	"taizhang/ids"
+	"taizhang/notify"
+)
+
+// Get returns an entry with the form version that renders it.
+func (s *Service) Get(ctx context.Context, scope auth.Scope, id string) (Entry, forms.Version, error) {
+	e, err := s.Store.Get(ctx, scope, id)
+	if err != nil {
+		return Entry{}, forms.Version{}, err
+	}
+	v, err := s.Versions.GetVersion(ctx, e.FormID, e.FormVersion)
+	return e, v, err
+}
+
+// List returns a page of entries in the caller's scope; overdue means open and
+// past its deadline now.
+func (s *Service) List(ctx context.Context, scope auth.Scope, q Query, overdue bool) (Page, error) {
+	if overdue {
+		q.OverdueAt = s.Now()
+	}
+	return s.Store.List(ctx, scope, q)
+}
+
+// Edit replaces the data of the caller's own draft or returned entry, if rev is
+// still current (412 otherwise). Edits are checked for types, like drafts; the
+// submit action checks everything.
+func (s *Service) Edit(ctx context.Context, scope auth.Scope, id string, rev int, data map[string]any) (Entry, error) {
+	e, version, err := s.Get(ctx, scope, id)
+	if err != nil {
+		return Entry{}, err
+	}
+	if e.AuthorID != scope.UserID() {
+		return Entry{}, errs.New(errs.Forbidden, "只有填报人可以修改")
+	}
+	if e.Rev != rev {
+		return Entry{}, errs.New(errs.PreconditionFailed, "记录已被修改，请刷新后再编辑")
+	}
+	if e.Status != "draft" && e.Status != "returned" {
+		return Entry{}, errs.New(errs.Conflict, "只有草稿或被退回的记录可以修改")
+	}
+	_, inScope, err := s.Units(ctx, scope)
+	if err != nil {
+		return Entry{}, err
+	}
+	clean, err := validate(version.Schema, data, false, inScope, s.Now)
+	if err != nil {
+		return Entry{}, err
+	}
+	var before map[string]any
+	_ = json.Unmarshal(e.Data, &before)
+	now := s.Now().UTC().Truncate(time.Millisecond)
+	event := Event{At: now, ActorID: scope.UserID(), ActorRole: string(auth.RoleCadre), Action: "edit", From: e.Status,
+		To: e.Status, Changes: Diff(before, clean)}
+	e.setData(clean, version.Schema)
+	e.UpdatedAt, e.History = now, append(e.History, event)
+	updated, err := s.Store.Update(ctx, scope, e, rev)
+	if errs.Is(err, errs.Conflict) {
+		return Entry{}, errs.New(errs.PreconditionFailed, "记录已被修改，请刷新后再编辑")
+	}
+	if err != nil {
+		return Entry{}, err
+	}
+	return updated, s.after(ctx, scope, updated, event)
+}
+
+// ActionRequest is a workflow step: approve, return with a comment, rectify with
+// evidence… Rev is the revision the caller saw.
+type ActionRequest struct {
+	Action  string
+	Comment string
+	Rev     int
+	Data    map[string]any
+}
+
+// Act runs a workflow transition as one conditional update on (id, scope, rev):
+// of two reviewers acting at once, exactly one wins and the other gets 409.
+func (s *Service) Act(ctx context.Context, scope auth.Scope, id string, req ActionRequest) (Entry, error) {
+	e, version, err := s.Get(ctx, scope, id)
+	if err != nil {
+		return Entry{}, err
+	}
+	wf := Workflows[version.Schema.Workflow]
+	t, found := wf.Find(req.Action, e.Status)
+	if !found {
+		return Entry{}, &errs.Error{Code: errs.Conflict,
+			Message: fmt.Sprintf("当前状态（%s）不能执行“%s”；可执行: %s", e.Status, req.Action, strings.Join(wf.Allowed(e.Status), ", ")),
+			Fields:  []errs.FieldError{{Field: "action", Code: "not_allowed", Params: map[string]any{"allowed": wf.Allowed(e.Status)}}}}
+	}
+	who, ok := mayAct(t, e, scope)
+	if !ok {
+		return Entry{}, errs.New(errs.Forbidden, "您不能对这条记录执行此操作")
+	}
+	if err := checkActionInput(t, req); err != nil {
+		return Entry{}, err
+	}
+	now := s.Now().UTC().Truncate(time.Millisecond)
+	event := Event{At: now, ActorID: scope.UserID(), ActorRole: string(who), Action: t.Action, From: e.Status, To: t.To,
+		Comment: strings.TrimSpace(req.Comment), Data: actionData(t, req)}
+	if t.Action == "submit" {
+		if err := s.resubmit(ctx, scope, &e, version.Schema, req.Data, &event); err != nil {
+			return Entry{}, err
+		}
+		e.SubmittedAt = now
+	}
+	e.Status, e.Open, e.UpdatedAt = t.To, wf.IsOpen(t.To), now
+	e.History = append(e.History, event)
+	updated, err := s.Store.Update(ctx, scope, e, req.Rev)
+	if err != nil {
+		return Entry{}, err
+	}
+	return updated, s.after(ctx, scope, updated, event)
+}
+
+// resubmit validates the data being submitted — new data from the request, or
+// the stored draft — fully against the entry's own version.
+func (s *Service) resubmit(ctx context.Context, scope auth.Scope, e *Entry, schema forms.Form, data map[string]any, event *Event) error {
+	var stored map[string]any
+	_ = json.Unmarshal(e.Data, &stored)
+	if data == nil {
+		data = stored
+	}
+	_, inScope, err := s.Units(ctx, scope)
+	if err != nil {
+		return err
+	}
+	clean, err := validate(schema, data, true, inScope, s.Now)
+	if err != nil {
+		return err
+	}
+	event.Changes, event.Data = Diff(stored, clean), nil
+	e.setData(clean, schema)
+	return nil
+}
+
+func checkActionInput(t Transition, req ActionRequest) error {
+	if t.RequireComment && strings.TrimSpace(req.Comment) == "" {
+		return &errs.Error{Code: errs.Unprocessable, Message: "请填写意见",
+			Fields: []errs.FieldError{{Field: "comment", Code: "required", Message: "退回、驳回或重新整改时必须填写意见"}}}
+	}
+	if len(t.RequireAnyOf) == 0 {
+		return nil
+	}
+	for _, key := range t.RequireAnyOf {
+		if v, ok := req.Data[key]; ok && !blank(v) {
+			return nil
+		}
+	}
+	return &errs.Error{Code: errs.Unprocessable, Message: "请提供整改佐证（文字说明或照片）",
+		Fields: []errs.FieldError{{Field: "data." + t.RequireAnyOf[0], Code: "required", Message: "请提供整改佐证（文字说明或照片）"}}}
+}
+
+func blank(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return strings.TrimSpace(x) == ""
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// actionData keeps what an action carries besides the form data (evidence).
+func actionData(t Transition, req ActionRequest) any {
+	if t.Action == "submit" || len(req.Data) == 0 {
+		return nil
+	}
+	return req.Data
+}
+
+// after records the step in the audit log and notifies whoever must act next.
+func (s *Service) after(ctx context.Context, scope auth.Scope, e Entry, ev Event) error {
+	err := s.Audit.Record(ctx, scope.UserID(), "entry."+ev.Action, e.UnitPath, e.ID,
+		map[string]any{"formId": e.FormID, "from": ev.From, "to": ev.To, "rev": e.Rev})
+	if err != nil || s.Notify == nil {
+		return err
+	}
+	var recipients []string
+	message := ""
+	switch ev.Action {
+	case "submit", "rectify":
+		if recipients, err = s.Reviewers(ctx, e.UnitPath); err != nil {
+			return err
+		}
+		message = "有新的记录等待您审核"
+	case "return", "reject", "reopen":
+		recipients, message = []string{e.AuthorID}, "您的记录被"+map[string]string{"return": "退回", "reject": "驳回", "reopen": "要求重新整改"}[ev.Action]+"："+ev.Comment
+	default:
+		return nil
+	}
+	list := make([]notify.Notification, 0, len(recipients))
+	for _, userID := range recipients {
+		list = append(list, notify.Notification{ID: ids.New(ev.At), UserID: userID, EntryID: e.ID, Kind: ev.Action,
+			Message: message, CreatedAt: ev.At})
+	}
+	return s.Notify.InsertNotifications(ctx, list)
+}

@@ -1,0 +1,118 @@
+package entries
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"time"
+
+	"taizhang/forms"
+)
+
+// attachmentIDs collects the attachment ids referenced by photo, file and
+// signature fields, at any depth.
+func attachmentIDs(fields []forms.Field, data map[string]any) []string {
+	var out []string
+	for _, f := range fields {
+		switch v := data[f.Key].(type) {
+		case string:
+			if f.Type == "signature" {
+				out = append(out, v)
+			}
+		case []any:
+			for _, item := range v {
+				switch x := item.(type) {
+				case string:
+					if f.Type == "photo" || f.Type == "file" {
+						out = append(out, x)
+					}
+				case map[string]any:
+					out = append(out, attachmentIDs(f.Fields, x)...)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// latestDeadline is the end (Beijing time) of the latest "deadline" date in the
+// data or its groups: a problem item is due when its last measure is.
+func latestDeadline(data map[string]any) time.Time {
+	var latest time.Time
+	var walk func(map[string]any)
+	walk = func(m map[string]any) {
+		for key, v := range m {
+			switch x := v.(type) {
+			case string:
+				if key != "deadline" {
+					continue
+				}
+				if d, err := time.ParseInLocation(time.DateOnly, x, forms.Beijing); err == nil {
+					end := d.AddDate(0, 0, 1).UTC()
+					if end.After(latest) {
+						latest = end
+					}
+				}
+			case []any:
+				for _, item := range x {
+					if obj, ok := item.(map[string]any); ok {
+						walk(obj)
+					}
+				}
+			}
+		}
+	}
+	walk(data)
+	return latest
+}
+
+// Diff lists the field paths whose values differ between two versions of an
+// entry's data, with before and after, in path order.
+func Diff(before, after map[string]any) []Change {
+	var out []Change
+	diffInto(&out, "", before, after)
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func diffInto(out *[]Change, prefix string, before, after map[string]any) {
+	keys := map[string]bool{}
+	for k := range before {
+		keys[k] = true
+	}
+	for k := range after {
+		keys[k] = true
+	}
+	for k := range keys {
+		b, a := before[k], after[k]
+		bl, bIsList := b.([]any)
+		al, aIsList := a.([]any)
+		if bIsList && aIsList && isObjectList(bl) && isObjectList(al) {
+			for i := range max(len(bl), len(al)) {
+				var bi, ai map[string]any
+				if i < len(bl) {
+					bi = bl[i].(map[string]any)
+				}
+				if i < len(al) {
+					ai = al[i].(map[string]any)
+				}
+				diffInto(out, fmt.Sprintf("%s%s[%d].", prefix, k, i), bi, ai)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(b, a) {
+			*out = append(*out, Change{Path: prefix + k, Before: b, After: a})
+		}
+	}
+}
+
+func isObjectList(list []any) bool {
+	for _, item := range list {
+		if _, ok := item.(map[string]any); !ok {
+			return false
+		}
+	}
+	return true
+}

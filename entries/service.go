@@ -1,0 +1,186 @@
+package entries
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"time"
+
+	"taizhang/audit"
+	"taizhang/auth"
+	"taizhang/errs"
+	"taizhang/forms"
+	"taizhang/ids"
+	"taizhang/notify"
+)
+
+// Service is what cadres and supervisors do all day: file, edit, and move entries
+// through their form's workflow, with history, audit and notifications.
+type Service struct {
+	Store Store
+	Forms interface {
+		Readable(ctx context.Context, scope auth.Scope, unitPath []string, id string, version int) (forms.Definition, forms.Version, error)
+	}
+	// Versions reads a pinned version: whoever can read an entry can read its form.
+	Versions interface {
+		GetVersion(ctx context.Context, formID string, version int) (forms.Version, error)
+	}
+	// Units returns the caller's subtree (their own unit first).
+	Units func(ctx context.Context, scope auth.Scope) (own []string, inScope map[string]bool, err error)
+	// Reviewers returns the supervisors to notify for an entry in the unit at path.
+	Reviewers func(ctx context.Context, unitPath []string) ([]string, error)
+	Audit     *audit.Log
+	Notify    notify.Store
+	Now       func() time.Time
+}
+
+// FileRequest is a filing from a device.
+type FileRequest struct {
+	ClientID        string
+	Data            map[string]any
+	Submit          bool
+	ClientCreatedAt time.Time
+}
+
+var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{8,64}$`)
+
+// File stores a new entry, or, for a replay of the same clientId by the same
+// author, returns the entry already stored (created false) and changes nothing.
+// A replay whose payload differs is a conflict naming the stored entry.
+func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in FileRequest) (Entry, bool, error) {
+	if !clientIDPattern.MatchString(in.ClientID) {
+		return Entry{}, false, errs.Fields("clientId 无效", errs.FieldError{Field: "clientId", Code: "invalid", Message: "clientId 应为设备生成的 UUID"})
+	}
+	hash := payloadHash(in.Data, in.Submit)
+	if e, err := s.Store.GetByClientID(ctx, scope, scope.UserID(), in.ClientID); err == nil {
+		return replay(e, hash)
+	} else if !errs.Is(err, errs.NotFound) {
+		return Entry{}, false, err
+	}
+	e, err := s.newEntry(ctx, scope, formID, in, hash)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if err := s.Store.Insert(ctx, scope, e); errs.Is(err, errs.Duplicate) {
+		// A concurrent replay won the race: answer as its replay.
+		stored, getErr := s.Store.GetByClientID(ctx, scope, scope.UserID(), in.ClientID)
+		if getErr != nil {
+			return Entry{}, false, getErr
+		}
+		return replay(stored, hash)
+	} else if err != nil {
+		return Entry{}, false, err
+	}
+	e.Rev = 1
+	return e, true, s.after(ctx, scope, e, e.History[len(e.History)-1])
+}
+
+func replay(stored Entry, hash string) (Entry, bool, error) {
+	if stored.PayloadHash != hash {
+		return Entry{}, false, &errs.Error{Code: errs.Conflict,
+			Message: "该 clientId 已用于另一条不同内容的记录（" + stored.ID + "）",
+			Fields:  []errs.FieldError{{Field: "clientId", Code: "reused", Message: "已存在的记录: " + stored.ID, Params: map[string]any{"entryId": stored.ID}}}}
+	}
+	return stored, false, nil
+}
+
+// payloadHash identifies what a device sent, to tell a replay from a reuse.
+func payloadHash(data map[string]any, submit bool) string {
+	raw, _ := json.Marshal(map[string]any{"data": data, "submit": submit}) // map keys sorted: canonical
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string, in FileRequest, hash string) (Entry, error) {
+	path, inScope, err := s.Units(ctx, scope)
+	if err != nil {
+		return Entry{}, err
+	}
+	def, version, err := s.Forms.Readable(ctx, scope, path, formID, 0)
+	if err != nil {
+		return Entry{}, err
+	}
+	assignment, assigned := def.AssignedTo(path)
+	if !assigned || def.Archived {
+		return Entry{}, errs.New(errs.Forbidden, "该表单未分配给您的单位，或已归档")
+	}
+	data, err := validate(version.Schema, in.Data, in.Submit, inScope, s.Now)
+	if err != nil {
+		return Entry{}, err
+	}
+	wf := Workflows[version.Schema.Workflow]
+	now := s.Now().UTC().Truncate(time.Millisecond)
+	e := Entry{ID: ids.New(now), FormID: def.ID, FormVersion: version.Version, UnitID: path[len(path)-1], UnitPath: path,
+		AuthorID: scope.UserID(), ClientID: in.ClientID, Status: "draft", PayloadHash: hash,
+		CreatedAt: now, UpdatedAt: now, ClientCreatedAt: in.ClientCreatedAt.UTC().Truncate(time.Millisecond)}
+	if p, ok := assignment.CurrentPeriod(now); ok {
+		e.Period, e.DueAt = p.Key, p.Due.UTC()
+	}
+	event := Event{At: now, ActorID: scope.UserID(), ActorRole: string(auth.RoleCadre), Action: "create", To: "draft"}
+	if in.Submit {
+		e.Status, e.SubmittedAt = wf.Submitted, now
+		event.Action, event.To = "submit", wf.Submitted
+	}
+	e.setData(data, version.Schema)
+	e.Open = wf.IsOpen(e.Status)
+	event.Changes = Diff(nil, data)
+	e.History = []Event{event}
+	return e, nil
+}
+
+// validate checks data against a version: fully on submit, types only for a
+// draft. Refusals are 422 with the engine's field paths.
+func validate(schema forms.Form, data map[string]any, submit bool, inScope map[string]bool, now func() time.Time) (map[string]any, error) {
+	raw, _ := json.Marshal(data)
+	if len(raw) > forms.MaxDataBytes {
+		return nil, errs.New(errs.TooLarge, "填报数据不能超过 1 MB")
+	}
+	mode := forms.Draft
+	if submit {
+		mode = forms.Submit
+	}
+	res := forms.Validate(&schema, data, mode, &forms.Env{Now: now, UnitInScope: func(id string) bool { return inScope[id] }})
+	if !res.Valid() {
+		err := res.Err().(*errs.Error)
+		err.Code = errs.Unprocessable
+		return nil, err
+	}
+	return res.Data, nil
+}
+
+// setData stores validated data with what is derived from it: attachment ids,
+// the search text, and for problem lists the latest measure deadline as due date.
+func (e *Entry) setData(data map[string]any, schema forms.Form) {
+	e.Data, _ = json.Marshal(data)
+	e.Attachments = attachmentIDs(schema.Fields, data)
+	e.SearchText = searchText(data)
+	if latest := latestDeadline(data); !latest.IsZero() {
+		e.DueAt = latest
+	}
+}
+
+// searchText joins the data's strings so the q filter can match any of them.
+func searchText(v any) string {
+	var b strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			b.WriteString(x)
+			b.WriteByte(' ')
+		case []any:
+			for _, item := range x {
+				walk(item)
+			}
+		case map[string]any:
+			for _, item := range x {
+				walk(item)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
+}
