@@ -139,8 +139,9 @@ func TestFileReturnFixApprove(t *testing.T) {
 	if n := ew.call("GET", "/api/v1/notifications?unread=true", ew.townSup, nil); strings.Count(string(n.body), `"kind":"submit"`) != 2 {
 		t.Errorf("the reviewer was not told of both submissions: %s", n.body)
 	}
-	// create, edit, submit, return, submit, approve; refused steps leave no record
-	if n, err := audit.Verify(context.Background(), ew.db.Audit()); err != nil || n != 6 {
+	// the form's publish, then create, edit, submit, return, submit, approve;
+	// refused steps leave no record
+	if n, err := audit.Verify(context.Background(), ew.db.Audit()); err != nil || n != 7 {
 		t.Fatalf("audit chain: %d records, %v", n, err)
 	}
 }
@@ -322,5 +323,30 @@ func TestProblemItemToClosure(t *testing.T) {
 	act(sup, "close", map[string]any{}, 200)
 	if e["status"] != "closed" || e["overdue"] != false {
 		t.Fatalf("closed: %v", e)
+	}
+}
+
+// TestAuditCoversAccountability: logins, role changes and form publishes are in
+// the chain too, each visible to the office of the subtree where it happened.
+func TestAuditCoversAccountability(t *testing.T) {
+	w := newWorld(t)
+	office := w.tokenFor(w.addUser("13800000009", "city", false, auth.RoleOffice))
+	admin := w.tokenFor(w.addUser("13800000001", "city", false, auth.RoleAdmin, auth.RoleSupervisor))
+	w.addUser("13800000002", "t1", false, auth.RoleCadre)
+	w.login("13800000002", "secret-pass-1")
+	w.call("PATCH", "/api/v1/users/user-13800000002", admin, map[string]any{"roles": []string{"supervisor"}})
+	w.publishForm(t, visitLite)
+	body := string(w.call("GET", "/api/v1/audit", office, nil).body)
+	for _, action := range []string{"login", "user.update", "form.publish"} {
+		if !strings.Contains(body, `"action":"`+action+`"`) {
+			t.Errorf("the audit log lacks %s: %s", action, body)
+		}
+	}
+	d2 := w.tokenFor(w.addUser("13800000008", "d2", false, auth.RoleOffice))
+	if body := string(w.call("GET", "/api/v1/audit", d2, nil).body); strings.Contains(body, "user-13800000002") {
+		t.Errorf("another district's office sees d1's audit: %s", body)
+	}
+	if _, err := audit.Verify(context.Background(), w.db.Audit()); err != nil {
+		t.Fatal(err)
 	}
 }

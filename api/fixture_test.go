@@ -57,8 +57,8 @@ func newWorld(t *testing.T) *world {
 	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
 	store := db.Org()
 	tree := &org.TreeCache{Units: store}
-	formService := &forms.Service{Store: db.Forms(), PathOf: tree.PathOf, Now: clock}
 	w.audit = &audit.Log{Store: db.Audit(), Now: clock}
+	formService := &forms.Service{Store: db.Forms(), PathOf: tree.PathOf, Now: clock, Audit: w.audit}
 	reviewers := func(ctx context.Context, path []string) ([]string, error) { return org.Reviewers(ctx, store, path) }
 	w.app = build(Deps{
 		Entries: &entries.Service{Store: db.Entries(), Forms: formService, Versions: db.Forms(), Units: tree.OwnPath,
@@ -66,8 +66,8 @@ func newWorld(t *testing.T) *world {
 		AuditStore: db.Audit(), Notifications: db.Notifications(), Now: clock,
 		Units: store, Users: store, Tokens: w.tokens, Tree: tree, Forms: formService,
 		Importer: &orgimport.Importer{Units: store, Users: store, Password: cheapPasswords, Now: clock},
-		Org:      &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock},
-		Sessions: &session.Service{Users: store, Sessions: db.Sessions(), Tokens: w.tokens, Password: cheapPasswords,
+		Org:      &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock, Audit: w.audit},
+		Sessions: &session.Service{Users: store, Sessions: db.Sessions(), Tokens: w.tokens, Password: cheapPasswords, Audit: w.audit,
 			Now: clock, PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, clock), IPThrottle: auth.NewThrottle(50, 15*time.Minute, clock)},
 		Ready: db.Ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics("test"),
 		UI: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, BodyLimit: 4 << 20,

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/errs"
 	"taizhang/ids"
@@ -17,6 +18,7 @@ type Service struct {
 	// PathOf returns the path of a unit in the caller's scope (errs.NotFound otherwise).
 	PathOf func(ctx context.Context, scope auth.Scope, unitID string) ([]string, error)
 	Now    func() time.Time
+	Audit  *audit.Log
 }
 
 func requireAdmin(scope auth.Scope) error {
@@ -94,7 +96,8 @@ func (s *Service) Publish(ctx context.Context, scope auth.Scope, id string) (Ver
 			return err
 		}
 		d.LatestVersion = published.Version
-		return nil
+		return s.Audit.Record(ctx, scope.UserID(), "form.publish", d.OwnerPath, d.ID,
+			map[string]any{"version": published.Version, "hash": published.Hash})
 	})
 	return published, err
 }

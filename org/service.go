@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/errs"
 	"taizhang/ids"
@@ -19,6 +20,7 @@ type Service struct {
 	Users    UserStore
 	Password auth.PasswordParams
 	Now      func() time.Time
+	Audit    *audit.Log
 }
 
 func requireAdmin(scope auth.Scope) error {
@@ -57,7 +59,10 @@ func (s *Service) CreateUnit(ctx context.Context, scope auth.Scope, in NewUnit) 
 	id := ids.New(now)
 	u := Unit{ID: id, ParentID: parent.ID, Name: in.Name, Kind: in.Kind, Code: in.Code, SortOrder: in.SortOrder,
 		Active: true, Path: append(slices.Clone(parent.Path), id), CreatedAt: now, UpdatedAt: now}
-	return u, s.Units.InsertUnit(ctx, scope, u)
+	if err := s.Units.InsertUnit(ctx, scope, u); err != nil {
+		return Unit{}, err
+	}
+	return u, s.Audit.Record(ctx, scope.UserID(), "unit.create", u.Path, u.ID, map[string]any{"name": u.Name})
 }
 
 // UnitChanges are the fields a PATCH may set; nil leaves a field as it is.
@@ -97,7 +102,10 @@ func (s *Service) UpdateUnit(ctx context.Context, scope auth.Scope, id string, c
 	}
 	setIf(&u.Active, ch.Active)
 	u.UpdatedAt = s.Now()
-	return u, s.Units.UpdateUnit(ctx, scope, u)
+	if err := s.Units.UpdateUnit(ctx, scope, u); err != nil {
+		return Unit{}, err
+	}
+	return u, s.Audit.Record(ctx, scope.UserID(), "unit.update", u.Path, u.ID, map[string]any{"name": u.Name, "active": u.Active})
 }
 
 func setIf[T any](field *T, value *T) {
@@ -135,6 +143,9 @@ func (s *Service) MoveUnit(ctx context.Context, scope auth.Scope, id, parentID s
 	}
 	newPath := append(slices.Clone(parent.Path), unit.ID)
 	if err := s.Units.MoveUnit(ctx, scope, unit.Path, newPath, s.Now()); err != nil {
+		return Unit{}, err
+	}
+	if err := s.Audit.Record(ctx, scope.UserID(), "unit.move", newPath, unit.ID, map[string]any{"from": unit.Path}); err != nil {
 		return Unit{}, err
 	}
 	return s.Units.GetUnit(ctx, scope, id)

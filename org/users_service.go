@@ -42,7 +42,10 @@ func (s *Service) CreateUser(ctx context.Context, scope auth.Scope, in NewUser) 
 	now := s.Now()
 	u := User{ID: ids.New(now), Name: in.Name, Phone: phone, UnitID: unit.ID, UnitPath: unit.Path, Roles: in.Roles,
 		Active: true, PasswordHash: hash, MustChangePassword: true, AuthVersion: 1, Rev: 1, CreatedAt: now, UpdatedAt: now}
-	return u, s.Users.InsertUser(ctx, scope, u)
+	if err := s.Users.InsertUser(ctx, scope, u); err != nil {
+		return User{}, err
+	}
+	return u, s.Audit.Record(ctx, scope.UserID(), "user.create", u.UnitPath, u.ID, map[string]any{"roles": u.Roles})
 }
 
 // checkGrant validates name and roles, and refuses to add roles the administrator
@@ -116,7 +119,9 @@ func (s *Service) UpdateUser(ctx context.Context, scope auth.Scope, id string, c
 		return User{}, err
 	}
 	u.Rev++
-	return u, nil
+	// Role, unit and activation changes are what accountability asks about.
+	return u, s.Audit.Record(ctx, scope.UserID(), "user.update", u.UnitPath, u.ID, map[string]any{
+		"roles": u.Roles, "rolesBefore": before.Roles, "unitId": u.UnitID, "unitBefore": before.UnitID, "active": u.Active})
 }
 
 // ResetPassword sets a new password chosen by an administrator; the user must
@@ -140,5 +145,5 @@ func (s *Service) ResetPassword(ctx context.Context, scope auth.Scope, id, passw
 		return User{}, err
 	}
 	u.Rev++
-	return u, nil
+	return u, s.Audit.Record(ctx, scope.UserID(), "user.reset_password", u.UnitPath, u.ID, nil)
 }

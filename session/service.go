@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"time"
 
+	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/errs"
 	"taizhang/ids"
@@ -28,6 +29,7 @@ type Service struct {
 	// client address (a village office shares one address, so its limit is higher).
 	PhoneThrottle, IPThrottle *auth.Throttle
 	Now                       func() time.Time
+	Audit                     *audit.Log
 }
 
 // Pair is what a successful login or refresh returns.
@@ -71,6 +73,9 @@ func (s *Service) Login(ctx context.Context, rawPhone, password, clientIP string
 		}
 	}
 	if err := s.Users.RecordLogin(ctx, user.ID, s.Now(), newHash); err != nil {
+		return Pair{}, err
+	}
+	if err := s.Audit.Record(ctx, user.ID, "login", user.UnitPath, user.ID, map[string]any{"ip": clientIP}); err != nil {
 		return Pair{}, err
 	}
 	return s.issue(ctx, user, ids.New(s.Now()))
@@ -166,6 +171,9 @@ func (s *Service) ChangePassword(ctx context.Context, scope auth.Scope, oldPassw
 	}
 	user.MustChangePassword, user.AuthVersion, user.UpdatedAt = false, user.AuthVersion+1, s.Now()
 	if err := s.Users.UpdateUser(ctx, scope, user); err != nil {
+		return Pair{}, err
+	}
+	if err := s.Audit.Record(ctx, user.ID, "password.change", user.UnitPath, user.ID, nil); err != nil {
 		return Pair{}, err
 	}
 	user.Rev++

@@ -97,7 +97,7 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 	now, params := time.Now, auth.DefaultPasswordParams
 	tree := &org.TreeCache{Units: store.units}
 	auditLog := &audit.Log{Store: store.audit, Now: now}
-	formService := &forms.Service{Store: store.forms, PathOf: tree.PathOf, Now: now}
+	formService := &forms.Service{Store: store.forms, PathOf: tree.PathOf, Now: now, Audit: auditLog}
 	reviewers := func(ctx context.Context, path []string) ([]string, error) {
 		return org.Reviewers(ctx, store.users, path)
 	}
@@ -107,8 +107,8 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Units: store.units, Users: store.users, Tokens: tokens, Tree: tree, Forms: formService,
 		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
-		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now},
-		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens, Password: params, Now: now,
+		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: auditLog},
+		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens, Password: params, Now: now, Audit: auditLog,
 			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, now), IPThrottle: auth.NewThrottle(50, 15*time.Minute, now)},
 		Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),
 		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins,
