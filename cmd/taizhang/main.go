@@ -28,8 +28,9 @@ func main() {
 const usage = `taizhang — 台账: records of the work-style rectification campaign
 
 Usage:
-  taizhang [serve]   serve the API and the PWA (the default)
-  taizhang version   print the version
+  taizhang [serve]       serve the API and the PWA (the default)
+  taizhang audit verify  check that the audit log's hash chain is intact
+  taizhang version       print the version
   taizhang help      show this text
 
 Configuration is read from TAIZHANG_* environment variables; see README.md.
@@ -44,6 +45,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch command {
 	case "serve":
 		return serve(ctx, getenv, stdout, stderr)
+	case "audit":
+		if len(args) != 2 || args[1] != "verify" {
+			return errors.New("usage: taizhang audit verify")
+		}
+		return verifyAudit(ctx, getenv, stdout)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err

@@ -29,6 +29,9 @@ type Observer func(op string, took time.Duration, err error)
 type Options struct {
 	Dir     string   // data directory; created if missing
 	Observe Observer // optional
+	// ReadOnly opens an existing database beside a running server (for admin
+	// commands such as audit verify): no directory lock, no migrations, no writes.
+	ReadOnly bool
 }
 
 // DB is an open embedded store. SQLite allows one writer at a time, so writes go
@@ -46,6 +49,9 @@ const FileName = "taizhang.db"
 
 // Open locks the data directory, opens the database and applies migrations.
 func Open(ctx context.Context, opts Options) (*DB, error) {
+	if opts.ReadOnly {
+		return openReadOnly(opts)
+	}
 	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
@@ -71,6 +77,22 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err := migrate(ctx, db.writer); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func openReadOnly(opts Options) (*DB, error) {
+	path := filepath.Join(opts.Dir, FileName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no database at %s: %w", path, err)
+	}
+	readers, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{writer: readers, readers: readers, observe: opts.Observe}
+	if db.observe == nil {
+		db.observe = func(string, time.Duration, error) {}
 	}
 	return db, nil
 }
@@ -120,10 +142,11 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the database and releases the directory lock.
 func (db *DB) Close() error {
 	var errList []error
-	for _, c := range []*sql.DB{db.readers, db.writer} {
-		if c != nil {
-			errList = append(errList, c.Close())
-		}
+	if db.readers != nil {
+		errList = append(errList, db.readers.Close())
+	}
+	if db.writer != nil && db.writer != db.readers {
+		errList = append(errList, db.writer.Close())
 	}
 	if db.lock != nil {
 		errList = append(errList, db.lock.Close())
