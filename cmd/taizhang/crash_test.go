@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestKillNineLosesNoAcknowledgedEntry starts the real binary, files entries
+// from eight clients at once, kills the server with SIGKILL in the middle, starts
+// it again on the same data directory, and finds every entry whose filing was
+// acknowledged (201) exactly once.
+func TestKillNineLosesNoAcknowledgedEntry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "taizhang")
+	if out, err := exec.Command("go", "build", "-o", bin, "taizhang/cmd/taizhang").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	base, server := startBinary(t, bin, dir)
+	token := loginToken(t, base, "13800000005")
+	formID := weeklyFormID(t, base, token)
+
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for worker := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				clientID := fmt.Sprintf("crash-%d-%06d", worker, i)
+				if fileOnce(base, token, formID, clientID) {
+					mu.Lock()
+					acked[clientID] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 150 })
+	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = server.Wait()
+	close(stop)
+	wg.Wait()
+
+	base, _ = startBinary(t, bin, dir)
+	stored := listClientIDs(t, base, loginToken(t, base, "13800000005"), formID)
+	for clientID := range acked {
+		if stored[clientID] != 1 {
+			t.Errorf("acknowledged entry %s is stored %d times after the crash", clientID, stored[clientID])
+		}
+	}
+	t.Logf("%d entries acknowledged before SIGKILL, %d stored after restart", len(acked), len(stored))
+}
+
+func startBinary(t *testing.T, bin, dir string) (string, *exec.Cmd) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "TAIZHANG_ADDR="+addr, "TAIZHANG_DATA_DIR="+dir, "TAIZHANG_DEMO=1", "TAIZHANG_LOG_LEVEL=error")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	base := "http://" + addr
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return base, cmd
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func weeklyFormID(t *testing.T, base, token string) string {
+	t.Helper()
+	var list struct {
+		Items []struct {
+			ID  string `json:"id"`
+			Key string `json:"key"`
+		} `json:"items"`
+	}
+	_ = json.Unmarshal([]byte(getWithToken(t, base+"/api/v1/forms", token)), &list)
+	for _, f := range list.Items {
+		if f.Key == "weekly" {
+			return f.ID
+		}
+	}
+	t.Fatal("the demo weekly form is missing")
+	return ""
+}
+
+// fileOnce posts one draft; true only when the server acknowledged it.
+func fileOnce(base, token, formID, clientID string) bool {
+	body, _ := json.Marshal(map[string]any{"clientId": clientID, "submit": false,
+		"data": map[string]any{"progress": "本周走访群众，解决实际问题若干件。" + clientID}})
+	req, _ := http.NewRequest("POST", base+"/api/v1/forms/"+formID+"/entries", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode == http.StatusCreated
+}
+
+func listClientIDs(t *testing.T, base, token, formID string) map[string]int {
+	t.Helper()
+	seen := map[string]int{}
+	cursor := ""
+	for {
+		var page struct {
+			Items []struct {
+				ClientID string `json:"clientId"`
+			} `json:"items"`
+			NextCursor string `json:"nextCursor"`
+		}
+		url := base + "/api/v1/entries?limit=100&formId=" + formID + "&cursor=" + cursor
+		if err := json.Unmarshal([]byte(getWithToken(t, url, token)), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Items {
+			if strings.HasPrefix(e.ClientID, "crash-") {
+				seen[e.ClientID]++
+			}
+		}
+		if page.NextCursor == "" {
+			return seen
+		}
+		cursor = page.NextCursor
+	}
+}
