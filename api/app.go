@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/entries"
@@ -31,6 +32,8 @@ import (
 type Deps struct {
 	Entries       *entries.Service
 	AuditStore    audit.Store
+	Attachments   attachments.Store
+	MaxUpload     int64
 	Notifications notify.Store
 	Now           func() time.Time
 	Units         org.UnitStore
@@ -100,6 +103,8 @@ func (s *server) Routes() []Route {
 		{fiber.MethodGet, "/api/v1/entries/:id", signedIn, s.getEntry},
 		{fiber.MethodPatch, "/api/v1/entries/:id", signedIn, s.editEntry},
 		{fiber.MethodPost, "/api/v1/entries/:id/actions", signedIn, s.entryAction},
+		{fiber.MethodPost, "/api/v1/attachments", signedIn, s.uploadAttachment},
+		{fiber.MethodGet, "/api/v1/attachments/:id", signedIn, s.getAttachment},
 		{fiber.MethodGet, "/api/v1/audit", auditors, s.listAudit},
 		{fiber.MethodGet, "/api/v1/notifications", signedIn, s.listNotifications},
 		{fiber.MethodPost, "/api/v1/notifications/read", signedIn, s.readNotifications},

@@ -38,7 +38,8 @@ func (w *world) publishForm(t *testing.T, schema forms.Form) string {
 func (w *world) next() int { w.seq++; return w.seq }
 
 var visitLite = forms.Form{Key: "visit", Title: "走访", Category: forms.CategoryShishi, Workflow: "approval",
-	Fields: []forms.Field{{Key: "name", Type: "text", Label: "户主", Required: true}, {Key: "size", Type: "integer", Label: "人口"}}}
+	Fields: []forms.Field{{Key: "name", Type: "text", Label: "户主", Required: true}, {Key: "size", Type: "integer", Label: "人口"},
+		{Key: "photos", Type: "photo", Label: "照片"}}}
 
 type entryWorld struct {
 	*world

@@ -62,8 +62,9 @@ func newWorld(t *testing.T) *world {
 	reviewers := func(ctx context.Context, path []string) ([]string, error) { return org.Reviewers(ctx, store, path) }
 	w.app = build(Deps{
 		Entries: &entries.Service{Store: db.Entries(), Forms: formService, Versions: db.Forms(), Units: tree.OwnPath,
-			Reviewers: reviewers, Audit: w.audit, Notify: db.Notifications(), Now: clock},
+			Reviewers: reviewers, Audit: w.audit, Notify: db.Notifications(), Now: clock, Attachments: db.Attachments()},
 		AuditStore: db.Audit(), Notifications: db.Notifications(), Now: clock,
+		Attachments: db.Attachments(), MaxUpload: 1 << 20,
 		Units: store, Users: store, Tokens: w.tokens, Tree: tree, Forms: formService,
 		Importer: &orgimport.Importer{Units: store, Users: store, Password: cheapPasswords, Now: clock},
 		Org:      &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock, Audit: w.audit},

@@ -118,6 +118,23 @@ func freshEntry(w *world, target string) string {
 	return str(entryOf(w.t, r), "id")
 }
 
+// attachmentURL: the target's resident uploads a photo and files an entry with it.
+func attachmentURL(w *world, target string, _ int) (string, any) {
+	w.seq++
+	token, _ := w.tokens.Issue("user-"+residents[target], w.units[target].ID, []auth.Role{auth.RoleCadre}, false)
+	up := w.call("POST", "/api/v1/attachments", token, upload{pngBytes(uint8(w.seq))})
+	if up.status != 201 {
+		w.t.Fatalf("upload: %d %s", up.status, up.body)
+	}
+	id := str(up.json(w.t), "id")
+	r := w.call("POST", "/api/v1/forms/"+matrixForm(w)+"/entries", token, map[string]any{
+		"clientId": fmt.Sprintf("matrix-photo-%06d", w.seq), "data": map[string]any{"name": "住户", "photos": []string{id}}, "submit": true})
+	if r.status != 201 {
+		w.t.Fatalf("file with photo: %d %s", r.status, r.body)
+	}
+	return "/api/v1/attachments/" + id, nil
+}
+
 func entryURL(suffix string, body any) func(*world, string, int) (string, any) {
 	return func(w *world, target string, _ int) (string, any) {
 		return "/api/v1/entries/" + freshEntry(w, target) + suffix, body
@@ -233,6 +250,11 @@ var matrix = map[string]matrixCase{
 		}
 		return 403
 	}},
+	"POST /api/v1/attachments": {func(w *world, _ string, _ int) (string, any) {
+		w.seq++
+		return "/api/v1/attachments", upload{pngBytes(uint8(w.seq))}
+	}, always(201)},
+	"GET /api/v1/attachments/:id":           {attachmentURL, entryReaders},
 	"GET /api/v1/notifications":             {fixed("/api/v1/notifications", nil), always(200)},
 	"POST /api/v1/notifications/read":       {fixed("/api/v1/notifications/read", map[string]any{"ids": []string{}}), always(204)},
 	"POST /api/v1/users/:id/reset-password": {residentURL("/reset-password", map[string]any{"password": "reset-pass-7"}), adminsInScope(200, 404)},

@@ -31,6 +31,7 @@ type Config struct {
 	LogLevel           slog.Level
 	LogFormat          string
 	BodyLimit          int
+	MaxUpload          int64
 	CORSOrigins        []string
 	ShutdownTimeout    time.Duration
 }
@@ -54,6 +55,7 @@ var variables = []variable{
 	{"TAIZHANG_LOG_LEVEL", "info", "debug, info, warn or error", setLogLevel},
 	{"TAIZHANG_LOG_FORMAT", "text", "text or json", setLogFormat},
 	{"TAIZHANG_BODY_LIMIT", "16777216", "largest request body in bytes", setBodyLimit},
+	{"TAIZHANG_MAX_UPLOAD", "10485760", "largest attachment in bytes", setMaxUpload},
 	{"TAIZHANG_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; empty: CORS off", setCORS},
 	{"TAIZHANG_SHUTDOWN_TIMEOUT", "15s", "how long to drain requests on SIGTERM", durationVar(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 }
@@ -152,6 +154,15 @@ func setBodyLimit(c *Config, v string) error {
 	return nil
 }
 
+func setMaxUpload(c *Config, v string) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1024 {
+		return errors.New("must be a whole number of bytes, at least 1024")
+	}
+	c.MaxUpload = n
+	return nil
+}
+
 func setCORS(c *Config, v string) error {
 	c.CORSOrigins = nil
 	for _, origin := range strings.Split(v, ",") {
@@ -219,7 +230,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("admin_phone", c.AdminPhone),
 		slog.String("admin_password", mask(c.AdminPassword)), slog.Bool("demo", c.Demo),
 		slog.String("log_level", c.LogLevel.String()), slog.String("log_format", c.LogFormat),
-		slog.Int("body_limit", c.BodyLimit), slog.Any("cors_origins", c.CORSOrigins),
+		slog.Int("body_limit", c.BodyLimit), slog.Int64("max_upload", c.MaxUpload), slog.Any("cors_origins", c.CORSOrigins),
 	)
 }
 

@@ -139,6 +139,9 @@ func (s *Service) resubmit(ctx context.Context, scope auth.Scope, e *Entry, sche
 	if err != nil {
 		return err
 	}
+	if err := s.checkAttachments(ctx, scope, schema, clean); err != nil {
+		return err
+	}
 	event.Changes, event.Data = Diff(stored, clean), nil
 	e.setData(clean, schema)
 	return nil

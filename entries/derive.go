@@ -10,31 +10,47 @@ import (
 	"taizhang/forms"
 )
 
-// attachmentIDs collects the attachment ids referenced by photo, file and
-// signature fields, at any depth.
+// attachmentIDs is the sorted, distinct ids of attachmentRefs.
 func attachmentIDs(fields []forms.Field, data map[string]any) []string {
 	var out []string
+	for _, r := range attachmentRefs(fields, data, "") {
+		out = append(out, r.id)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// attachmentRef is one attachment id at a field path.
+type attachmentRef struct {
+	path, id string
+	image    bool // in a photo or signature field
+}
+
+// attachmentRefs lists the attachment ids of photo, file and signature fields
+// with their paths.
+func attachmentRefs(fields []forms.Field, data map[string]any, prefix string) []attachmentRef {
+	var out []attachmentRef
 	for _, f := range fields {
+		path := prefix + f.Key
 		switch v := data[f.Key].(type) {
 		case string:
 			if f.Type == "signature" {
-				out = append(out, v)
+				out = append(out, attachmentRef{path: path, id: v, image: true})
 			}
 		case []any:
-			for _, item := range v {
+			for i, item := range v {
 				switch x := item.(type) {
 				case string:
 					if f.Type == "photo" || f.Type == "file" {
-						out = append(out, x)
+						out = append(out, attachmentRef{path: fmt.Sprintf("%s[%d]", path, i), id: x, image: f.Type == "photo"})
 					}
 				case map[string]any:
-					out = append(out, attachmentIDs(f.Fields, x)...)
+					out = append(out, attachmentRefs(f.Fields, x, fmt.Sprintf("%s[%d].", path, i))...)
 				}
 			}
 		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return out
 }
 
 // latestDeadline is the end (Beijing time) of the latest "deadline" date in the

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/errs"
@@ -35,6 +36,9 @@ type Service struct {
 	Audit     *audit.Log
 	Notify    notify.Store
 	Now       func() time.Time
+	// Attachments, when set, lets submissions check that every referenced
+	// attachment was uploaded by the author (and is an image in photo fields).
+	Attachments attachments.Store
 }
 
 // FileRequest is a filing from a device.
@@ -111,6 +115,11 @@ func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string,
 	if err != nil {
 		return Entry{}, err
 	}
+	if in.Submit {
+		if err := s.checkAttachments(ctx, scope, version.Schema, data); err != nil {
+			return Entry{}, err
+		}
+	}
 	wf := Workflows[version.Schema.Workflow]
 	now := s.Now().UTC().Truncate(time.Millisecond)
 	e := Entry{ID: ids.New(now), FormID: def.ID, FormVersion: version.Version, UnitID: path[len(path)-1], UnitPath: path,
@@ -183,4 +192,40 @@ func searchText(v any) string {
 	}
 	walk(v)
 	return b.String()
+}
+
+// checkAttachments refuses a submission that references attachments the author
+// did not upload (or that do not exist yet), or a document in a photo field.
+// Drafts may reference photos still waiting in a phone's outbox.
+func (s *Service) checkAttachments(ctx context.Context, scope auth.Scope, schema forms.Form, data map[string]any) error {
+	if s.Attachments == nil {
+		return nil
+	}
+	refs := attachmentRefs(schema.Fields, data, "")
+	if len(refs) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(refs))
+	for _, r := range refs {
+		ids = append(ids, r.id)
+	}
+	owned, err := s.Attachments.Owned(ctx, scope, ids)
+	if err != nil {
+		return err
+	}
+	var problems []errs.FieldError
+	for _, r := range refs {
+		a, ok := owned[r.id]
+		switch {
+		case !ok:
+			problems = append(problems, errs.FieldError{Field: r.path, Code: "attachment_missing",
+				Message: "附件不存在或不是您上传的，请重新上传", Params: map[string]any{"id": r.id}})
+		case r.image && !a.IsImage():
+			problems = append(problems, errs.FieldError{Field: r.path, Code: "not_an_image", Message: "照片字段只能上传图片"})
+		}
+	}
+	if problems != nil {
+		return &errs.Error{Code: errs.Unprocessable, Message: "附件有误", Fields: problems}
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"taizhang/api"
+	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/config"
@@ -38,6 +39,7 @@ type program struct {
 // openStore is the chosen adapter, seen through what the program needs of it.
 type openStore struct {
 	entries       entries.Store
+	attachments   attachments.Store
 	forms         forms.Store
 	audit         audit.Store
 	notifications notify.Store
@@ -103,8 +105,9 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 	}
 	return api.Deps{
 		Entries: &entries.Service{Store: store.entries, Forms: formService, Versions: store.forms, Units: tree.OwnPath,
-			Reviewers: reviewers, Audit: auditLog, Notify: store.notifications, Now: now},
+			Reviewers: reviewers, Audit: auditLog, Notify: store.notifications, Now: now, Attachments: store.attachments},
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
+		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
 		Units: store.units, Users: store.users, Tokens: tokens, Tree: tree, Forms: formService,
 		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
 		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: auditLog},
@@ -122,14 +125,14 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		if err != nil {
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
-		return openStore{entries: db.Entries(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+		return openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
 			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe})
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
-	return openStore{entries: db.Entries(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+	return openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
 		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ping: db.Ping, close: db.Close}, nil
 }
 

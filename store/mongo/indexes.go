@@ -65,6 +65,15 @@ func indexes() []index {
 			Keys:    bson.D{{Key: "formId", Value: 1}, {Key: "version", Value: 1}},
 			Options: options.Index().SetName("form_version").SetUnique(true),
 		}},
+		{"entries", mongo.IndexModel{
+			// Reading a photo checks that an entry in the reader's scope references it.
+			Keys:    bson.D{{Key: "attachments", Value: 1}, {Key: "unitPath", Value: 1}},
+			Options: options.Index().SetName("attachment_refs"),
+		}},
+		{"attachments", mongo.IndexModel{
+			Keys:    bson.D{{Key: "uploaderId", Value: 1}},
+			Options: options.Index().SetName("uploader"),
+		}},
 		{"audit_log", mongo.IndexModel{
 			Keys:    bson.D{{Key: "unitPath", Value: 1}, {Key: "_id", Value: -1}},
 			Options: options.Index().SetName("scope_audit"),

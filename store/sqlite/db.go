@@ -38,6 +38,7 @@ type Options struct {
 // through a single connection (no SQLITE_BUSY between our own writers) while reads
 // use a pool that WAL lets run beside the writer.
 type DB struct {
+	dir     string
 	writer  *sql.DB
 	readers *sql.DB
 	lock    *os.File
@@ -59,7 +60,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{lock: lock, observe: opts.Observe}
+	db := &DB{dir: opts.Dir, lock: lock, observe: opts.Observe}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}
@@ -90,7 +91,7 @@ func openReadOnly(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{writer: readers, readers: readers, observe: opts.Observe}
+	db := &DB{dir: opts.Dir, writer: readers, readers: readers, observe: opts.Observe}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}

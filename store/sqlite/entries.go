@@ -64,6 +64,9 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 			return mapError("insert entry scope", err)
 		}
 	}
+	if err := linkAttachments(ctx, tx, e); err != nil {
+		return mapError("link attachments", err)
+	}
 	return mapError("commit", tx.Commit())
 }
 
@@ -103,20 +106,44 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	if !ok {
 		return entries.Entry{}, errEntryNotFound
 	}
-	res, err := s.db.writer.ExecContext(ctx, `UPDATE entries AS e SET status = ?, data = ?, payload_hash = ?,
-		period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, search = ?,
-		history = ?, rev = rev + 1
-		WHERE e.id = ? AND e.rev = ? AND `+inScope,
-		e.Status, string(e.Data), e.PayloadHash, e.Period, millis(e.DueAt), millis(e.SubmittedAt),
-		millis(e.UpdatedAt), e.Open, mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)),
-		e.ID, expectedRev, unitID)
+	updated := false
+	err = s.db.inTx(ctx, "update entry", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE entries AS e SET status = ?, data = ?, payload_hash = ?,
+			period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, search = ?,
+			history = ?, rev = rev + 1
+			WHERE e.id = ? AND e.rev = ? AND `+inScope,
+			e.Status, string(e.Data), e.PayloadHash, e.Period, millis(e.DueAt), millis(e.SubmittedAt),
+			millis(e.UpdatedAt), e.Open, mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)),
+			e.ID, expectedRev, unitID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		updated = true
+		return linkAttachments(ctx, tx, e)
+	})
 	if err != nil {
-		return entries.Entry{}, mapError("update entry", err)
+		return entries.Entry{}, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	if !updated {
 		return entries.Entry{}, s.whyNotUpdated(ctx, scope, e.ID)
 	}
 	return s.getWhere(ctx, scope, "e.id = ?", e.ID)
+}
+
+// linkAttachments records which attachments the entry references.
+func linkAttachments(ctx context.Context, tx *sql.Tx, e entries.Entry) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM entry_attachments WHERE entry_id = ?`, e.ID); err != nil {
+		return err
+	}
+	for _, id := range e.Attachments {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO entry_attachments (attachment_id, entry_id) VALUES (?,?)`, id, e.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // whyNotUpdated tells a stale revision (conflict) from an absent entry.

@@ -143,6 +143,26 @@ var migrations = []string{
 		read_at    INTEGER
 	) STRICT;
 	CREATE INDEX notifications_user ON notifications (user_id, created_at);`,
+
+	// 5: attachments (bytes live in the data directory, named by their hash) and
+	// which entries reference them, so reading a photo checks access by index.
+	`CREATE TABLE attachments (
+		id           TEXT PRIMARY KEY,
+		uploader_id  TEXT NOT NULL,
+		unit_path    TEXT NOT NULL,
+		sha256       TEXT NOT NULL,
+		size         INTEGER NOT NULL,
+		content_type TEXT NOT NULL,
+		width        INTEGER NOT NULL,
+		height       INTEGER NOT NULL,
+		created_at   INTEGER NOT NULL
+	) STRICT;
+	CREATE TABLE entry_attachments (
+		attachment_id TEXT NOT NULL,
+		entry_id      TEXT NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+		PRIMARY KEY (attachment_id, entry_id)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX entry_attachments_entry ON entry_attachments (entry_id);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

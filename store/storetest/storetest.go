@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/entries"
 	"taizhang/forms"
@@ -24,6 +25,7 @@ type Harness struct {
 	Sessions      session.Store
 	Forms         forms.Store
 	Audit         audit.Store
+	Attachments   attachments.Store
 	Notifications notify.Store
 	// Missing names the features this backend lacks, each with the reason; tests that
 	// need one skip and say why, so the skip list is printed by `go test -v`.
@@ -61,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("sessions", func(t *testing.T) { runSessions(t, open) })
 	t.Run("forms", func(t *testing.T) { runForms(t, open) })
 	t.Run("audit", func(t *testing.T) { runAudit(t, open) })
+	t.Run("attachments", func(t *testing.T) { runAttachments(t, open) })
 }
 
 // epoch is a fixed instant; tests never read the wall clock.

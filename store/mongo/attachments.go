@@ -1,0 +1,140 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"taizhang/attachments"
+	"taizhang/auth"
+	"taizhang/errs"
+)
+
+// AttachmentStore implements attachments.Store: metadata in "attachments", bytes
+// in the GridFS bucket "blobs" under the content's SHA-256 as file id.
+type AttachmentStore struct {
+	db      *DB
+	meta    *mongo.Collection
+	entries *mongo.Collection
+	blobs   *mongo.GridFSBucket
+}
+
+// Attachments returns the attachment store.
+func (db *DB) Attachments() *AttachmentStore {
+	return &AttachmentStore{db: db, meta: db.db.Collection("attachments"), entries: db.db.Collection("entries"),
+		blobs: db.db.GridFSBucket(options.GridFSBucket().SetName("blobs"))}
+}
+
+var _ attachments.Store = (*AttachmentStore)(nil)
+
+type attachmentDoc struct {
+	ID          string    `bson:"_id"`
+	UploaderID  string    `bson:"uploaderId"`
+	UnitPath    []string  `bson:"unitPath"`
+	SHA256      string    `bson:"sha256"`
+	Size        int64     `bson:"size"`
+	ContentType string    `bson:"contentType"`
+	Width       int       `bson:"width"`
+	Height      int       `bson:"height"`
+	CreatedAt   time.Time `bson:"createdAt"`
+}
+
+func (d attachmentDoc) toAttachment() attachments.Attachment {
+	return attachments.Attachment{ID: d.ID, UploaderID: d.UploaderID, UnitPath: d.UnitPath, SHA256: d.SHA256, Size: d.Size,
+		ContentType: d.ContentType, Width: d.Width, Height: d.Height, CreatedAt: d.CreatedAt.UTC()}
+}
+
+var errAttachmentNotFound = errs.New(errs.NotFound, "附件不存在")
+
+// Save implements attachments.Store.
+func (s *AttachmentStore) Save(ctx context.Context, scope auth.Scope, a attachments.Attachment, content io.Reader) (out attachments.Attachment, err error) {
+	defer s.db.track("attachments.save", time.Now(), &err)
+	if existing, err := s.byID(ctx, a.ID); err == nil {
+		return existing, nil
+	}
+	n, err := s.blobs.Find(ctx, bson.D{{Key: "_id", Value: a.SHA256}})
+	if err != nil {
+		return a, mapError("find blob", err)
+	}
+	exists := n.Next(ctx)
+	_ = n.Close(ctx)
+	if !exists {
+		err := s.blobs.UploadFromStreamWithID(ctx, a.SHA256, a.SHA256, content)
+		if err != nil && !mongo.IsDuplicateKeyError(err) { // a concurrent upload of the same bytes won
+			return a, mapError("store blob", err)
+		}
+	}
+	_, err = s.meta.InsertOne(ctx, attachmentDoc{ID: a.ID, UploaderID: a.UploaderID, UnitPath: a.UnitPath, SHA256: a.SHA256,
+		Size: a.Size, ContentType: a.ContentType, Width: a.Width, Height: a.Height, CreatedAt: a.CreatedAt})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return a, mapError("save attachment", err)
+	}
+	return s.byID(ctx, a.ID)
+}
+
+func (s *AttachmentStore) byID(ctx context.Context, id string) (attachments.Attachment, error) {
+	var d attachmentDoc
+	err := s.meta.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return attachments.Attachment{}, errAttachmentNotFound
+	}
+	return d.toAttachment(), mapError("get attachment", err)
+}
+
+// Get implements attachments.Store: the uploader reads their own; others read
+// what an entry in their scope references.
+func (s *AttachmentStore) Get(ctx context.Context, scope auth.Scope, id string) (attachments.Attachment, error) {
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return attachments.Attachment{}, errAttachmentNotFound
+	}
+	a, err := s.byID(ctx, id)
+	if err != nil || a.UploaderID == scope.UserID() {
+		return a, err
+	}
+	err = s.entries.FindOne(ctx, bson.D{{Key: "attachments", Value: id}, {Key: "unitPath", Value: unitID}},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return attachments.Attachment{}, errAttachmentNotFound
+	}
+	return a, mapError("check attachment access", err)
+}
+
+// Open implements attachments.Store.
+func (s *AttachmentStore) Open(ctx context.Context, scope auth.Scope, id string) (attachments.Attachment, io.ReadCloser, error) {
+	a, err := s.Get(ctx, scope, id)
+	if err != nil {
+		return a, nil, err
+	}
+	stream, err := s.blobs.OpenDownloadStream(ctx, a.SHA256)
+	if err != nil {
+		return a, nil, fmt.Errorf("open attachment %s: %w", id, err)
+	}
+	return a, stream, nil
+}
+
+// Owned implements attachments.Store.
+func (s *AttachmentStore) Owned(ctx context.Context, scope auth.Scope, ids []string) (map[string]attachments.Attachment, error) {
+	out := map[string]attachments.Attachment{}
+	if len(ids) == 0 || scope.UserID() == "" {
+		return out, nil
+	}
+	cur, err := s.meta.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "uploaderId", Value: scope.UserID()}})
+	if err != nil {
+		return out, mapError("owned attachments", err)
+	}
+	var docs []attachmentDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return out, mapError("owned attachments", err)
+	}
+	for _, d := range docs {
+		out[d.ID] = d.toAttachment()
+	}
+	return out, nil
+}

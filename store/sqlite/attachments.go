@@ -1,0 +1,149 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"taizhang/attachments"
+	"taizhang/auth"
+	"taizhang/errs"
+)
+
+// AttachmentStore implements attachments.Store: metadata in SQLite, bytes in
+// <data dir>/blobs/<first two hex digits>/<sha256>.
+type AttachmentStore struct {
+	db  *DB
+	dir string
+}
+
+// Attachments returns the attachment store.
+func (db *DB) Attachments() *AttachmentStore {
+	return &AttachmentStore{db: db, dir: filepath.Join(db.dir, "blobs")}
+}
+
+var _ attachments.Store = (*AttachmentStore)(nil)
+
+var errAttachmentNotFound = errs.New(errs.NotFound, "附件不存在")
+
+const attachmentColumns = `a.id, a.uploader_id, a.unit_path, a.sha256, a.size, a.content_type, a.width, a.height, a.created_at`
+
+func (s *AttachmentStore) blobPath(sha string) string {
+	return filepath.Join(s.dir, sha[:2], sha)
+}
+
+// Save implements attachments.Store. The bytes are written to a temporary file
+// and renamed into place, so a crash never leaves a half file under a hash.
+func (s *AttachmentStore) Save(ctx context.Context, scope auth.Scope, a attachments.Attachment, content io.Reader) (out attachments.Attachment, err error) {
+	defer s.db.track("attachments.save", time.Now(), &err)
+	if existing, err := s.byID(ctx, a.ID); err == nil {
+		return existing, nil
+	}
+	if err := s.writeBlob(a.SHA256, content); err != nil {
+		return a, err
+	}
+	_, err = s.db.writer.ExecContext(ctx, `INSERT INTO attachments (id, uploader_id, unit_path, sha256, size, content_type,
+		width, height, created_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`, a.ID, a.UploaderID,
+		mustJSON(nonNil(a.UnitPath)), a.SHA256, a.Size, a.ContentType, a.Width, a.Height, millis(a.CreatedAt))
+	if err != nil {
+		return a, mapError("save attachment", err)
+	}
+	return s.byID(ctx, a.ID)
+}
+
+func (s *AttachmentStore) writeBlob(sha string, content io.Reader) error {
+	path := s.blobPath(sha)
+	if _, err := os.Stat(path); err == nil {
+		return nil // the same bytes are stored already
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "incoming-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, content); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func (s *AttachmentStore) byID(ctx context.Context, id string) (attachments.Attachment, error) {
+	a, err := scanAttachment(s.db.readers.QueryRowContext(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, errAttachmentNotFound
+	}
+	return a, mapError("get attachment", err)
+}
+
+// Get implements attachments.Store.
+func (s *AttachmentStore) Get(ctx context.Context, scope auth.Scope, id string) (a attachments.Attachment, err error) {
+	defer s.db.track("attachments.get", time.Now(), &err)
+	unitID, ok := scope.UnitID()
+	if !ok {
+		return a, errAttachmentNotFound
+	}
+	a, err = scanAttachment(s.db.readers.QueryRowContext(ctx, `SELECT `+attachmentColumns+` FROM attachments a
+		WHERE a.id = ? AND (a.uploader_id = ? OR EXISTS (SELECT 1 FROM entry_attachments ea JOIN entries e ON e.id = ea.entry_id
+			WHERE ea.attachment_id = a.id AND `+inScope+`))`, id, scope.UserID(), unitID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, errAttachmentNotFound
+	}
+	return a, mapError("get attachment", err)
+}
+
+// Open implements attachments.Store.
+func (s *AttachmentStore) Open(ctx context.Context, scope auth.Scope, id string) (attachments.Attachment, io.ReadCloser, error) {
+	a, err := s.Get(ctx, scope, id)
+	if err != nil {
+		return a, nil, err
+	}
+	f, err := os.Open(s.blobPath(a.SHA256))
+	if err != nil {
+		return a, nil, fmt.Errorf("open attachment %s: %w", id, err)
+	}
+	return a, f, nil
+}
+
+// Owned implements attachments.Store.
+func (s *AttachmentStore) Owned(ctx context.Context, scope auth.Scope, ids []string) (map[string]attachments.Attachment, error) {
+	out := map[string]attachments.Attachment{}
+	if len(ids) == 0 || scope.UserID() == "" {
+		return out, nil
+	}
+	args := []any{scope.UserID()}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	list, err := queryAll(ctx, s.db, "owned attachments", scanAttachment, `SELECT `+attachmentColumns+` FROM attachments a
+		WHERE a.uploader_id = ? AND a.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	for _, a := range list {
+		out[a.ID] = a
+	}
+	return out, err
+}
+
+func scanAttachment(row scanner) (attachments.Attachment, error) {
+	var a attachments.Attachment
+	var path string
+	var created sql.NullInt64
+	err := row.Scan(&a.ID, &a.UploaderID, &path, &a.SHA256, &a.Size, &a.ContentType, &a.Width, &a.Height, &created)
+	if err != nil {
+		return a, err
+	}
+	a.CreatedAt = fromMillis(created)
+	return a, json.Unmarshal([]byte(path), &a.UnitPath)
+}
