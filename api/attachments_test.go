@@ -77,4 +77,11 @@ func TestAttachmentsEndToEnd(t *testing.T) {
 	if r := ew.call("GET", "/api/v1/attachments/"+id, stranger, nil); r.status != 404 {
 		t.Fatalf("a stranger reads the photo: %d", r.status)
 	}
+	// A draft may name a photo still in the phone's outbox: it shows 1 of 2 arrived.
+	draft := entryOf(t, ew.file("7d3f0a52-ffff-4e6b-9b1e-00000000000f",
+		map[string]any{"name": "李四", "photos": []string{id, "fedcba9876543210fedcba98"}}, false))
+	got = ew.call("GET", "/api/v1/entries/"+str(draft, "id"), ew.townSup, nil)
+	if e := entryOf(t, got); e["attachmentsArrived"] != float64(1) || len(e["attachments"].([]any)) != 2 {
+		t.Fatalf("arrived: %s", got.body)
+	}
 }

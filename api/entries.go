@@ -12,24 +12,27 @@ import (
 )
 
 type entryJSON struct {
-	ID              string         `json:"id"`
-	FormID          string         `json:"formId"`
-	FormVersion     int            `json:"formVersion"`
-	UnitID          string         `json:"unitId"`
-	AuthorID        string         `json:"authorId"`
-	ClientID        string         `json:"clientId"`
-	Data            any            `json:"data"`
-	Status          string         `json:"status"`
-	Rev             int            `json:"rev"`
-	Period          string         `json:"period,omitempty"`
-	DueAt           *time.Time     `json:"dueAt"`
-	Overdue         bool           `json:"overdue"`
-	Attachments     []string       `json:"attachments"`
-	CreatedAt       time.Time      `json:"createdAt"`
-	SubmittedAt     *time.Time     `json:"submittedAt"`
-	UpdatedAt       time.Time      `json:"updatedAt"`
-	ClientCreatedAt *time.Time     `json:"clientCreatedAt"`
-	LastEvent       *entries.Event `json:"lastEvent,omitempty"`
+	ID          string     `json:"id"`
+	FormID      string     `json:"formId"`
+	FormVersion int        `json:"formVersion"`
+	UnitID      string     `json:"unitId"`
+	AuthorID    string     `json:"authorId"`
+	ClientID    string     `json:"clientId"`
+	Data        any        `json:"data"`
+	Status      string     `json:"status"`
+	Rev         int        `json:"rev"`
+	Period      string     `json:"period,omitempty"`
+	DueAt       *time.Time `json:"dueAt"`
+	Overdue     bool       `json:"overdue"`
+	Attachments []string   `json:"attachments"`
+	// AttachmentsArrived counts those already uploaded (GET of one entry only): a
+	// draft may name photos still waiting in a phone's outbox.
+	AttachmentsArrived *int           `json:"attachmentsArrived,omitempty"`
+	CreatedAt          time.Time      `json:"createdAt"`
+	SubmittedAt        *time.Time     `json:"submittedAt"`
+	UpdatedAt          time.Time      `json:"updatedAt"`
+	ClientCreatedAt    *time.Time     `json:"clientCreatedAt"`
+	LastEvent          *entries.Event `json:"lastEvent,omitempty"`
 }
 
 func optional(t time.Time) *time.Time {
@@ -139,8 +142,18 @@ func (s *server) getEntry(c *fiber.Ctx) error {
 	if history == nil {
 		history = []entries.Event{}
 	}
+	out := toEntryJSON(e, s.deps.Now())
+	arrived := 0
+	for _, id := range e.Attachments {
+		if _, err := s.deps.Attachments.Get(c.UserContext(), scopeOf(c), id); err == nil {
+			arrived++
+		} else if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+	}
+	out.AttachmentsArrived = &arrived
 	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
-	return c.JSON(fiber.Map{"entry": toEntryJSON(e, s.deps.Now()), "history": history,
+	return c.JSON(fiber.Map{"entry": out, "history": history,
 		"form": fiber.Map{"id": v.FormID, "version": v.Version, "schema": v.Schema}})
 }
 
