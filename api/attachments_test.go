@@ -22,66 +22,68 @@ func pngBytes(shade uint8) []byte {
 }
 
 func TestAttachmentsEndToEnd(t *testing.T) {
-	ew := newEntryWorld(t)
-	photo := pngBytes(9)
-	up := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{photo})
-	if up.status != 201 || up.json(t)["contentType"] != "image/png" || up.json(t)["width"] != float64(8) {
-		t.Fatalf("upload: %d %s", up.status, up.body)
-	}
-	id := str(up.json(t), "id")
-	if again := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{photo}); str(again.json(t), "id") != id {
-		t.Fatal("the same bytes twice must give the same id")
-	}
-	pdf := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{[]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")})
-	if pdf.status != 201 || pdf.json(t)["contentType"] != "application/pdf" {
-		t.Fatalf("pdf: %d %s", pdf.status, pdf.body)
-	}
-	for name, c := range map[string]struct {
-		file   []byte
-		status int
-		want   string
-	}{
-		"an executable renamed .jpg": {[]byte("MZ\x90\x00 this is not a photo"), 400, "unsupported_type"},
-		"over the limit":             {append([]byte("%PDF-"), make([]byte, 2<<20)...), 413, "too_large"},
-	} {
-		if r := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{c.file}); r.status != c.status || !strings.Contains(string(r.body), c.want) {
-			t.Errorf("%s: %d %s", name, r.status, r.body)
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		ew := entryWorldIn(t, open(t))
+		photo := pngBytes(9)
+		up := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{photo})
+		if up.status != 201 || up.json(t)["contentType"] != "image/png" || up.json(t)["width"] != float64(8) {
+			t.Fatalf("upload: %d %s", up.status, up.body)
 		}
-	}
-	stranger := ew.tokenFor(ew.addUser("13900000020", "d2", false, auth.RoleCadre))
-	theirs := str(ew.call("POST", "/api/v1/attachments", stranger, upload{pngBytes(77)}).json(t), "id")
-	for name, c := range map[string]struct {
-		photos []string
-		want   string
-	}{
-		"someone else's photo": {[]string{theirs}, "attachment_missing"},
-		"a photo never sent":   {[]string{"0123456789abcdef01234567"}, "attachment_missing"},
-		"a PDF as a photo":     {[]string{str(pdf.json(t), "id")}, "not_an_image"},
-	} {
-		r := ew.file(fmt.Sprintf("photo-case-%04d", ew.next()), map[string]any{"name": "a", "photos": c.photos}, true)
-		if r.status != 422 || !strings.Contains(string(r.body), c.want) || !strings.Contains(string(r.body), `"field":"photos[0]"`) {
-			t.Errorf("%s: %d %s", name, r.status, r.body)
+		id := str(up.json(t), "id")
+		if again := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{photo}); str(again.json(t), "id") != id {
+			t.Fatal("the same bytes twice must give the same id")
 		}
-	}
-	if r := ew.call("GET", "/api/v1/attachments/"+id, ew.townSup, nil); r.status != 404 {
-		t.Fatalf("before any entry references it, only the uploader reads it: %d", r.status)
-	}
-	filed := ew.file("7d3f0a52-eeee-4e6b-9b1e-00000000000e", map[string]any{"name": "张三", "photos": []string{id}}, true)
-	if filed.status != 201 {
-		t.Fatalf("file with a photo: %d %s", filed.status, filed.body)
-	}
-	got := ew.call("GET", "/api/v1/attachments/"+id, ew.townSup, nil)
-	if got.status != 200 || !bytes.Equal(got.body, photo) || got.header.Get("Content-Type") != "image/png" {
-		t.Fatalf("the reviewer reads the photo: %d %v", got.status, got.header)
-	}
-	if r := ew.call("GET", "/api/v1/attachments/"+id, stranger, nil); r.status != 404 {
-		t.Fatalf("a stranger reads the photo: %d", r.status)
-	}
-	// A draft may name a photo still in the phone's outbox: it shows 1 of 2 arrived.
-	draft := entryOf(t, ew.file("7d3f0a52-ffff-4e6b-9b1e-00000000000f",
-		map[string]any{"name": "李四", "photos": []string{id, "fedcba9876543210fedcba98"}}, false))
-	got = ew.call("GET", "/api/v1/entries/"+str(draft, "id"), ew.townSup, nil)
-	if e := entryOf(t, got); e["attachmentsArrived"] != float64(1) || len(e["attachments"].([]any)) != 2 {
-		t.Fatalf("arrived: %s", got.body)
-	}
+		pdf := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{[]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")})
+		if pdf.status != 201 || pdf.json(t)["contentType"] != "application/pdf" {
+			t.Fatalf("pdf: %d %s", pdf.status, pdf.body)
+		}
+		for name, c := range map[string]struct {
+			file   []byte
+			status int
+			want   string
+		}{
+			"an executable renamed .jpg": {[]byte("MZ\x90\x00 this is not a photo"), 400, "unsupported_type"},
+			"over the limit":             {append([]byte("%PDF-"), make([]byte, 2<<20)...), 413, "too_large"},
+		} {
+			if r := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{c.file}); r.status != c.status || !strings.Contains(string(r.body), c.want) {
+				t.Errorf("%s: %d %s", name, r.status, r.body)
+			}
+		}
+		stranger := ew.tokenFor(ew.addUser("13900000020", "d2", false, auth.RoleCadre))
+		theirs := str(ew.call("POST", "/api/v1/attachments", stranger, upload{pngBytes(77)}).json(t), "id")
+		for name, c := range map[string]struct {
+			photos []string
+			want   string
+		}{
+			"someone else's photo": {[]string{theirs}, "attachment_missing"},
+			"a photo never sent":   {[]string{"0123456789abcdef01234567"}, "attachment_missing"},
+			"a PDF as a photo":     {[]string{str(pdf.json(t), "id")}, "not_an_image"},
+		} {
+			r := ew.file(fmt.Sprintf("photo-case-%04d", ew.next()), map[string]any{"name": "a", "photos": c.photos}, true)
+			if r.status != 422 || !strings.Contains(string(r.body), c.want) || !strings.Contains(string(r.body), `"field":"photos[0]"`) {
+				t.Errorf("%s: %d %s", name, r.status, r.body)
+			}
+		}
+		if r := ew.call("GET", "/api/v1/attachments/"+id, ew.townSup, nil); r.status != 404 {
+			t.Fatalf("before any entry references it, only the uploader reads it: %d", r.status)
+		}
+		filed := ew.file("7d3f0a52-eeee-4e6b-9b1e-00000000000e", map[string]any{"name": "张三", "photos": []string{id}}, true)
+		if filed.status != 201 {
+			t.Fatalf("file with a photo: %d %s", filed.status, filed.body)
+		}
+		got := ew.call("GET", "/api/v1/attachments/"+id, ew.townSup, nil)
+		if got.status != 200 || !bytes.Equal(got.body, photo) || got.header.Get("Content-Type") != "image/png" {
+			t.Fatalf("the reviewer reads the photo: %d %v", got.status, got.header)
+		}
+		if r := ew.call("GET", "/api/v1/attachments/"+id, stranger, nil); r.status != 404 {
+			t.Fatalf("a stranger reads the photo: %d", r.status)
+		}
+		// A draft may name a photo still in the phone's outbox: it shows 1 of 2 arrived.
+		draft := entryOf(t, ew.file("7d3f0a52-ffff-4e6b-9b1e-00000000000f",
+			map[string]any{"name": "李四", "photos": []string{id, "fedcba9876543210fedcba98"}}, false))
+		got = ew.call("GET", "/api/v1/entries/"+str(draft, "id"), ew.townSup, nil)
+		if e := entryOf(t, got); e["attachmentsArrived"] != float64(1) || len(e["attachments"].([]any)) != 2 {
+			t.Fatalf("arrived: %s", got.body)
+		}
+	})
 }

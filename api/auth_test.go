@@ -174,13 +174,13 @@ func TestLoginRehashesOldParameters(t *testing.T) {
 	u := w.addUser("13800138000", "t1", false, auth.RoleCadre)
 	old := auth.PasswordParams{MemoryKiB: 512, Time: 2, Threads: 1}
 	u.PasswordHash, _ = auth.HashPassword("secret-pass-1", old)
-	if err := w.db.Org().UpdateUser(t.Context(), auth.SystemScope("unit-city"), u); err != nil {
+	if err := w.st.org.UpdateUser(t.Context(), auth.SystemScope("unit-city"), u); err != nil {
 		t.Fatal(err)
 	}
 	if r := w.login("13800138000", "secret-pass-1"); r.status != 200 {
 		t.Fatalf("login: %d", r.status)
 	}
-	stored, _ := w.db.Org().UserByID(t.Context(), u.ID)
+	stored, _ := w.st.org.UserByID(t.Context(), u.ID)
 	if ok, rehash, _ := auth.VerifyPassword("secret-pass-1", stored.PasswordHash, cheapPasswords); !ok || rehash {
 		t.Fatalf("the stored hash was not upgraded: %s", stored.PasswordHash)
 	}

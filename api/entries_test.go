@@ -47,8 +47,9 @@ type entryWorld struct {
 	cadre, townSup, districtSup string
 }
 
-func newEntryWorld(t *testing.T) entryWorld {
-	w := newWorld(t)
+func newEntryWorld(t *testing.T) entryWorld { return entryWorldIn(t, newWorld(t)) }
+
+func entryWorldIn(t *testing.T, w *world) entryWorld {
 	ew := entryWorld{world: w, formID: w.publishForm(t, visitLite)}
 	ew.cadre = w.tokenFor(w.addUser("13900000001", "v1", false, auth.RoleCadre))
 	ew.townSup = w.tokenFor(w.addUser("13900000002", "t1", false, auth.RoleSupervisor))
@@ -78,73 +79,75 @@ func (ew entryWorld) act(token, id string, rev float64, action, comment string) 
 // it, a supervisor returns it, the cadre fixes and resubmits, the supervisor
 // approves; history, notifications and the audit chain record every step.
 func TestFileReturnFixApprove(t *testing.T) {
-	ew := newEntryWorld(t)
-	created := ew.file("7d3f0a52-1111-4e6b-9b1e-000000000001", map[string]any{"name": "张三"}, false)
-	if created.status != 201 || entryOf(t, created)["status"] != "draft" || created.header.Get("ETag") != "1" {
-		t.Fatalf("file: %d %s", created.status, created.body)
-	}
-	id := str(entryOf(t, created), "id")
-	edit := func(token, ifMatch string, data map[string]any) reply {
-		req := map[string]any{"data": data}
-		return ew.callWith("PATCH", "/api/v1/entries/"+id, token, req, map[string]string{"If-Match": ifMatch})
-	}
-	if r := edit(ew.cadre, "1", map[string]any{"name": "张三", "size": 4}); r.status != 200 || entryOf(t, r)["rev"] != float64(2) {
-		t.Fatalf("edit: %d %s", r.status, r.body)
-	}
-	if r := edit(ew.cadre, "1", map[string]any{"name": "李四"}); r.status != 412 {
-		t.Fatalf("a stale If-Match: %d", r.status)
-	}
-	if r := ew.call("PATCH", "/api/v1/entries/"+id, ew.cadre, map[string]any{"data": map[string]any{}}); r.status != 428 {
-		t.Fatalf("no If-Match: %d", r.status)
-	}
-	if r := edit(ew.townSup, "2", map[string]any{"name": "篡改"}); r.status != 403 {
-		t.Fatalf("a PATCH by someone else: %d", r.status)
-	}
-	steps := []struct {
-		token, action, comment string
-		status                 int
-		to                     string
-	}{
-		{ew.cadre, "submit", "", 200, "submitted"},
-		{ew.townSup, "return", "", 422, ""},
-		{ew.townSup, "return", "请补充家庭人口的依据", 200, "returned"},
-		{ew.cadre, "submit", "", 200, "submitted"},
-		{ew.townSup, "approve", "", 200, "approved"},
-		{ew.townSup, "approve", "", 409, ""},
-	}
-	rev := 2.0
-	for i, s := range steps {
-		r := ew.act(s.token, id, rev, s.action, s.comment)
-		if r.status != s.status {
-			t.Fatalf("step %d %s: %d %s", i, s.action, r.status, r.body)
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		ew := entryWorldIn(t, open(t))
+		created := ew.file("7d3f0a52-1111-4e6b-9b1e-000000000001", map[string]any{"name": "张三"}, false)
+		if created.status != 201 || entryOf(t, created)["status"] != "draft" || created.header.Get("ETag") != "1" {
+			t.Fatalf("file: %d %s", created.status, created.body)
 		}
-		if s.status == 200 {
-			e := entryOf(t, r)
-			if e["status"] != s.to {
-				t.Fatalf("step %d: status %v, want %s", i, e["status"], s.to)
+		id := str(entryOf(t, created), "id")
+		edit := func(token, ifMatch string, data map[string]any) reply {
+			req := map[string]any{"data": data}
+			return ew.callWith("PATCH", "/api/v1/entries/"+id, token, req, map[string]string{"If-Match": ifMatch})
+		}
+		if r := edit(ew.cadre, "1", map[string]any{"name": "张三", "size": 4}); r.status != 200 || entryOf(t, r)["rev"] != float64(2) {
+			t.Fatalf("edit: %d %s", r.status, r.body)
+		}
+		if r := edit(ew.cadre, "1", map[string]any{"name": "李四"}); r.status != 412 {
+			t.Fatalf("a stale If-Match: %d", r.status)
+		}
+		if r := ew.call("PATCH", "/api/v1/entries/"+id, ew.cadre, map[string]any{"data": map[string]any{}}); r.status != 428 {
+			t.Fatalf("no If-Match: %d", r.status)
+		}
+		if r := edit(ew.townSup, "2", map[string]any{"name": "篡改"}); r.status != 403 {
+			t.Fatalf("a PATCH by someone else: %d", r.status)
+		}
+		steps := []struct {
+			token, action, comment string
+			status                 int
+			to                     string
+		}{
+			{ew.cadre, "submit", "", 200, "submitted"},
+			{ew.townSup, "return", "", 422, ""},
+			{ew.townSup, "return", "请补充家庭人口的依据", 200, "returned"},
+			{ew.cadre, "submit", "", 200, "submitted"},
+			{ew.townSup, "approve", "", 200, "approved"},
+			{ew.townSup, "approve", "", 409, ""},
+		}
+		rev := 2.0
+		for i, s := range steps {
+			r := ew.act(s.token, id, rev, s.action, s.comment)
+			if r.status != s.status {
+				t.Fatalf("step %d %s: %d %s", i, s.action, r.status, r.body)
 			}
-			rev = e["rev"].(float64)
+			if s.status == 200 {
+				e := entryOf(t, r)
+				if e["status"] != s.to {
+					t.Fatalf("step %d: status %v, want %s", i, e["status"], s.to)
+				}
+				rev = e["rev"].(float64)
+			}
 		}
-	}
-	got := ew.call("GET", "/api/v1/entries/"+id, ew.districtSup, nil)
-	body := string(got.body)
-	for _, want := range []string{`"action":"create"`, `"action":"edit"`, `"path":"size"`, `"action":"return"`,
-		"请补充家庭人口的依据", `"action":"approve"`, `"version":1`, `"schema":`} {
-		if !strings.Contains(body, want) {
-			t.Errorf("GET entry lacks %s: %s", want, body)
+		got := ew.call("GET", "/api/v1/entries/"+id, ew.districtSup, nil)
+		body := string(got.body)
+		for _, want := range []string{`"action":"create"`, `"action":"edit"`, `"path":"size"`, `"action":"return"`,
+			"请补充家庭人口的依据", `"action":"approve"`, `"version":1`, `"schema":`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("GET entry lacks %s: %s", want, body)
+			}
 		}
-	}
-	if n := ew.call("GET", "/api/v1/notifications", ew.cadre, nil); !strings.Contains(string(n.body), "请补充家庭人口的依据") {
-		t.Errorf("the author was not told of the return: %s", n.body)
-	}
-	if n := ew.call("GET", "/api/v1/notifications?unread=true", ew.townSup, nil); strings.Count(string(n.body), `"kind":"submit"`) != 2 {
-		t.Errorf("the reviewer was not told of both submissions: %s", n.body)
-	}
-	// the form's publish, then create, edit, submit, return, submit, approve;
-	// refused steps leave no record
-	if n, err := audit.Verify(context.Background(), ew.db.Audit()); err != nil || n != 7 {
-		t.Fatalf("audit chain: %d records, %v", n, err)
-	}
+		if n := ew.call("GET", "/api/v1/notifications", ew.cadre, nil); !strings.Contains(string(n.body), "请补充家庭人口的依据") {
+			t.Errorf("the author was not told of the return: %s", n.body)
+		}
+		if n := ew.call("GET", "/api/v1/notifications?unread=true", ew.townSup, nil); strings.Count(string(n.body), `"kind":"submit"`) != 2 {
+			t.Errorf("the reviewer was not told of both submissions: %s", n.body)
+		}
+		// the form's publish, then create, edit, submit, return, submit, approve;
+		// refused steps leave no record
+		if n, err := audit.Verify(context.Background(), ew.st.audit); err != nil || n != 7 {
+			t.Fatalf("audit chain: %d records, %v", n, err)
+		}
+	})
 }
 
 func (w *world) callWith(method, url, token string, body any, headers map[string]string) reply {
@@ -155,63 +158,67 @@ func (w *world) callWith(method, url, token string, body any, headers map[string
 // TestReplaysFileOnce: 50 concurrent posts of one clientId create one entry; a
 // replay with other content is refused naming the entry.
 func TestReplaysFileOnce(t *testing.T) {
-	ew := newEntryWorld(t)
-	const clientID = "7d3f0a52-2222-4e6b-9b1e-000000000002"
-	var wg sync.WaitGroup
-	results := make(chan reply, 50)
-	for range 50 {
-		wg.Add(1)
-		go func() { defer wg.Done(); results <- ew.file(clientID, map[string]any{"name": "张三"}, true) }()
-	}
-	wg.Wait()
-	close(results)
-	created, ids := 0, map[string]bool{}
-	for r := range results {
-		switch r.status {
-		case 201:
-			created++
-		case 200:
-		default:
-			t.Fatalf("a replay answered %d %s", r.status, r.body)
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		ew := entryWorldIn(t, open(t))
+		const clientID = "7d3f0a52-2222-4e6b-9b1e-000000000002"
+		var wg sync.WaitGroup
+		results := make(chan reply, 50)
+		for range 50 {
+			wg.Add(1)
+			go func() { defer wg.Done(); results <- ew.file(clientID, map[string]any{"name": "张三"}, true) }()
 		}
-		ids[str(entryOf(t, r), "id")] = true
-	}
-	if created != 1 || len(ids) != 1 {
-		t.Fatalf("%d created, %d distinct entries; want 1 and 1", created, len(ids))
-	}
-	other := ew.file(clientID, map[string]any{"name": "李四"}, true)
-	if other.status != 409 || !strings.Contains(string(other.body), "entryId") {
-		t.Fatalf("a reused clientId: %d %s", other.status, other.body)
-	}
-	list := ew.call("GET", "/api/v1/entries?formId="+ew.formID, ew.districtSup, nil)
-	if strings.Count(string(list.body), clientID) != 1 {
-		t.Fatalf("the list shows the entry %d times", strings.Count(string(list.body), clientID))
-	}
+		wg.Wait()
+		close(results)
+		created, ids := 0, map[string]bool{}
+		for r := range results {
+			switch r.status {
+			case 201:
+				created++
+			case 200:
+			default:
+				t.Fatalf("a replay answered %d %s", r.status, r.body)
+			}
+			ids[str(entryOf(t, r), "id")] = true
+		}
+		if created != 1 || len(ids) != 1 {
+			t.Fatalf("%d created, %d distinct entries; want 1 and 1", created, len(ids))
+		}
+		other := ew.file(clientID, map[string]any{"name": "李四"}, true)
+		if other.status != 409 || !strings.Contains(string(other.body), "entryId") {
+			t.Fatalf("a reused clientId: %d %s", other.status, other.body)
+		}
+		list := ew.call("GET", "/api/v1/entries?formId="+ew.formID, ew.districtSup, nil)
+		if strings.Count(string(list.body), clientID) != 1 {
+			t.Fatalf("the list shows the entry %d times", strings.Count(string(list.body), clientID))
+		}
+	})
 }
 
 // TestRacingReviewers: two supervisors approve the same revision at once; one
 // wins and the other gets 409.
 func TestRacingReviewers(t *testing.T) {
-	ew := newEntryWorld(t)
-	e := entryOf(t, ew.file("7d3f0a52-3333-4e6b-9b1e-000000000003", map[string]any{"name": "张三"}, true))
-	var wg sync.WaitGroup
-	statuses := make(chan int, 2)
-	for _, token := range []string{ew.townSup, ew.districtSup} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses <- ew.act(token, str(e, "id"), e["rev"].(float64), "approve", "").status
-		}()
-	}
-	wg.Wait()
-	close(statuses)
-	got := map[int]int{}
-	for s := range statuses {
-		got[s]++
-	}
-	if got[200] != 1 || got[409] != 1 {
-		t.Fatalf("racing approvals: %v, want one 200 and one 409", got)
-	}
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		ew := entryWorldIn(t, open(t))
+		e := entryOf(t, ew.file("7d3f0a52-3333-4e6b-9b1e-000000000003", map[string]any{"name": "张三"}, true))
+		var wg sync.WaitGroup
+		statuses := make(chan int, 2)
+		for _, token := range []string{ew.townSup, ew.districtSup} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses <- ew.act(token, str(e, "id"), e["rev"].(float64), "approve", "").status
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		got := map[int]int{}
+		for s := range statuses {
+			got[s]++
+		}
+		if got[200] != 1 || got[409] != 1 {
+			t.Fatalf("racing approvals: %v, want one 200 and one 409", got)
+		}
+	})
 }
 
 func TestEntryBadInput(t *testing.T) {
@@ -291,40 +298,42 @@ func TestOverdueAndFilters(t *testing.T) {
 // TestProblemItemToClosure carries a problem item through rectification to a
 // verified close, including a reopen and the evidence rule.
 func TestProblemItemToClosure(t *testing.T) {
-	w := newWorld(t)
-	formID := w.publishForm(t, forms.Templates(forms.DefaultCampaignEnd)[1])
-	cadre := w.tokenFor(w.addUser("13900000001", "v1", false, auth.RoleCadre))
-	sup := w.tokenFor(w.addUser("13900000002", "t1", false, auth.RoleSupervisor))
-	sample := forms.TemplateSamples()["problem"]
-	r := w.call("POST", "/api/v1/forms/"+formID+"/entries", cadre, map[string]any{"clientId": "7d3f0a52-cccc-4e6b-9b1e-00000000000c", "data": sample, "submit": true})
-	if r.status != 201 {
-		t.Fatalf("file: %d %s", r.status, r.body)
-	}
-	e := entryOf(t, r)
-	if !strings.HasPrefix(str(e, "dueAt"), "2026-12-05T16:00:00") { // end of the measure's deadline day, Beijing
-		t.Errorf("due: %v", e["dueAt"])
-	}
-	act := func(token, action string, body map[string]any, want int) {
-		t.Helper()
-		body["action"], body["rev"] = action, e["rev"]
-		r := w.call("POST", "/api/v1/entries/"+str(e, "id")+"/actions", token, body)
-		if r.status != want {
-			t.Fatalf("%s: %d %s", action, r.status, r.body)
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		w := open(t)
+		formID := w.publishForm(t, forms.Templates(forms.DefaultCampaignEnd)[1])
+		cadre := w.tokenFor(w.addUser("13900000001", "v1", false, auth.RoleCadre))
+		sup := w.tokenFor(w.addUser("13900000002", "t1", false, auth.RoleSupervisor))
+		sample := forms.TemplateSamples()["problem"]
+		r := w.call("POST", "/api/v1/forms/"+formID+"/entries", cadre, map[string]any{"clientId": "7d3f0a52-cccc-4e6b-9b1e-00000000000c", "data": sample, "submit": true})
+		if r.status != 201 {
+			t.Fatalf("file: %d %s", r.status, r.body)
 		}
-		if want == 200 {
-			e = entryOf(t, r)
+		e := entryOf(t, r)
+		if !strings.HasPrefix(str(e, "dueAt"), "2026-12-05T16:00:00") { // end of the measure's deadline day, Beijing
+			t.Errorf("due: %v", e["dueAt"])
 		}
-	}
-	act(sup, "accept", map[string]any{}, 200)
-	act(cadre, "rectify", map[string]any{}, 422)
-	act(cadre, "rectify", map[string]any{"data": map[string]any{"evidence": "公开栏已更新，照片见附件"}}, 200)
-	act(sup, "reopen", map[string]any{}, 422)
-	act(sup, "reopen", map[string]any{"comment": "照片看不清，请重拍"}, 200)
-	act(cadre, "rectify", map[string]any{"data": map[string]any{"evidencePhotos": []any{"0123456789abcdef01234567"}}}, 200)
-	act(sup, "close", map[string]any{}, 200)
-	if e["status"] != "closed" || e["overdue"] != false {
-		t.Fatalf("closed: %v", e)
-	}
+		act := func(token, action string, body map[string]any, want int) {
+			t.Helper()
+			body["action"], body["rev"] = action, e["rev"]
+			r := w.call("POST", "/api/v1/entries/"+str(e, "id")+"/actions", token, body)
+			if r.status != want {
+				t.Fatalf("%s: %d %s", action, r.status, r.body)
+			}
+			if want == 200 {
+				e = entryOf(t, r)
+			}
+		}
+		act(sup, "accept", map[string]any{}, 200)
+		act(cadre, "rectify", map[string]any{}, 422)
+		act(cadre, "rectify", map[string]any{"data": map[string]any{"evidence": "公开栏已更新，照片见附件"}}, 200)
+		act(sup, "reopen", map[string]any{}, 422)
+		act(sup, "reopen", map[string]any{"comment": "照片看不清，请重拍"}, 200)
+		act(cadre, "rectify", map[string]any{"data": map[string]any{"evidencePhotos": []any{"0123456789abcdef01234567"}}}, 200)
+		act(sup, "close", map[string]any{}, 200)
+		if e["status"] != "closed" || e["overdue"] != false {
+			t.Fatalf("closed: %v", e)
+		}
+	})
 }
 
 // TestAuditCoversAccountability: logins, role changes and form publishes are in
@@ -347,7 +356,7 @@ func TestAuditCoversAccountability(t *testing.T) {
 	if body := string(w.call("GET", "/api/v1/audit", d2, nil).body); strings.Contains(body, "user-13800000002") {
 		t.Errorf("another district's office sees d1's audit: %s", body)
 	}
-	if _, err := audit.Verify(context.Background(), w.db.Audit()); err != nil {
+	if _, err := audit.Verify(context.Background(), w.st.audit); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -16,24 +16,71 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/forms"
+	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/session"
+	"taizhang/store/mongo/mongotest"
 	"taizhang/store/sqlite"
+	"taizhang/store/storetest"
 )
 
 var cheapPasswords = auth.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1}
 
-// world is a running app on a fresh SQLite store with the tree
-// city → d1 → t1 → v1 and city → d2, and a clock the test controls.
+// stores are one adapter's stores, seen through the domain interfaces.
+type stores struct {
+	entries       entries.Store
+	org           storetest.OrgStore
+	sessions      session.Store
+	forms         forms.Store
+	audit         audit.Store
+	notifications notify.Store
+	attachments   attachments.Store
+	ping          func(context.Context) error
+}
+
+func sqliteStores(t *testing.T) stores {
+	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
+		notifications: db.Notifications(), attachments: db.Attachments(), ping: db.Ping}
+}
+
+func mongoStores(t *testing.T, b mongotest.Backend) stores {
+	db := b.Open(t)
+	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
+		notifications: db.Notifications(), attachments: db.Attachments(), ping: db.Ping}
+}
+
+// eachBackend runs a scenario on the embedded SQLite store and on embedded
+// FerretDB (and on MONGODB_TEST_URI when set).
+func eachBackend(t *testing.T, scenario func(t *testing.T, open func(t *testing.T) *world)) {
+	t.Run("sqlite", func(t *testing.T) { scenario(t, newWorld) })
+	ferret := mongotest.StartFerretDB(t)
+	t.Run("ferretdb", func(t *testing.T) {
+		scenario(t, func(t *testing.T) *world { return newWorldOn(t, mongoStores(t, ferret)) })
+	})
+	if real, ok := mongotest.Real(); ok {
+		t.Run("mongodb", func(t *testing.T) {
+			scenario(t, func(t *testing.T) *world { return newWorldOn(t, mongoStores(t, real)) })
+		})
+	}
+}
+
+// world is a running app on fresh stores with the tree city → d1 → t1 → v1
+// and city → d2, and a clock the test controls.
 type world struct {
 	t      *testing.T
 	app    *fiber.App
-	db     *sqlite.DB
+	st     stores
 	tokens *auth.Tokens
 	now    time.Time
 	units  map[string]org.Unit // by name
@@ -44,33 +91,28 @@ type world struct {
 	audit        *audit.Log
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldOn(t, sqliteStores(t)) }
+
+func newWorldOn(t *testing.T, st stores) *world {
 	t.Helper()
-	w := &world{t: t, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), units: map[string]org.Unit{}}
-	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	w.db = db
+	w := &world{t: t, st: st, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), units: map[string]org.Unit{}}
 	clock := func() time.Time { return w.now }
 	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
-	store := db.Org()
-	tree := &org.TreeCache{Units: store}
-	w.audit = &audit.Log{Store: db.Audit(), Now: clock}
-	formService := &forms.Service{Store: db.Forms(), PathOf: tree.PathOf, Now: clock, Audit: w.audit}
-	reviewers := func(ctx context.Context, path []string) ([]string, error) { return org.Reviewers(ctx, store, path) }
+	tree := &org.TreeCache{Units: st.org}
+	w.audit = &audit.Log{Store: st.audit, Now: clock}
+	formService := &forms.Service{Store: st.forms, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
+	reviewers := func(ctx context.Context, path []string) ([]string, error) { return org.Reviewers(ctx, st.org, path) }
 	w.app = build(Deps{
-		Entries: &entries.Service{Store: db.Entries(), Forms: formService, Versions: db.Forms(), Units: tree.OwnPath,
-			Reviewers: reviewers, Audit: w.audit, Notify: db.Notifications(), Now: clock, Attachments: db.Attachments()},
-		AuditStore: db.Audit(), Notifications: db.Notifications(), Now: clock,
-		Attachments: db.Attachments(), MaxUpload: 1 << 20,
-		Units: store, Users: store, Tokens: w.tokens, Tree: tree, Forms: formService,
-		Importer: &orgimport.Importer{Units: store, Users: store, Password: cheapPasswords, Now: clock},
-		Org:      &org.Service{Units: store, Users: store, Password: cheapPasswords, Now: clock, Audit: w.audit},
-		Sessions: &session.Service{Users: store, Sessions: db.Sessions(), Tokens: w.tokens, Password: cheapPasswords, Audit: w.audit,
+		Entries: &entries.Service{Store: st.entries, Forms: formService, Versions: st.forms, Units: tree.OwnPath,
+			Reviewers: reviewers, Audit: w.audit, Notify: st.notifications, Now: clock, Attachments: st.attachments},
+		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
+		Attachments: st.attachments, MaxUpload: 1 << 20,
+		Units: st.org, Users: st.org, Tokens: w.tokens, Tree: tree, Forms: formService,
+		Importer: &orgimport.Importer{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock},
+		Org:      &org.Service{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock, Audit: w.audit},
+		Sessions: &session.Service{Users: st.org, Sessions: st.sessions, Tokens: w.tokens, Password: cheapPasswords, Audit: w.audit,
 			Now: clock, PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, clock), IPThrottle: auth.NewThrottle(50, 15*time.Minute, clock)},
-		Ready: db.Ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics("test"),
+		Ready: st.ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics("test"),
 		UI: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, BodyLimit: 4 << 20,
 	}, func(*fiber.App) {})
 	for _, path := range [][]string{{"city"}, {"city", "d1"}, {"city", "d1", "t1"}, {"city", "d1", "t1", "v1"}, {"city", "d2"}} {
@@ -97,7 +139,7 @@ func (w *world) addUnit(names ...string) {
 	}
 	u := org.Unit{ID: id, ParentID: parent, Name: "单位" + name, Kind: org.KindTownship, Active: true,
 		Path: append(slices.Clone(path), id), CreatedAt: w.now, UpdatedAt: w.now}
-	if err := w.db.Org().InsertUnit(context.Background(), auth.SystemScope("unit-city"), u); err != nil {
+	if err := w.st.org.InsertUnit(context.Background(), auth.SystemScope("unit-city"), u); err != nil {
 		w.t.Fatal(err)
 	}
 	w.units[name] = u
@@ -110,7 +152,7 @@ func (w *world) addUser(phone, unit string, mustChange bool, roles ...auth.Role)
 	u := org.User{ID: "user-" + phone, Name: "用户" + phone[7:], Phone: phone, UnitID: w.units[unit].ID,
 		UnitPath: w.units[unit].Path, Roles: roles, Active: true, PasswordHash: hash, MustChangePassword: mustChange,
 		AuthVersion: 1, Rev: 1, CreatedAt: w.now, UpdatedAt: w.now}
-	if err := w.db.Org().InsertUser(context.Background(), auth.SystemScope("unit-city"), u); err != nil {
+	if err := w.st.org.InsertUser(context.Background(), auth.SystemScope("unit-city"), u); err != nil {
 		w.t.Fatal(err)
 	}
 	return u

@@ -69,11 +69,11 @@ func freshForm(w *world, target string, n int) string {
 		LatestVersion: 1, Rev: 1, CreatedAt: w.now, UpdatedAt: w.now,
 		Assignments: []forms.Assignment{{UnitID: unit.ID, IncludeDescendants: &yes, Schedule: forms.Schedule{Kind: "weekly", Weekday: 5, Time: "12:00"}}}}
 	ctx, system := context.Background(), auth.SystemScope("unit-city")
-	if err := w.db.Forms().InsertForm(ctx, system, d); err != nil {
+	if err := w.st.forms.InsertForm(ctx, system, d); err != nil {
 		w.t.Fatal(err)
 	}
 	v := forms.Version{FormID: d.ID, Version: 1, Hash: forms.HashSchema(draft), Schema: draft, PublishedAt: w.now}
-	if err := w.db.Forms().InsertVersion(ctx, v); err != nil {
+	if err := w.st.forms.InsertVersion(ctx, v); err != nil {
 		w.t.Fatal(err)
 	}
 	return d.ID

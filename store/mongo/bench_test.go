@@ -6,6 +6,7 @@ import (
 
 	"taizhang/entries"
 	"taizhang/store/mongo"
+	"taizhang/store/mongo/mongotest"
 	"taizhang/store/storetest"
 )
 
@@ -23,6 +24,6 @@ func BenchmarkEntries(b *testing.B) {
 	}
 	b.Run("ferretdb", func(b *testing.B) { benchOn(b, startFerretDB(b), []int{1_000}) })
 	if uri := os.Getenv("MONGODB_TEST_URI"); uri != "" {
-		b.Run("mongodb", func(b *testing.B) { benchOn(b, backend{uri: uri}, []int{1_000, 100_000}) })
+		b.Run("mongodb", func(b *testing.B) { benchOn(b, backend{Backend: mongotest.Backend{URI: uri}}, []int{1_000, 100_000}) })
 	}
 }

@@ -2,23 +2,16 @@ package mongo_test
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"net/url"
-	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/FerretDB/FerretDB/ferretdb"
 
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/errs"
 	"taizhang/ids"
 	"taizhang/store/mongo"
+	"taizhang/store/mongo/mongotest"
 	"taizhang/store/storetest"
 )
 
@@ -28,63 +21,20 @@ var ferretMissing = map[storetest.Feature]string{
 	storetest.Transactions: "FerretDB v1.24 has no multi-document transactions",
 }
 
-// backend is one server the contract runs against.
+// backend is one server the contract runs against, with what it lacks.
 type backend struct {
-	uri         string
-	maxPoolSize uint64
-	missing     map[storetest.Feature]string
+	mongotest.Backend
+	missing map[storetest.Feature]string
 }
 
-var dbCounter atomic.Int64
+func (b backend) open(tb testing.TB) *mongo.DB { return b.Open(tb) }
 
-// open returns a store on a fresh database of b, dropped after the test.
-func (b backend) open(tb testing.TB) *mongo.DB {
-	tb.Helper()
-	u, err := url.Parse(b.uri)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	u.Path = fmt.Sprintf("/taizhang_test_%d_%d", os.Getpid(), dbCounter.Add(1))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	db, err := mongo.Open(ctx, mongo.Options{URI: u.String(), ConnectTimeout: 20 * time.Second, MaxPoolSize: b.maxPoolSize})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = db.DropDatabase(context.Background())
-		_ = db.Close()
-	})
-	return db
-}
-
-// startFerretDB runs FerretDB with its SQLite handler in a fresh temp dir, inside
-// the test binary; the production binary never links it.
 func startFerretDB(tb testing.TB) backend {
-	tb.Helper()
-	uri, stop := runFerretDB(tb, tb.TempDir(), "127.0.0.1:0")
-	tb.Cleanup(stop)
-	// FerretDB v1 loses concurrent updates unless the client serialises them.
-	return backend{uri: uri, maxPoolSize: 1, missing: ferretMissing}
+	return backend{Backend: mongotest.StartFerretDB(tb), missing: ferretMissing}
 }
 
-// runFerretDB serves the SQLite files in dir on addr until stop is called.
-func runFerretDB(tb testing.TB, dir, addr string) (uri string, stop func()) {
-	tb.Helper()
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: addr},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
-		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = f.Run(ctx) }()
-	var once sync.Once
-	return f.MongoDBURI(), func() { once.Do(func() { cancel(); <-done }) }
+func runFerretDB(tb testing.TB, dir, addr string) (string, func()) {
+	return mongotest.RunFerretDB(tb, dir, addr)
 }
 
 // TestDatabaseLostAndBack stops the server under an open store: calls fail as
@@ -127,8 +77,8 @@ func TestDatabaseLostAndBack(t *testing.T) {
 
 func backends(t *testing.T) map[string]backend {
 	out := map[string]backend{"ferretdb": startFerretDB(t)}
-	if uri := os.Getenv("MONGODB_TEST_URI"); uri != "" {
-		out["mongodb"] = backend{uri: uri}
+	if real, ok := mongotest.Real(); ok {
+		out["mongodb"] = backend{Backend: real}
 	} else {
 		t.Log("MONGODB_TEST_URI not set: the contract runs on embedded FerretDB only")
 	}
