@@ -33,6 +33,7 @@ type Deps struct {
 	Entries       *entries.Service
 	AuditStore    audit.Store
 	Attachments   attachments.Store
+	Chunks        *attachments.Chunks
 	MaxUpload     int64
 	Notifications notify.Store
 	Now           func() time.Time
@@ -105,6 +106,9 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/entries/:id/actions", signedIn, s.entryAction},
 		{fiber.MethodPost, "/api/v1/attachments", signedIn, s.uploadAttachment},
 		{fiber.MethodGet, "/api/v1/attachments/:id", signedIn, s.getAttachment},
+		{fiber.MethodPost, "/api/v1/attachments/uploads", signedIn, s.startUpload},
+		{fiber.MethodGet, "/api/v1/attachments/uploads/:uploadId", signedIn, s.uploadStatus},
+		{fiber.MethodPatch, "/api/v1/attachments/uploads/:uploadId", signedIn, s.appendChunk},
 		{fiber.MethodGet, "/api/v1/audit", auditors, s.listAudit},
 		{fiber.MethodGet, "/api/v1/notifications", signedIn, s.listNotifications},
 		{fiber.MethodPost, "/api/v1/notifications/read", signedIn, s.readNotifications},

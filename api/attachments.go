@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"io"
+	"regexp"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -52,4 +55,63 @@ func (s *server) getAttachment(c *fiber.Ctx) error {
 	}
 	_, err = io.Copy(c.Response().BodyWriter(), body)
 	return err
+}
+
+// startUpload begins or resumes a chunked upload: {sha256, size} → {uploadId,
+// offset}. Use it for large files on weak networks; small ones go in one POST.
+func (s *server) startUpload(c *fiber.Ctx) error {
+	var in struct {
+		SHA256 string `json:"sha256"`
+		Size   int64  `json:"size"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	u, err := s.deps.Chunks.Start(scopeOf(c).UserID(), in.SHA256, in.Size)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+func (s *server) uploadStatus(c *fiber.Ctx) error {
+	u, err := s.deps.Chunks.Status(scopeOf(c).UserID(), c.Params("uploadId"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+var contentRange = regexp.MustCompile(`^bytes (\d+)-(\d+)/(\d+)$`)
+
+// appendChunk takes "Content-Range: bytes start-end/size" and the bytes. When the
+// last byte arrives, the file is checked against its hash and stored: 201 with
+// the attachment. Before that: 200 with the new offset.
+func (s *server) appendChunk(c *fiber.Ctx) error {
+	m := contentRange.FindStringSubmatch(c.Get(fiber.HeaderContentRange))
+	if m == nil {
+		return errs.Fields("Content-Range 无效", errs.FieldError{Field: "Content-Range", Code: "invalid", Message: "应为 bytes 起始-结束/总大小"})
+	}
+	start, _ := strconv.ParseInt(m[1], 10, 64)
+	scope := scopeOf(c)
+	u, err := s.deps.Chunks.Append(scope.UserID(), c.Params("uploadId"), start, bytes.NewReader(c.Body()))
+	if err != nil {
+		return err
+	}
+	if u.Offset < u.Size {
+		return c.JSON(u)
+	}
+	path, _, err := s.deps.Tree.OwnPath(c.UserContext(), scope)
+	if err != nil {
+		return err
+	}
+	var a attachments.Attachment
+	err = s.deps.Chunks.Complete(u, func(r io.Reader) error {
+		a, err = attachments.Receive(c.UserContext(), s.deps.Attachments, scope, path, r, s.deps.MaxUpload, s.deps.Now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(a)
 }

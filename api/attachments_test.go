@@ -2,6 +2,8 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"image/png"
@@ -86,4 +88,52 @@ func TestAttachmentsEndToEnd(t *testing.T) {
 			t.Fatalf("arrived: %s", got.body)
 		}
 	})
+}
+
+// TestChunkedUploadResumes sends a photo in pieces, loses one on the way, asks
+// where to resume, finishes, and gets the same attachment a one-shot upload of
+// the same bytes gives.
+func TestChunkedUploadResumes(t *testing.T) {
+	ew := newEntryWorld(t)
+	photo := pngBytes(42)
+	sum := sha256.Sum256(photo)
+	sha := hex.EncodeToString(sum[:])
+	started := ew.call("POST", "/api/v1/attachments/uploads", ew.cadre, map[string]any{"sha256": sha, "size": len(photo)})
+	if started.status != 201 || started.json(t)["offset"] != float64(0) {
+		t.Fatalf("start: %d %s", started.status, started.body)
+	}
+	url := "/api/v1/attachments/uploads/" + str(started.json(t), "uploadId")
+	chunk := func(from, to int) reply {
+		return ew.call("PATCH", url, ew.cadre, withHeaders{body: rawBody(photo[from:to]),
+			headers: map[string]string{"Content-Range": fmt.Sprintf("bytes %d-%d/%d", from, to-1, len(photo)), "Content-Type": "application/octet-stream"}})
+	}
+	third := len(photo) / 3
+	if r := chunk(0, third); r.status != 200 || r.json(t)["offset"] != float64(third) {
+		t.Fatalf("first chunk: %d %s", r.status, r.body)
+	}
+	if r := chunk(2*third, len(photo)); r.status != 409 || !strings.Contains(string(r.body), fmt.Sprintf(`"offset":%d`, third)) {
+		t.Fatalf("a chunk after a lost one: %d %s", r.status, r.body)
+	}
+	if r := ew.call("GET", url, ew.cadre, nil); r.json(t)["offset"] != float64(third) {
+		t.Fatalf("status: %s", r.body)
+	}
+	if r := ew.call("GET", url, ew.townSup, nil); r.status != 404 {
+		t.Fatalf("someone else's upload: %d", r.status)
+	}
+	chunk(third, 2*third)
+	done := chunk(2*third, len(photo))
+	if done.status != 201 || done.json(t)["sha256"] != sha {
+		t.Fatalf("last chunk: %d %s", done.status, done.body)
+	}
+	oneShot := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{photo})
+	if str(oneShot.json(t), "id") != str(done.json(t), "id") {
+		t.Fatal("a chunked and a one-shot upload of the same bytes must be one attachment")
+	}
+	bad := ew.call("POST", "/api/v1/attachments/uploads", ew.cadre, map[string]any{"sha256": strings.Repeat("0", 64), "size": len(photo)})
+	badURL := "/api/v1/attachments/uploads/" + str(bad.json(t), "uploadId")
+	r := ew.call("PATCH", badURL, ew.cadre, withHeaders{body: rawBody(photo),
+		headers: map[string]string{"Content-Range": fmt.Sprintf("bytes 0-%d/%d", len(photo)-1, len(photo)), "Content-Type": "application/octet-stream"}})
+	if r.status != 400 || !strings.Contains(string(r.body), "SHA-256") {
+		t.Fatalf("a hash mismatch: %d %s", r.status, r.body)
+	}
 }

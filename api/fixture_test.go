@@ -107,7 +107,8 @@ func newWorldOn(t *testing.T, st stores) *world {
 			Reviewers: reviewers, Audit: w.audit, Notify: st.notifications, Now: clock, Attachments: st.attachments},
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
 		Attachments: st.attachments, MaxUpload: 1 << 20,
-		Units: st.org, Users: st.org, Tokens: w.tokens, Tree: tree, Forms: formService,
+		Chunks: &attachments.Chunks{Dir: t.TempDir(), MaxBytes: 1 << 20},
+		Units:  st.org, Users: st.org, Tokens: w.tokens, Tree: tree, Forms: formService,
 		Importer: &orgimport.Importer{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock},
 		Org:      &org.Service{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock, Audit: w.audit},
 		Sessions: &session.Service{Users: st.org, Sessions: st.sessions, Tokens: w.tokens, Password: cheapPasswords, Audit: w.audit,
@@ -188,6 +189,9 @@ type withHeaders struct {
 	headers map[string]string
 }
 
+// rawBody is sent as is, with the Content-Type given in withHeaders.
+type rawBody []byte
+
 // upload is a request body sent as multipart/form-data with one file field.
 type upload struct{ file []byte }
 
@@ -202,6 +206,8 @@ func (w *world) call(method, url, token string, body any) reply {
 	}
 	switch b := body.(type) {
 	case nil:
+	case rawBody:
+		reader, contentType = bytes.NewReader(b), "application/octet-stream"
 	case upload:
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)

@@ -254,7 +254,13 @@ var matrix = map[string]matrixCase{
 		w.seq++
 		return "/api/v1/attachments", upload{pngBytes(uint8(w.seq))}
 	}, always(201)},
-	"GET /api/v1/attachments/:id":           {attachmentURL, entryReaders},
+	"GET /api/v1/attachments/:id": {attachmentURL, entryReaders},
+	"POST /api/v1/attachments/uploads": {fixed("/api/v1/attachments/uploads",
+		map[string]any{"sha256": strings.Repeat("ab", 32), "size": 10}), always(201)},
+	// Uploads belong to their starter: anyone else's upload id is not found.
+	"GET /api/v1/attachments/uploads/:uploadId": {fixed("/api/v1/attachments/uploads/"+strings.Repeat("0", 24), nil), always(404)},
+	"PATCH /api/v1/attachments/uploads/:uploadId": {fixed("/api/v1/attachments/uploads/"+strings.Repeat("0", 24),
+		withHeaders{body: rawBody("x"), headers: map[string]string{"Content-Range": "bytes 0-0/10"}}), always(404)},
 	"GET /api/v1/notifications":             {fixed("/api/v1/notifications", nil), always(200)},
 	"POST /api/v1/notifications/read":       {fixed("/api/v1/notifications/read", map[string]any{"ids": []string{}}), always(204)},
 	"POST /api/v1/users/:id/reset-password": {residentURL("/reset-password", map[string]any{"password": "reset-pass-7"}), adminsInScope(200, 404)},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -108,7 +109,8 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 			Reviewers: reviewers, Audit: auditLog, Notify: store.notifications, Now: now, Attachments: store.attachments},
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
-		Units: store.units, Users: store.users, Tokens: tokens, Tree: tree, Forms: formService,
+		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload},
+		Units:  store.units, Users: store.users, Tokens: tokens, Tree: tree, Forms: formService,
 		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
 		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: auditLog},
 		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens, Password: params, Now: now, Audit: auditLog,
