@@ -58,6 +58,7 @@ lint: vet
 ## bench: store benchmarks on SQLite and embedded FerretDB
 bench:
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/
+	go test -run '^$$' -bench FilingAndListing -benchtime 1x ./cmd/taizhang/
 
 ## fuzz: each fuzz target for FUZZTIME (default 3m); new finds land in the Go cache,
 ## failures in forms/testdata/fuzz (commit them: they become regression tests)
