@@ -90,6 +90,9 @@ type Store interface {
 	// ListAssigned returns unarchived forms assigned to the unit at unitPath: to the
 	// unit itself, or to an ancestor with descendants included.
 	ListAssigned(ctx context.Context, unitPath []string) ([]Definition, error)
+	// FormByID reads a definition without a scope: callers decide access from its
+	// owner path and assignments (Service.Readable does).
+	FormByID(ctx context.Context, id string) (Definition, error)
 	// UpdateForm writes Draft, LatestVersion, Archived, Assignments and UpdatedAt
 	// if the stored Rev equals d.Rev, storing Rev+1; otherwise errs.Conflict.
 	UpdateForm(ctx context.Context, scope auth.Scope, d Definition) error

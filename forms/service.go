@@ -185,15 +185,18 @@ func (s *Service) ForUnit(ctx context.Context, unitPath []string) ([]Assigned, e
 	return out, nil
 }
 
-// Readable returns a form the caller manages or must fill, and the version asked
-// for (0: the latest). Anything else is not found.
+// Readable returns a form the caller manages (owned in their subtree) or must
+// fill (assigned to their unit, not archived), and the version asked for (0: the
+// latest). Anything else is not found.
 func (s *Service) Readable(ctx context.Context, scope auth.Scope, unitPath []string, id string, version int) (Definition, Version, error) {
-	d, err := s.Store.GetForm(ctx, scope, id)
-	if errs.Is(err, errs.NotFound) {
-		d, err = s.assigned(ctx, unitPath, id)
-	}
+	d, err := s.Store.FormByID(ctx, id)
 	if err != nil {
 		return Definition{}, Version{}, err
+	}
+	unitID, ok := scope.UnitID()
+	_, assigned := d.AssignedTo(unitPath)
+	if !ok || !(slices.Contains(d.OwnerPath, unitID) || assigned && !d.Archived) {
+		return Definition{}, Version{}, errs.New(errs.NotFound, "表单不存在")
 	}
 	if version == 0 {
 		version = d.LatestVersion
@@ -203,17 +206,4 @@ func (s *Service) Readable(ctx context.Context, scope auth.Scope, unitPath []str
 	}
 	v, err := s.Store.GetVersion(ctx, d.ID, version)
 	return d, v, err
-}
-
-func (s *Service) assigned(ctx context.Context, unitPath []string, id string) (Definition, error) {
-	defs, err := s.Store.ListAssigned(ctx, unitPath)
-	if err != nil {
-		return Definition{}, err
-	}
-	for _, d := range defs {
-		if d.ID == id {
-			return d, nil
-		}
-	}
-	return Definition{}, errs.New(errs.NotFound, "表单不存在")
 }

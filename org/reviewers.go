@@ -2,7 +2,6 @@ package org
 
 import (
 	"context"
-	"slices"
 
 	"taizhang/auth"
 )
@@ -13,20 +12,20 @@ func Reviewers(ctx context.Context, users UserStore, unitPath []string) ([]strin
 	if len(unitPath) < 2 {
 		return nil, nil
 	}
-	system := auth.SystemScope(unitPath[0])
-	for i := len(unitPath) - 2; i >= 0; i-- {
-		list, err := users.ListUsers(ctx, system, unitPath[i], "", 1000)
-		if err != nil {
-			return nil, err
-		}
-		var found []string
-		for _, u := range list {
-			if u.UnitID == unitPath[i] && u.Active && slices.Contains(u.Roles, auth.RoleSupervisor) {
-				found = append(found, u.ID)
+	ancestors := unitPath[:len(unitPath)-1]
+	found, err := users.Supervisors(ctx, auth.SystemScope(unitPath[0]), ancestors)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(ancestors) - 1; i >= 0; i-- {
+		var ids []string
+		for _, u := range found {
+			if u.UnitID == ancestors[i] {
+				ids = append(ids, u.ID)
 			}
 		}
-		if len(found) > 0 {
-			return found, nil
+		if len(ids) > 0 {
+			return ids, nil
 		}
 	}
 	return nil, nil

@@ -43,6 +43,9 @@ type UserStore interface {
 	// UpdateUser writes every mutable field if the stored Rev equals u.Rev, and
 	// stores Rev+1; otherwise errs.Conflict.
 	UpdateUser(ctx context.Context, scope auth.Scope, u User) error
+	// Supervisors returns the active users with the supervisor role whose own unit
+	// is one of unitIDs.
+	Supervisors(ctx context.Context, scope auth.Scope, unitIDs []string) ([]User, error)
 	// CountActiveUsers counts active users in the subtree of unitID.
 	CountActiveUsers(ctx context.Context, scope auth.Scope, unitID string) (int, error)
 

@@ -127,6 +127,19 @@ func (s *FormStore) GetForm(ctx context.Context, scope auth.Scope, id string) (d
 	return doc.toDefinition()
 }
 
+// FormByID implements forms.Store.
+func (s *FormStore) FormByID(ctx context.Context, id string) (forms.Definition, error) {
+	var doc formDoc
+	err := s.forms.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return forms.Definition{}, errFormNotFound
+	}
+	if err != nil {
+		return forms.Definition{}, mapError("get form", err)
+	}
+	return doc.toDefinition()
+}
+
 func (s *FormStore) find(ctx context.Context, filter bson.D) ([]forms.Definition, error) {
 	cur, err := s.forms.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {

@@ -146,6 +146,28 @@ func (s *OrgStore) UpdateUser(ctx context.Context, scope auth.Scope, u org.User)
 	return nil
 }
 
+// Supervisors implements org.UserStore.
+func (s *OrgStore) Supervisors(ctx context.Context, scope auth.Scope, unitIDs []string) ([]org.User, error) {
+	scopeUnit, ok := scope.UnitID()
+	if !ok || len(unitIDs) == 0 {
+		return nil, nil
+	}
+	cur, err := s.users.Find(ctx, bson.D{{Key: "unitPath", Value: scopeUnit}, {Key: "unitId", Value: bson.D{{Key: "$in", Value: unitIDs}}},
+		{Key: "roles", Value: string(auth.RoleSupervisor)}, {Key: "active", Value: true}})
+	if err != nil {
+		return nil, mapError("list supervisors", err)
+	}
+	var docs []userDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("list supervisors", err)
+	}
+	out := make([]org.User, len(docs))
+	for i, d := range docs {
+		out[i] = d.toUser()
+	}
+	return out, nil
+}
+
 // CountActiveUsers implements org.UserStore.
 func (s *OrgStore) CountActiveUsers(ctx context.Context, scope auth.Scope, unitID string) (int, error) {
 	scopeUnit, ok := scope.UnitID()

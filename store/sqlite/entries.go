@@ -64,7 +64,7 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 			return mapError("insert entry scope", err)
 		}
 	}
-	if err := linkAttachments(ctx, tx, e); err != nil {
+	if err := insertAttachmentLinks(ctx, tx, e); err != nil {
 		return mapError("link attachments", err)
 	}
 	return mapError("commit", tx.Commit())
@@ -133,11 +133,15 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	return s.getWhere(ctx, scope, "e.id = ?", e.ID)
 }
 
-// linkAttachments records which attachments the entry references.
+// linkAttachments replaces the record of which attachments the entry references.
 func linkAttachments(ctx context.Context, tx *sql.Tx, e entries.Entry) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM entry_attachments WHERE entry_id = ?`, e.ID); err != nil {
 		return err
 	}
+	return insertAttachmentLinks(ctx, tx, e)
+}
+
+func insertAttachmentLinks(ctx context.Context, tx *sql.Tx, e entries.Entry) error {
 	for _, id := range e.Attachments {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO entry_attachments (attachment_id, entry_id) VALUES (?,?)`, id, e.ID); err != nil {
 			return err

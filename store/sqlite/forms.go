@@ -77,6 +77,15 @@ func (s *FormStore) GetForm(ctx context.Context, scope auth.Scope, id string) (d
 	return d, mapError("get form", err)
 }
 
+// FormByID implements forms.Store.
+func (s *FormStore) FormByID(ctx context.Context, id string) (d forms.Definition, err error) {
+	d, err = scanForm(s.db.readers.QueryRowContext(ctx, `SELECT `+formColumns+` FROM forms f WHERE f.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, errFormNotFound
+	}
+	return d, mapError("get form", err)
+}
+
 // ListForms implements forms.Store.
 func (s *FormStore) ListForms(ctx context.Context, scope auth.Scope) (list []forms.Definition, err error) {
 	defer s.db.track("forms.list", time.Now(), &err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"taizhang/auth"
@@ -93,6 +94,21 @@ func (s *OrgStore) UpdateUser(ctx context.Context, scope auth.Scope, u org.User)
 		return errs.New(errs.Conflict, "用户信息已被他人修改，请刷新后重试")
 	}
 	return nil
+}
+
+// Supervisors implements org.UserStore.
+func (s *OrgStore) Supervisors(ctx context.Context, scope auth.Scope, unitIDs []string) ([]org.User, error) {
+	scopeUnit, ok := scope.UnitID()
+	if !ok || len(unitIDs) == 0 {
+		return nil, nil
+	}
+	args := []any{scopeUnit}
+	for _, id := range unitIDs {
+		args = append(args, id)
+	}
+	return queryAll(ctx, s.db, "list supervisors", scanUser, `SELECT `+userColumns+` FROM users u WHERE u.active AND `+userInScope+`
+		AND u.unit_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(unitIDs)), ",")+`)
+		AND EXISTS (SELECT 1 FROM json_each(u.roles) WHERE json_each.value = 'supervisor')`, args...)
 }
 
 // CountActiveUsers implements org.UserStore.

@@ -60,6 +60,11 @@ func testFormRoundTrip(t *testing.T, h Harness) {
 	if !sameJSONValue(got, d) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, d)
 	}
+	if byID, err := h.Forms.FormByID(ctx, d.ID); err != nil || !sameJSONValue(byID, d) {
+		t.Fatalf("by id: %+v %v", byID, err)
+	}
+	_, err = h.Forms.FormByID(ctx, ids.New(epoch))
+	wantCode(t, err, errs.NotFound)
 	for _, other := range []string{"d2", "t1"} { // a sibling, and a unit below the owner, do not manage it
 		_, err := h.Forms.GetForm(ctx, scopeOf(t, other), d.ID)
 		wantCode(t, err, errs.NotFound)

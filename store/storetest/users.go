@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ func runUsers(t *testing.T, open func(t *testing.T) Harness) {
 		"UpdateChecksRev":     testUserUpdate,
 		"CountActive":         testUserCount,
 		"AuthenticationReads": testUserAuthReads,
+		"SupervisorsOfUnits":  testSupervisors,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -215,4 +217,36 @@ func testSessions(t *testing.T, h Harness) {
 		t.Fatal("revoking the family must revoke every token in it")
 	}
 	wantCode(t, h.Sessions.UseRefresh(ctx, "h2"), errs.Conflict)
+}
+
+func testSupervisors(t *testing.T, h Harness) {
+	ctx, root := context.Background(), scopeOf(t, "city")
+	add := func(phone string, path []string, active bool, roles ...auth.Role) string {
+		u := newUser(phone, path)
+		u.Roles, u.Active = roles, active
+		if err := h.Org.InsertUser(ctx, root, u); err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	d1 := add("13700000001", pathD1, true, auth.RoleSupervisor, auth.RoleCadre)
+	add("13700000002", pathD1, false, auth.RoleSupervisor) // inactive
+	add("13700000003", pathT1, true, auth.RoleCadre)       // not a supervisor
+	add("13700000004", pathV1, true, auth.RoleSupervisor)  // not one of the units asked
+	city := add("13700000005", pathCity, true, auth.RoleSupervisor)
+	got, err := h.Org.Supervisors(ctx, root, []string{"city", "d1", "t1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{}
+	for _, u := range got {
+		ids = append(ids, u.ID)
+	}
+	slices.Sort(ids)
+	want := []string{d1, city}
+	slices.Sort(want)
+	assertIDs(t, ids, want...)
+	if got, _ := h.Org.Supervisors(ctx, scopeOf(t, "d2"), []string{"city", "d1"}); len(got) != 0 {
+		t.Fatalf("out-of-scope supervisors leaked: %v", got)
+	}
 }
