@@ -107,6 +107,18 @@ type Store interface {
 	// Rev equals expectedRev, and returns the entry with Rev expectedRev+1. A
 	// different stored Rev gives errs.Conflict.
 	Update(ctx context.Context, scope auth.Scope, e Entry, expectedRev int) (Entry, error)
-	// List returns a page, newest first (CreatedAt, then ID, descending).
+	// List returns a page, newest first (CreatedAt, then ID, descending). To keep
+	// pages cheap, each item's History holds only its last event, without changes.
 	List(ctx context.Context, scope auth.Scope, q Query) (Page, error)
+}
+
+// LastEvent is what List keeps of an entry's history: the latest event without
+// its field changes (enough to show a reviewer's comment).
+func (e Entry) LastEvent() (Event, bool) {
+	if len(e.History) == 0 {
+		return Event{}, false
+	}
+	last := e.History[len(e.History)-1]
+	last.Changes = nil
+	return last, true
 }

@@ -52,7 +52,8 @@ type entryDoc struct {
 	Open            bool       `bson:"open"`
 	Attachments     []string   `bson:"attachments"`
 	Search          string     `bson:"search"`
-	History         string     `bson:"history"` // JSON: events carry arbitrary values
+	History         string     `bson:"history"`   // JSON: events carry arbitrary values
+	LastEvent       string     `bson:"lastEvent"` // what listings read instead of the history
 }
 
 var errEntryNotFound = errs.New(errs.NotFound, "记录不存在")
@@ -120,7 +121,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 			{Key: "dueAt", Value: doc.DueAt}, {Key: "submittedAt", Value: doc.SubmittedAt},
 			{Key: "updatedAt", Value: doc.UpdatedAt}, {Key: "open", Value: doc.Open},
 			{Key: "attachments", Value: doc.Attachments}, {Key: "search", Value: doc.Search},
-			{Key: "history", Value: doc.History},
+			{Key: "history", Value: doc.History}, {Key: "lastEvent", Value: doc.LastEvent},
 		}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 	}
@@ -156,7 +157,8 @@ func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query
 		return entries.Page{}, nil
 	}
 	opts := options.Find().SetLimit(int64(plan.Limit) + 1).
-		SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}})
+		SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}).
+		SetProjection(bson.D{{Key: "history", Value: 0}})
 	cur, err := s.coll.Find(ctx, listFilter(scopeUnit, q, plan.After), opts)
 	if err != nil {
 		return entries.Page{}, mapError("list entries", err)
@@ -234,6 +236,7 @@ func toEntryDoc(e entries.Entry) (entryDoc, error) {
 		Data: data, PayloadHash: e.PayloadHash, DueAt: optionalTime(e.DueAt), CreatedAt: e.CreatedAt,
 		SubmittedAt: optionalTime(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optionalTime(e.ClientCreatedAt),
 		Open: e.Open, Attachments: attachments, Search: e.SearchText, History: string(history),
+		LastEvent: lastEventJSON(e),
 	}, nil
 }
 
@@ -252,15 +255,32 @@ func (d entryDoc) toEntry() (entries.Entry, error) {
 	if len(d.Attachments) > 0 {
 		e.Attachments = d.Attachments
 	}
-	if d.History != "" && d.History != "null" {
+	switch {
+	case d.History != "" && d.History != "null":
 		if err := json.Unmarshal([]byte(d.History), &e.History); err != nil {
 			return entries.Entry{}, err
 		}
+	case d.LastEvent != "": // a listing: the history was not read
+		var last entries.Event
+		if err := json.Unmarshal([]byte(d.LastEvent), &last); err != nil {
+			return entries.Entry{}, err
+		}
+		e.History = []entries.Event{last}
 	}
 	if len(e.History) == 0 {
 		e.History = nil
 	}
 	return e, nil
+}
+
+// lastEventJSON is the stored lastEvent field.
+func lastEventJSON(e entries.Entry) string {
+	last, ok := e.LastEvent()
+	if !ok {
+		return ""
+	}
+	raw, _ := json.Marshal(last)
+	return string(raw)
 }
 
 func optionalTime(t time.Time) *time.Time {

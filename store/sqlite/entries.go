@@ -25,6 +25,18 @@ const entryColumns = `e.id, e.form_id, e.form_version, e.unit_id, e.unit_path, e
 	e.status, e.rev, e.period, e.data, e.payload_hash, e.due_at, e.created_at, e.submitted_at,
 	e.updated_at, e.client_created_at, e.open, e.attachments, e.search, e.history`
 
+// listColumns are entryColumns with the last event in place of the history.
+var listColumns = strings.Replace(entryColumns, "e.history", "e.last_event", 1)
+
+// lastEventJSON is the stored last_event column.
+func lastEventJSON(e entries.Entry) string {
+	last, ok := e.LastEvent()
+	if !ok {
+		return ""
+	}
+	return mustJSON(last)
+}
+
 // inScope is ANDed into every single-entry query: the scope unit must be on the
 // entry's unit path. Its one parameter is the scope's unit id.
 const inScope = `EXISTS (SELECT 1 FROM json_each(e.unit_path) WHERE json_each.value = ?)`
@@ -48,12 +60,12 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 	defer tx.Rollback()
 	_, err = tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
 		author_id, client_id, status, rev, period, data, payload_hash, due_at, created_at,
-		submitted_at, updated_at, client_created_at, open, attachments, search, history)
-		VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		submitted_at, updated_at, client_created_at, open, attachments, search, history, last_event)
+		VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		e.ID, e.FormID, e.FormVersion, e.UnitID, string(path), e.AuthorID, e.ClientID, e.Status,
 		e.Period, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
 		millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt), e.Open,
-		mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)))
+		mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)), lastEventJSON(e))
 	if err != nil {
 		return mapError("insert entry", err)
 	}
@@ -110,11 +122,11 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	err = s.db.inTx(ctx, "update entry", func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE entries AS e SET status = ?, data = ?, payload_hash = ?,
 			period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, search = ?,
-			history = ?, rev = rev + 1
+			history = ?, last_event = ?, rev = rev + 1
 			WHERE e.id = ? AND e.rev = ? AND `+inScope,
 			e.Status, string(e.Data), e.PayloadHash, e.Period, millis(e.DueAt), millis(e.SubmittedAt),
 			millis(e.UpdatedAt), e.Open, mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)),
-			e.ID, expectedRev, unitID)
+			lastEventJSON(e), e.ID, expectedRev, unitID)
 		if err != nil {
 			return err
 		}
@@ -189,7 +201,7 @@ func listQuery(scopeUnit string, q entries.Query, plan entries.ListPlan) (string
 		walk = q.UnitID
 	}
 	var b strings.Builder
-	b.WriteString(`SELECT ` + entryColumns + ` FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id WHERE s.unit_id = ?`)
+	b.WriteString(`SELECT ` + listColumns + ` FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id WHERE s.unit_id = ?`)
 	args := []any{walk}
 	if walk != scopeUnit {
 		b.WriteString(` AND ` + inScope)
@@ -240,7 +252,7 @@ func scanEntry(row scanner) (entries.Entry, error) {
 		return e, err
 	}
 	if err := errors.Join(json.Unmarshal([]byte(path), &e.UnitPath), json.Unmarshal([]byte(attachments), &e.Attachments),
-		json.Unmarshal([]byte(history), &e.History)); err != nil {
+		decodeHistory(history, &e.History)); err != nil {
 		return e, err
 	}
 	e.Attachments, e.History = orNil(e.Attachments), orNil(e.History)
@@ -248,6 +260,21 @@ func scanEntry(row scanner) (entries.Entry, error) {
 	e.DueAt, e.CreatedAt, e.SubmittedAt = fromMillis(due), fromMillis(created), fromMillis(submitted)
 	e.UpdatedAt, e.ClientCreatedAt = fromMillis(updated), fromMillis(clientCreated)
 	return e, nil
+}
+
+// decodeHistory reads the history column (a list) or, in listings, the
+// last_event column (one event, or empty).
+func decodeHistory(raw string, history *[]entries.Event) error {
+	switch {
+	case raw == "":
+		return nil
+	case raw[0] == '{':
+		var last entries.Event
+		err := json.Unmarshal([]byte(raw), &last)
+		*history = []entries.Event{last}
+		return err
+	}
+	return json.Unmarshal([]byte(raw), history)
 }
 
 // orNil reads an empty list back as nil, as the domain writes it.

@@ -163,6 +163,9 @@ var migrations = []string{
 		PRIMARY KEY (attachment_id, entry_id)
 	) STRICT, WITHOUT ROWID;
 	CREATE INDEX entry_attachments_entry ON entry_attachments (entry_id);`,
+
+	// 6: the last history event alone, so listings need not decode whole histories.
+	`ALTER TABLE entries ADD COLUMN last_event TEXT NOT NULL DEFAULT '';`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -96,6 +96,7 @@ func runEntries(t *testing.T, open func(t *testing.T) Harness) {
 		"ListPagesStableUnderInsert": testListPagination,
 		"ListRejectsBadInput":        testListBadInput,
 		"ListOverdueRangeAndSearch":  testListOverdueRangeAndSearch,
+		"ListCarriesLastEvent":       testListCarriesLastEvent,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -162,3 +162,30 @@ func testListOverdueRangeAndSearch(t *testing.T, h Harness) {
 	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "自来水"}), "client-3")
 	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "不存在"}))
 }
+
+// testListCarriesLastEvent: listings hold each entry's last event (for the
+// reviewer's comment) without the field changes, and Get still has everything.
+func testListCarriesLastEvent(t *testing.T, h Harness) {
+	ctx, scope := context.Background(), scopeOf(t, "city")
+	e := newEntry(pathV1, 1)
+	mustInsert(t, h.Entries, scope, e)
+	e.Status, e.UpdatedAt = "returned", epoch.Add(time.Hour)
+	e.History = append(e.History, entries.Event{At: epoch.Add(time.Hour), ActorID: "boss", ActorRole: "supervisor",
+		Action: "return", From: "submitted", To: "returned", Comment: "请补充照片",
+		Changes: []entries.Change{{Path: "x", Before: 1.0, After: 2.0}}})
+	if _, err := h.Entries.Update(ctx, scope, e, 1); err != nil {
+		t.Fatal(err)
+	}
+	page, err := h.Entries.List(ctx, scope, entries.Query{})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("list: %v %v", page, err)
+	}
+	h1 := page.Items[0].History
+	if len(h1) != 1 || h1[0].Comment != "请补充照片" || h1[0].Changes != nil {
+		t.Fatalf("a listed entry's history: %+v", h1)
+	}
+	full, _ := h.Entries.Get(ctx, scope, e.ID)
+	if len(full.History) != 2 || full.History[1].Changes == nil {
+		t.Fatalf("Get must keep the whole history: %+v", full.History)
+	}
+}
