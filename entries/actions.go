@@ -156,24 +156,12 @@ func checkActionInput(t Transition, req ActionRequest) error {
 		return nil
 	}
 	for _, key := range t.RequireAnyOf {
-		if v, ok := req.Data[key]; ok && !blank(v) {
+		if v, ok := req.Data[key]; ok && !forms.IsBlank(v) {
 			return nil
 		}
 	}
 	return &errs.Error{Code: errs.Unprocessable, Message: "请提供整改佐证（文字说明或照片）",
 		Fields: []errs.FieldError{{Field: "data." + t.RequireAnyOf[0], Code: "required", Message: "请提供整改佐证（文字说明或照片）"}}}
-}
-
-func blank(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return strings.TrimSpace(x) == ""
-	case []any:
-		return len(x) == 0
-	}
-	return false
 }
 
 // actionData keeps what an action carries besides the form data (evidence).

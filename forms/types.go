@@ -91,7 +91,9 @@ func checkRange[T int | float64](lo, hi *T, loName, hiName string) []problem {
 	return nil
 }
 
-func isBlank(v any) bool {
+// IsBlank reports whether a value counts as not filled in: null, blank text or
+// an empty list.
+func IsBlank(v any) bool {
 	switch x := v.(type) {
 	case nil:
 		return true

@@ -106,7 +106,7 @@ func (v *validation) level(prefix string, fields []Field, values, ctx map[string
 
 // value checks one visible field's value and returns what to store.
 func (v *validation) value(path string, f *Field, value any, ctx map[string]any) (any, bool) {
-	if isBlank(value) {
+	if IsBlank(value) {
 		required := f.Required || v.rule(f.RequiredIf, ctx, false)
 		if required && v.mode == Submit {
 			v.fail(path, problem{code: "required", message: "此项为必填项"})
