@@ -1,0 +1,93 @@
+package entries
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/forms"
+)
+
+func TestWorkflowTransitions(t *testing.T) {
+	approval := Workflows["approval"]
+	if got := approval.Allowed("submitted"); !reflect.DeepEqual(got, []string{"approve", "return", "reject"}) {
+		t.Errorf("allowed from submitted: %v", got)
+	}
+	if _, ok := approval.Find("approve", "draft"); ok {
+		t.Error("a draft cannot be approved")
+	}
+	if tr, ok := approval.Find("submit", "returned"); !ok || tr.To != "submitted" {
+		t.Error("a returned entry is resubmitted")
+	}
+	rect := Workflows["rectification"]
+	if !rect.IsOpen("rectifying") || rect.IsOpen("rectified") || rect.IsOpen("closed") {
+		t.Error("a problem item is open until rectified")
+	}
+	if tr, _ := rect.Find("rectify", "accepted"); len(tr.RequireAnyOf) == 0 {
+		t.Error("rectifying needs evidence")
+	}
+	for name, wf := range Workflows {
+		if _, ok := wf.Find("submit", "draft"); !ok {
+			t.Errorf("%s: a draft must be submittable", name)
+		}
+	}
+}
+
+func TestWhoMayAct(t *testing.T) {
+	entry := Entry{AuthorID: "cadre", UnitID: "v1", UnitPath: []string{"city", "d1", "t1", "v1"}}
+	approve, _ := Workflows["approval"].Find("approve", "submitted")
+	submit, _ := Workflows["approval"].Find("submit", "draft")
+	for name, c := range map[string]struct {
+		tr    Transition
+		scope auth.Scope
+		ok    bool
+	}{
+		"the author submits":                {submit, auth.ScopeForTest(t, "v1", "cadre", auth.RoleCadre), true},
+		"someone else cannot submit":        {submit, auth.ScopeForTest(t, "v1", "other", auth.RoleCadre), false},
+		"a supervisor above approves":       {approve, auth.ScopeForTest(t, "t1", "boss", auth.RoleSupervisor), true},
+		"a supervisor of the same unit":     {approve, auth.ScopeForTest(t, "v1", "peer", auth.RoleSupervisor), false},
+		"a supervisor elsewhere":            {approve, auth.ScopeForTest(t, "d2", "far", auth.RoleSupervisor), false},
+		"a cadre above cannot approve":      {approve, auth.ScopeForTest(t, "t1", "c2", auth.RoleCadre), false},
+		"the author never approves":         {approve, auth.ScopeForTest(t, "city", "cadre", auth.RoleSupervisor), false},
+		"the zero scope cannot do anything": {approve, auth.Scope{}, false},
+	} {
+		if _, ok := mayAct(c.tr, entry, c.scope); ok != c.ok {
+			t.Errorf("%s: %v, want %v", name, ok, c.ok)
+		}
+	}
+}
+
+func TestDiff(t *testing.T) {
+	before := map[string]any{"name": "张三", "size": 4.0, "members": []any{map[string]any{"name": "甲"}, map[string]any{"name": "乙"}}}
+	after := map[string]any{"name": "张三", "size": 5.0, "members": []any{map[string]any{"name": "甲"}, map[string]any{"name": "丙"}}, "note": "x"}
+	got := Diff(before, after)
+	want := []Change{{Path: "members[1].name", Before: "乙", After: "丙"}, {Path: "note", Before: nil, After: "x"}, {Path: "size", Before: 4.0, After: 5.0}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("diff:\n got %+v\nwant %+v", got, want)
+	}
+	if len(Diff(before, before)) != 0 {
+		t.Fatal("no change, no diff")
+	}
+}
+
+func TestDerivedFields(t *testing.T) {
+	fields := []forms.Field{{Key: "photos", Type: "photo"}, {Key: "sign", Type: "signature"},
+		{Key: "measures", Type: "group", Fields: []forms.Field{{Key: "files", Type: "file"}}}}
+	data := map[string]any{"photos": []any{"b", "a"}, "sign": "s", "measures": []any{
+		map[string]any{"files": []any{"a"}, "deadline": "2026-12-05"}, map[string]any{"deadline": "2026-12-20"}}}
+	if got := attachmentIDs(fields, data); !reflect.DeepEqual(got, []string{"a", "b", "s"}) {
+		t.Errorf("attachment ids: %v", got)
+	}
+	refs := attachmentRefs(fields, data, "")
+	if refs[len(refs)-1].path != "measures[0].files[0]" || refs[len(refs)-1].image {
+		t.Errorf("refs: %+v", refs)
+	}
+	// The end of 2026-12-20 in Beijing.
+	if got := latestDeadline(data); !got.Equal(time.Date(2026, 12, 20, 16, 0, 0, 0, time.UTC)) {
+		t.Errorf("latest deadline: %s", got)
+	}
+	if got := searchText(map[string]any{"a": "红旗村", "b": []any{"自来水", 3.0}}); len(got) == 0 {
+		t.Error("search text")
+	}
+}
