@@ -33,6 +33,9 @@ type entryJSON struct {
 	UpdatedAt          time.Time      `json:"updatedAt"`
 	ClientCreatedAt    *time.Time     `json:"clientCreatedAt"`
 	LastEvent          *entries.Event `json:"lastEvent,omitempty"`
+	// StateDueAt is when the reviewer should act on the entry's current state.
+	StateDueAt    *time.Time `json:"stateDueAt"`
+	ReviewOverdue bool       `json:"reviewOverdue"`
 }
 
 func optional(t time.Time) *time.Time {
@@ -42,7 +45,7 @@ func optional(t time.Time) *time.Time {
 	return &t
 }
 
-func toEntryJSON(e entries.Entry, now time.Time) entryJSON {
+func toEntryJSON(e entries.Entry, wf entries.Workflow, now time.Time) entryJSON {
 	attachments := e.Attachments
 	if attachments == nil {
 		attachments = []string{}
@@ -51,8 +54,11 @@ func toEntryJSON(e entries.Entry, now time.Time) entryJSON {
 		ClientID: e.ClientID, Data: e.Data, Status: e.Status, Rev: e.Rev, Period: e.Period, DueAt: optional(e.DueAt),
 		Overdue: e.Open && !e.DueAt.IsZero() && e.DueAt.Before(now), Attachments: attachments, CreatedAt: e.CreatedAt,
 		SubmittedAt: optional(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optional(e.ClientCreatedAt)}
-	if n := len(e.History); n > 0 {
-		out.LastEvent = &e.History[n-1] // the reviewer's comment on a returned entry
+	if last, ok := e.LastEvent(); ok {
+		out.LastEvent = &last // the reviewer's comment on a returned entry
+	}
+	if due := wf.StateDueAt(e); !due.IsZero() {
+		out.StateDueAt, out.ReviewOverdue = &due, due.Before(now)
 	}
 	return out
 }
@@ -76,8 +82,17 @@ func (s *server) fileEntry(c *fiber.Ctx) error {
 	if created {
 		status = fiber.StatusCreated
 	}
+	return s.sendEntry(c, status, e)
+}
+
+// sendEntry answers with one entry and its revision as ETag.
+func (s *server) sendEntry(c *fiber.Ctx, status int, e entries.Entry) error {
+	workflows, err := s.deps.Entries.Workflows(c.UserContext(), []entries.Entry{e})
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
-	return c.Status(status).JSON(fiber.Map{"entry": toEntryJSON(e, s.deps.Now())})
+	return c.Status(status).JSON(fiber.Map{"entry": toEntryJSON(e, workflows[entries.WorkflowKey(e)], s.deps.Now())})
 }
 
 func (s *server) listEntries(c *fiber.Ctx) error {
@@ -97,10 +112,14 @@ func (s *server) listEntries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	workflows, err := s.deps.Entries.Workflows(c.UserContext(), page.Items)
+	if err != nil {
+		return err
+	}
 	now := s.deps.Now()
 	items := make([]entryJSON, len(page.Items))
 	for i, e := range page.Items {
-		items[i] = toEntryJSON(e, now)
+		items[i] = toEntryJSON(e, workflows[entries.WorkflowKey(e)], now)
 	}
 	return c.JSON(fiber.Map{"items": items, "nextCursor": page.NextCursor})
 }
@@ -142,7 +161,7 @@ func (s *server) getEntry(c *fiber.Ctx) error {
 	if history == nil {
 		history = []entries.Event{}
 	}
-	out := toEntryJSON(e, s.deps.Now())
+	out := toEntryJSON(e, entries.Workflows[v.Schema.Workflow], s.deps.Now())
 	arrived := 0
 	for _, id := range e.Attachments {
 		if _, err := s.deps.Attachments.Get(c.UserContext(), scopeOf(c), id); err == nil {
@@ -176,8 +195,7 @@ func (s *server) editEntry(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
-	return c.JSON(fiber.Map{"entry": toEntryJSON(e, s.deps.Now())})
+	return s.sendEntry(c, fiber.StatusOK, e)
 }
 
 // trimQuotes accepts both If-Match: 3 and the quoted ETag form If-Match: "3".
@@ -203,6 +221,5 @@ func (s *server) entryAction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
-	return c.JSON(fiber.Map{"entry": toEntryJSON(e, s.deps.Now())})
+	return s.sendEntry(c, fiber.StatusOK, e)
 }

@@ -194,15 +194,16 @@ func TestReplaysFileOnce(t *testing.T) {
 	})
 }
 
-// TestRacingReviewers: two supervisors approve the same revision at once; one
-// wins and the other gets 409.
+// TestRacingReviewers: two supervisors of the reviewing unit approve the same
+// revision at once; one wins and the other gets 409.
 func TestRacingReviewers(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
 		ew := entryWorldIn(t, open(t))
 		e := entryOf(t, ew.file("7d3f0a52-3333-4e6b-9b1e-000000000003", map[string]any{"name": "张三"}, true))
+		secondTownSup := ew.tokenFor(ew.addUser("13900000004", "t1", false, auth.RoleSupervisor))
 		var wg sync.WaitGroup
 		statuses := make(chan int, 2)
-		for _, token := range []string{ew.townSup, ew.districtSup} {
+		for _, token := range []string{ew.townSup, secondTownSup} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -359,4 +360,47 @@ func TestAuditCoversAccountability(t *testing.T) {
 	if _, err := audit.Verify(context.Background(), w.st.audit); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestTwoLevelApproval: with workflow approval2 the township reviews first and
+// the district gives the final approval; each level is told when it is its turn,
+// and a review waiting too long shows as overdue for review.
+func TestTwoLevelApproval(t *testing.T) {
+	w := newWorld(t)
+	twoLevel := visitLite
+	twoLevel.Key, twoLevel.Workflow = "visit2", "approval2"
+	formID := w.publishForm(t, twoLevel)
+	cadre := w.tokenFor(w.addUser("13900000001", "v1", false, auth.RoleCadre))
+	town := w.tokenFor(w.addUser("13900000002", "t1", false, auth.RoleSupervisor))
+	district := w.tokenFor(w.addUser("13900000003", "d1", false, auth.RoleSupervisor))
+	e := entryOf(t, w.call("POST", "/api/v1/forms/"+formID+"/entries", cadre,
+		map[string]any{"clientId": "two-level-0001", "data": map[string]any{"name": "张三"}, "submit": true}))
+	if !strings.HasPrefix(str(e, "stateDueAt"), "2026-11-30T09:00:00") || e["reviewOverdue"] != false {
+		t.Errorf("review due in three days: %v %v", e["stateDueAt"], e["reviewOverdue"])
+	}
+	act := func(token string, want int, to string) {
+		t.Helper()
+		r := w.call("POST", "/api/v1/entries/"+str(e, "id")+"/actions", token, map[string]any{"action": "approve", "rev": e["rev"]})
+		if r.status != want {
+			t.Fatalf("approve: %d %s", r.status, r.body)
+		}
+		if want == 200 {
+			if e = entryOf(t, r); e["status"] != to {
+				t.Fatalf("status %v, want %s", e["status"], to)
+			}
+		}
+	}
+	act(district, 403, "") // the district waits for the township
+	act(town, 200, "reviewed")
+	if n := w.call("GET", "/api/v1/notifications", district, nil); !strings.Contains(string(n.body), `"kind":"approve"`) {
+		t.Errorf("the district was not told it is its turn: %s", n.body)
+	}
+	act(town, 403, "") // the township cannot give the final approval
+	w.now = w.now.Add(4 * 24 * time.Hour)
+	district = w.tokenFor(w.addUser("13900000013", "d1", false, auth.RoleSupervisor))
+	list := w.call("GET", "/api/v1/entries?status=reviewed", district, nil)
+	if !strings.Contains(string(list.body), `"reviewOverdue":true`) {
+		t.Errorf("a review waiting four days is overdue: %s", list.body)
+	}
+	act(district, 200, "approved")
 }

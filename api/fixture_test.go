@@ -101,10 +101,12 @@ func newWorldOn(t *testing.T, st stores) *world {
 	tree := &org.TreeCache{Units: st.org}
 	w.audit = &audit.Log{Store: st.audit, Now: clock}
 	formService := &forms.Service{Store: st.forms, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
-	reviewers := func(ctx context.Context, path []string) ([]string, error) { return org.Reviewers(ctx, st.org, path) }
+	reviewUnits := func(ctx context.Context, path []string) ([]string, map[string][]string, error) {
+		return org.ReviewUnits(ctx, st.org, path)
+	}
 	w.app = build(Deps{
 		Entries: &entries.Service{Store: st.entries, Forms: formService, Versions: st.forms, Units: tree.OwnPath,
-			Reviewers: reviewers, Audit: w.audit, Notify: st.notifications, Now: clock, Attachments: st.attachments},
+			ReviewUnits: reviewUnits, Audit: w.audit, Notify: st.notifications, Now: clock, Attachments: st.attachments},
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
 		Attachments: st.attachments, MaxUpload: 1 << 20,
 		Chunks: &attachments.Chunks{Dir: t.TempDir(), MaxBytes: 1 << 20},

@@ -14,6 +14,36 @@ import (
 	"taizhang/notify"
 )
 
+// reviewersAt returns the supervisors of the level-th reviewing unit above the unit at path.
+func (s *Service) reviewersAt(ctx context.Context, unitPath []string, level int) ([]string, error) {
+	units, byUnit, err := s.ReviewUnits(ctx, unitPath)
+	if err != nil || len(units) < level {
+		return nil, err
+	}
+	return byUnit[units[level-1]], nil
+}
+
+// Workflows returns the workflow of each listed entry's form version, keyed by
+// WorkflowKey, reading each distinct version once.
+func (s *Service) Workflows(ctx context.Context, items []Entry) (map[string]Workflow, error) {
+	out := map[string]Workflow{}
+	for _, e := range items {
+		key := WorkflowKey(e)
+		if _, seen := out[key]; seen {
+			continue
+		}
+		v, err := s.Versions.GetVersion(ctx, e.FormID, e.FormVersion)
+		if err != nil {
+			return nil, err
+		}
+		out[key] = Workflows[v.Schema.Workflow]
+	}
+	return out, nil
+}
+
+// WorkflowKey names an entry's form version in the map Workflows returns.
+func WorkflowKey(e Entry) string { return fmt.Sprintf("%s@%d", e.FormID, e.FormVersion) }
+
 // Get returns an entry with the form version that renders it.
 func (s *Service) Get(ctx context.Context, scope auth.Scope, id string) (Entry, forms.Version, error) {
 	e, err := s.Store.Get(ctx, scope, id)
@@ -98,7 +128,13 @@ func (s *Service) Act(ctx context.Context, scope auth.Scope, id string, req Acti
 			Message: fmt.Sprintf("当前状态（%s）不能执行“%s”；可执行: %s", e.Status, req.Action, strings.Join(wf.Allowed(e.Status), ", ")),
 			Fields:  []errs.FieldError{{Field: "action", Code: "not_allowed", Params: map[string]any{"allowed": wf.Allowed(e.Status)}}}}
 	}
-	who, ok := mayAct(t, e, scope)
+	var reviewUnits []string
+	if t.Level > 0 {
+		if reviewUnits, _, err = s.ReviewUnits(ctx, e.UnitPath); err != nil {
+			return Entry{}, err
+		}
+	}
+	who, ok := mayAct(t, e, scope, reviewUnits)
 	if !ok {
 		return Entry{}, errs.New(errs.Forbidden, "您不能对这条记录执行此操作")
 	}
@@ -180,17 +216,19 @@ func (s *Service) after(ctx context.Context, scope auth.Scope, e Entry, ev Event
 		return err
 	}
 	var recipients []string
-	message := ""
-	switch ev.Action {
-	case "submit", "rectify":
-		if recipients, err = s.Reviewers(ctx, e.UnitPath); err != nil {
-			return err
-		}
-		message = "有新的记录等待您审核"
-	case "return", "reject", "reopen":
+	message := "有新的记录等待您审核"
+	switch {
+	case ev.Action == "submit", ev.Action == "rectify":
+		recipients, err = s.reviewersAt(ctx, e.UnitPath, 1)
+	case ev.Action == "approve" && ev.To == "reviewed": // two-level approval: the next level's turn
+		recipients, err = s.reviewersAt(ctx, e.UnitPath, 2)
+	case ev.Action == "return", ev.Action == "reject", ev.Action == "reopen":
 		recipients, message = []string{e.AuthorID}, "您的记录被"+map[string]string{"return": "退回", "reject": "驳回", "reopen": "要求重新整改"}[ev.Action]+"："+ev.Comment
 	default:
 		return nil
+	}
+	if err != nil {
+		return err
 	}
 	list := make([]notify.Notification, 0, len(recipients))
 	for _, userID := range recipients {

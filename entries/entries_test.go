@@ -48,13 +48,39 @@ func TestWhoMayAct(t *testing.T) {
 		"a supervisor above approves":       {approve, auth.ScopeForTest(t, "t1", "boss", auth.RoleSupervisor), true},
 		"a supervisor of the same unit":     {approve, auth.ScopeForTest(t, "v1", "peer", auth.RoleSupervisor), false},
 		"a supervisor elsewhere":            {approve, auth.ScopeForTest(t, "d2", "far", auth.RoleSupervisor), false},
+		"not the nearest reviewing unit":    {approve, auth.ScopeForTest(t, "d1", "higher", auth.RoleSupervisor), false},
 		"a cadre above cannot approve":      {approve, auth.ScopeForTest(t, "t1", "c2", auth.RoleCadre), false},
 		"the author never approves":         {approve, auth.ScopeForTest(t, "city", "cadre", auth.RoleSupervisor), false},
 		"the zero scope cannot do anything": {approve, auth.Scope{}, false},
 	} {
-		if _, ok := mayAct(c.tr, entry, c.scope); ok != c.ok {
+		if _, ok := mayAct(c.tr, entry, c.scope, []string{"t1", "d1"}); ok != c.ok {
 			t.Errorf("%s: %v, want %v", name, ok, c.ok)
 		}
+	}
+}
+
+func TestTwoLevelApproval(t *testing.T) {
+	wf := Workflows["approval2"]
+	entry := Entry{AuthorID: "cadre", UnitID: "v1", UnitPath: []string{"city", "d1", "t1", "v1"}}
+	first, _ := wf.Find("approve", "submitted")
+	second, _ := wf.Find("approve", "reviewed")
+	levels := []string{"t1", "d1"}
+	town, district := auth.ScopeForTest(t, "t1", "a", auth.RoleSupervisor), auth.ScopeForTest(t, "d1", "b", auth.RoleSupervisor)
+	if _, ok := mayAct(first, entry, town, levels); !ok || first.To != "reviewed" {
+		t.Error("the nearest level approves first")
+	}
+	if _, ok := mayAct(second, entry, town, levels); ok {
+		t.Error("the first level cannot give the final approval")
+	}
+	if _, ok := mayAct(second, entry, district, levels); !ok || second.To != "approved" {
+		t.Error("the second level gives the final approval")
+	}
+	e := Entry{Status: "reviewed", History: []Event{{At: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)}}}
+	if got := wf.StateDueAt(e); !got.Equal(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("review due: %s", got)
+	}
+	if !Workflows["approval"].StateDueAt(Entry{Status: "approved", History: e.History}).IsZero() {
+		t.Error("a finished entry waits for no reviewer")
 	}
 }
 

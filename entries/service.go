@@ -31,11 +31,12 @@ type Service struct {
 	}
 	// Units returns the caller's subtree (their own unit first).
 	Units func(ctx context.Context, scope auth.Scope) (own []string, inScope map[string]bool, err error)
-	// Reviewers returns the supervisors to notify for an entry in the unit at path.
-	Reviewers func(ctx context.Context, unitPath []string) ([]string, error)
-	Audit     *audit.Log
-	Notify    notify.Store
-	Now       func() time.Time
+	// ReviewUnits returns the units above the unit at path that have active
+	// supervisors, nearest first, and each one's supervisors.
+	ReviewUnits func(ctx context.Context, unitPath []string) ([]string, map[string][]string, error)
+	Audit       *audit.Log
+	Notify      notify.Store
+	Now         func() time.Time
 	// Attachments, when set, lets submissions check that every referenced
 	// attachment was uploaded by the author (and is an image in photo fields).
 	Attachments attachments.Store

@@ -2,6 +2,7 @@ package entries
 
 import (
 	"slices"
+	"time"
 
 	"taizhang/auth"
 )
@@ -21,10 +22,13 @@ const (
 
 // Transition is one step a workflow allows.
 type Transition struct {
-	Action         string
-	From           []string
-	To             string
-	Who            []Who
+	Action string
+	From   []string
+	To     string
+	Who    []Who
+	// Level picks which supervisors may act: 1 the nearest unit above the entry's
+	// that has active supervisors, 2 the next such unit above that; 0 any.
+	Level          int
 	RequireComment bool
 	// RequireAnyOf names action-data keys of which at least one must be given,
 	// e.g. the evidence of a rectification.
@@ -38,25 +42,45 @@ type Workflow struct {
 	Submitted   string // the state filing with submit=true leads to
 	Open        []string
 	Transitions []Transition
+	// ReviewWithin is how long an entry may wait in a state for its reviewer;
+	// past that the entry shows as overdue for review.
+	ReviewWithin map[string]time.Duration
 }
+
+const threeDays = 72 * time.Hour
 
 // Workflows are the built-in ones a form may name.
 var Workflows = map[string]Workflow{
 	"approval": {Name: "approval", Submitted: "submitted", Open: []string{"draft", "returned"},
+		ReviewWithin: map[string]time.Duration{"submitted": threeDays},
 		Transitions: []Transition{
 			{Action: "submit", From: []string{"draft", "returned"}, To: "submitted", Who: []Who{Author}},
-			{Action: "approve", From: []string{"submitted"}, To: "approved", Who: []Who{Supervisor}},
-			{Action: "return", From: []string{"submitted"}, To: "returned", Who: []Who{Supervisor}, RequireComment: true},
-			{Action: "reject", From: []string{"submitted"}, To: "rejected", Who: []Who{Supervisor}, RequireComment: true},
+			{Action: "approve", From: []string{"submitted"}, To: "approved", Who: []Who{Supervisor}, Level: 1},
+			{Action: "return", From: []string{"submitted"}, To: "returned", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
+			{Action: "reject", From: []string{"submitted"}, To: "rejected", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
+		}},
+	// approval2 adds a second level: the nearest reviewing unit approves first
+	// (reviewed), the next one above it gives the final approval.
+	"approval2": {Name: "approval2", Submitted: "submitted", Open: []string{"draft", "returned"},
+		ReviewWithin: map[string]time.Duration{"submitted": threeDays, "reviewed": threeDays},
+		Transitions: []Transition{
+			{Action: "submit", From: []string{"draft", "returned"}, To: "submitted", Who: []Who{Author}},
+			{Action: "approve", From: []string{"submitted"}, To: "reviewed", Who: []Who{Supervisor}, Level: 1},
+			{Action: "approve", From: []string{"reviewed"}, To: "approved", Who: []Who{Supervisor}, Level: 2},
+			{Action: "return", From: []string{"submitted"}, To: "returned", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
+			{Action: "return", From: []string{"reviewed"}, To: "returned", Who: []Who{Supervisor}, Level: 2, RequireComment: true},
+			{Action: "reject", From: []string{"submitted"}, To: "rejected", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
+			{Action: "reject", From: []string{"reviewed"}, To: "rejected", Who: []Who{Supervisor}, Level: 2, RequireComment: true},
 		}},
 	"rectification": {Name: "rectification", Submitted: "submitted", Open: []string{"draft", "submitted", "accepted", "rectifying"},
+		ReviewWithin: map[string]time.Duration{"submitted": threeDays, "rectified": threeDays},
 		Transitions: []Transition{
 			{Action: "submit", From: []string{"draft"}, To: "submitted", Who: []Who{Author}},
-			{Action: "accept", From: []string{"submitted"}, To: "accepted", Who: []Who{Supervisor}},
+			{Action: "accept", From: []string{"submitted"}, To: "accepted", Who: []Who{Supervisor}, Level: 1},
 			{Action: "rectify", From: []string{"accepted", "rectifying"}, To: "rectified", Who: []Who{Author},
 				RequireAnyOf: []string{"evidence", "evidencePhotos"}},
-			{Action: "close", From: []string{"rectified"}, To: "closed", Who: []Who{Supervisor}},
-			{Action: "reopen", From: []string{"rectified"}, To: "rectifying", Who: []Who{Supervisor}, RequireComment: true},
+			{Action: "close", From: []string{"rectified"}, To: "closed", Who: []Who{Supervisor}, Level: 1},
+			{Action: "reopen", From: []string{"rectified"}, To: "rectifying", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
 		}},
 	"none": {Name: "none", Submitted: "filed", Open: []string{"draft"},
 		Transitions: []Transition{
@@ -88,18 +112,31 @@ func (w Workflow) Find(action, state string) (Transition, bool) {
 	return Transition{}, false
 }
 
+// StateDueAt is when the entry's reviewer should have acted, or zero when its
+// state waits for no reviewer.
+func (w Workflow) StateDueAt(e Entry) time.Time {
+	within, ok := w.ReviewWithin[e.Status]
+	last, has := e.LastEvent()
+	if !ok || !has {
+		return time.Time{}
+	}
+	return last.At.Add(within)
+}
+
 // mayAct reports whether the caller may take t on e. Supervisors act on entries
-// of units strictly below their own (never their own unit's peers), and nobody
+// of units strictly below their own, at the transition's level: reviewUnits lists
+// the units above the entry that have active supervisors, nearest first. Nobody
 // reviews their own entry.
-func mayAct(t Transition, e Entry, scope auth.Scope) (who Who, ok bool) {
+func mayAct(t Transition, e Entry, scope auth.Scope, reviewUnits []string) (who Who, ok bool) {
 	isAuthor := e.AuthorID == scope.UserID()
 	unitID, _ := scope.UnitID()
 	below := e.InScope(scope) && e.UnitID != unitID
+	atLevel := t.Level == 0 || (t.Level <= len(reviewUnits) && reviewUnits[t.Level-1] == unitID)
 	for _, w := range t.Who {
 		switch {
 		case w == Author && isAuthor:
 			return w, true
-		case w == Supervisor && !isAuthor && below && scope.Has(auth.RoleSupervisor):
+		case w == Supervisor && !isAuthor && below && atLevel && scope.Has(auth.RoleSupervisor):
 			return w, true
 		case w == Office && !isAuthor && scope.Has(auth.RoleOffice):
 			return w, true

@@ -24,7 +24,7 @@ const (
 )
 
 // Workflows a form may use; the entries issue defines what they do.
-var Workflows = []string{"approval", "rectification", "none"}
+var Workflows = []string{"approval", "approval2", "rectification", "none"}
 
 // Form is a schema: what the administrator builds and publishes.
 type Form struct {
@@ -75,7 +75,7 @@ func (f *Form) Check() error {
 		f.Workflow = "approval"
 	}
 	if !slices.Contains(Workflows, f.Workflow) {
-		c.add("workflow", "invalid", "流程应为 approval、rectification 或 none")
+		c.add("workflow", "invalid", "流程应为 approval、approval2（两级审核）、rectification 或 none")
 	}
 	c.fields("fields", f.Fields, 1)
 	if c.count > MaxFields {

@@ -101,12 +101,12 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 	tree := &org.TreeCache{Units: store.units}
 	auditLog := &audit.Log{Store: store.audit, Now: now}
 	formService := &forms.Service{Store: store.forms, PathOf: tree.PathOf, Now: now, Audit: auditLog}
-	reviewers := func(ctx context.Context, path []string) ([]string, error) {
-		return org.Reviewers(ctx, store.users, path)
+	reviewUnits := func(ctx context.Context, path []string) ([]string, map[string][]string, error) {
+		return org.ReviewUnits(ctx, store.users, path)
 	}
 	return api.Deps{
 		Entries: &entries.Service{Store: store.entries, Forms: formService, Versions: store.forms, Units: tree.OwnPath,
-			Reviewers: reviewers, Audit: auditLog, Notify: store.notifications, Now: now, Attachments: store.attachments},
+			ReviewUnits: reviewUnits, Audit: auditLog, Notify: store.notifications, Now: now, Attachments: store.attachments},
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
 		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload},
