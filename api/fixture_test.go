@@ -100,12 +100,13 @@ func newWorldOn(t *testing.T, st stores) *world {
 	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
 	tree := &org.TreeCache{Units: st.org}
 	w.audit = &audit.Log{Store: st.audit, Now: clock}
-	formService := &forms.Service{Store: st.forms, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
+	versions := &forms.VersionCache{Source: st.forms}
+	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
 	reviewUnits := func(ctx context.Context, path []string) ([]string, map[string][]string, error) {
 		return org.ReviewUnits(ctx, st.org, path)
 	}
 	w.app = build(Deps{
-		Entries: &entries.Service{Store: st.entries, Forms: formService, Versions: st.forms, Units: tree.OwnPath,
+		Entries: &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
 			ReviewUnits: reviewUnits, Audit: w.audit, Notify: st.notifications, Now: clock, Attachments: st.attachments},
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
 		Attachments: st.attachments, MaxUpload: 1 << 20,

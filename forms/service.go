@@ -15,6 +15,8 @@ import (
 // Service is the forms' lifecycle: draft, publish, archive, assign.
 type Service struct {
 	Store Store
+	// Versions, when set, serves published versions from memory.
+	Versions *VersionCache
 	// PathOf returns the path of a unit in the caller's scope (errs.NotFound otherwise).
 	PathOf func(ctx context.Context, scope auth.Scope, unitID string) ([]string, error)
 	Now    func() time.Time
@@ -203,6 +205,10 @@ func (s *Service) Readable(ctx context.Context, scope auth.Scope, unitPath []str
 	}
 	if version == 0 {
 		return d, Version{}, errs.New(errs.NotFound, "表单尚未发布")
+	}
+	if s.Versions != nil {
+		v, err := s.Versions.GetVersion(ctx, d.ID, version)
+		return d, v, err
 	}
 	v, err := s.Store.GetVersion(ctx, d.ID, version)
 	return d, v, err

@@ -100,12 +100,13 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 	now, params := time.Now, auth.DefaultPasswordParams
 	tree := &org.TreeCache{Units: store.units}
 	auditLog := &audit.Log{Store: store.audit, Now: now}
-	formService := &forms.Service{Store: store.forms, PathOf: tree.PathOf, Now: now, Audit: auditLog}
+	versions := &forms.VersionCache{Source: store.forms}
+	formService := &forms.Service{Store: store.forms, Versions: versions, PathOf: tree.PathOf, Now: now, Audit: auditLog}
 	reviewUnits := func(ctx context.Context, path []string) ([]string, map[string][]string, error) {
 		return org.ReviewUnits(ctx, store.users, path)
 	}
 	return api.Deps{
-		Entries: &entries.Service{Store: store.entries, Forms: formService, Versions: store.forms, Units: tree.OwnPath,
+		Entries: &entries.Service{Store: store.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
 			ReviewUnits: reviewUnits, Audit: auditLog, Notify: store.notifications, Now: now, Attachments: store.attachments},
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
