@@ -2,6 +2,7 @@ package org
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"taizhang/auth"
@@ -80,7 +81,7 @@ func (c *TreeCache) PathOf(ctx context.Context, scope auth.Scope, unitID string)
 	}
 	for _, u := range units {
 		if u.ID == unitID {
-			return u.Path, nil
+			return slices.Clone(u.Path), nil // the cache's own slice must never be shared
 		}
 	}
 	return nil, errs.New(errs.NotFound, "单位不存在")
@@ -100,5 +101,5 @@ func (c *TreeCache) OwnPath(ctx context.Context, scope auth.Scope) ([]string, ma
 	for _, u := range units {
 		inScope[u.ID] = true
 	}
-	return units[0].Path, inScope, nil
+	return slices.Clone(units[0].Path), inScope, nil
 }
