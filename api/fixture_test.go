@@ -107,7 +107,7 @@ func newWorldOn(t *testing.T, st stores) *world {
 	}
 	w.app = build(Deps{
 		Entries: &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
-			ReviewUnits: reviewUnits, Audit: w.audit, Notify: st.notifications, Now: clock, Attachments: st.attachments},
+			ReviewUnits: reviewUnits, Now: clock, Attachments: st.attachments},
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
 		Attachments: st.attachments, MaxUpload: 1 << 20,
 		Chunks: &attachments.Chunks{Dir: t.TempDir(), MaxBytes: 1 << 20},

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/errs"
 	"taizhang/forms"
@@ -95,14 +96,15 @@ func (s *Service) Edit(ctx context.Context, scope auth.Scope, id string, rev int
 		To: e.Status, Changes: Diff(before, clean)}
 	e.setData(clean, version.Schema)
 	e.UpdatedAt, e.History = now, append(e.History, event)
-	updated, err := s.Store.Update(ctx, scope, e, rev)
-	if errs.Is(err, errs.Conflict) {
-		return Entry{}, errs.New(errs.PreconditionFailed, "记录已被修改，请刷新后再编辑")
-	}
+	fx, err := s.effects(ctx, scope, e, event, rev+1)
 	if err != nil {
 		return Entry{}, err
 	}
-	return updated, s.after(ctx, scope, updated, event)
+	updated, err := s.Store.Update(ctx, scope, e, rev, fx)
+	if errs.Is(err, errs.Conflict) {
+		return Entry{}, errs.New(errs.PreconditionFailed, "记录已被修改，请刷新后再编辑")
+	}
+	return updated, err
 }
 
 // ActionRequest is a workflow step: approve, return with a comment, rectify with
@@ -152,11 +154,11 @@ func (s *Service) Act(ctx context.Context, scope auth.Scope, id string, req Acti
 	}
 	e.Status, e.Open, e.UpdatedAt = t.To, wf.IsOpen(t.To), now
 	e.History = append(e.History, event)
-	updated, err := s.Store.Update(ctx, scope, e, req.Rev)
+	fx, err := s.effects(ctx, scope, e, event, req.Rev+1)
 	if err != nil {
 		return Entry{}, err
 	}
-	return updated, s.after(ctx, scope, updated, event)
+	return s.Store.Update(ctx, scope, e, req.Rev, fx)
 }
 
 // resubmit validates the data being submitted — new data from the request, or
@@ -208,14 +210,13 @@ func actionData(t Transition, req ActionRequest) any {
 	return req.Data
 }
 
-// after records the step in the audit log and notifies whoever must act next.
-func (s *Service) after(ctx context.Context, scope auth.Scope, e Entry, ev Event) error {
-	err := s.Audit.Record(ctx, scope.UserID(), "entry."+ev.Action, e.UnitPath, e.ID,
-		map[string]any{"formId": e.FormID, "from": ev.From, "to": ev.To, "rev": e.Rev})
-	if err != nil || s.Notify == nil {
-		return err
-	}
+// effects builds what a step writes besides the entry: the audit record and the
+// notifications to whoever must act next. rev is the entry's revision after it.
+func (s *Service) effects(ctx context.Context, scope auth.Scope, e Entry, ev Event, rev int) (Effects, error) {
+	fx := Effects{Audit: &audit.Record{At: ev.At, ActorID: scope.UserID(), Action: "entry." + ev.Action,
+		UnitPath: e.UnitPath, Target: e.ID, Detail: map[string]any{"formId": e.FormID, "from": ev.From, "to": ev.To, "rev": rev}}}
 	var recipients []string
+	var err error
 	message := "有新的记录等待您审核"
 	switch {
 	case ev.Action == "submit", ev.Action == "rectify":
@@ -224,16 +225,10 @@ func (s *Service) after(ctx context.Context, scope auth.Scope, e Entry, ev Event
 		recipients, err = s.reviewersAt(ctx, e.UnitPath, 2)
 	case ev.Action == "return", ev.Action == "reject", ev.Action == "reopen":
 		recipients, message = []string{e.AuthorID}, "您的记录被"+map[string]string{"return": "退回", "reject": "驳回", "reopen": "要求重新整改"}[ev.Action]+"："+ev.Comment
-	default:
-		return nil
 	}
-	if err != nil {
-		return err
-	}
-	list := make([]notify.Notification, 0, len(recipients))
 	for _, userID := range recipients {
-		list = append(list, notify.Notification{ID: ids.New(ev.At), UserID: userID, EntryID: e.ID, Kind: ev.Action,
-			Message: message, CreatedAt: ev.At})
+		fx.Notifications = append(fx.Notifications, notify.Notification{ID: ids.New(ev.At), UserID: userID, EntryID: e.ID,
+			Kind: ev.Action, Message: message, CreatedAt: ev.At})
 	}
-	return s.Notify.InsertNotifications(ctx, list)
+	return fx, err
 }

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"time"
 
+	"taizhang/audit"
 	"taizhang/auth"
+	"taizhang/notify"
 )
 
 // Entry is one ledger record: a form filled by a cadre for a unit.
@@ -94,10 +96,10 @@ type Page struct {
 // Store is what entry storage must do. Every method takes the caller's scope and
 // applies it inside the query; out-of-scope records behave as absent.
 type Store interface {
-	// Insert stores a new entry with Rev 1. It fails with errs.Duplicate when the
-	// author already has an entry with this ClientID, and errs.Forbidden when the
-	// entry's unit is outside scope.
-	Insert(ctx context.Context, scope auth.Scope, e Entry) error
+	// Insert stores a new entry with Rev 1, and its effects (at most one). It fails
+	// with errs.Duplicate when the author already has an entry with this ClientID,
+	// and errs.Forbidden when the entry's unit is outside scope.
+	Insert(ctx context.Context, scope auth.Scope, e Entry, fx ...Effects) error
 	// Get returns the entry or errs.NotFound.
 	Get(ctx context.Context, scope auth.Scope, id string) (Entry, error)
 	// GetByClientID finds an author's entry by the device-made id, for replays.
@@ -106,10 +108,19 @@ type Store interface {
 	// SubmittedAt, UpdatedAt, Open, Attachments, SearchText, History) if the stored
 	// Rev equals expectedRev, and returns the entry with Rev expectedRev+1. A
 	// different stored Rev gives errs.Conflict.
-	Update(ctx context.Context, scope auth.Scope, e Entry, expectedRev int) (Entry, error)
+	Update(ctx context.Context, scope auth.Scope, e Entry, expectedRev int, fx ...Effects) (Entry, error)
 	// List returns a page, newest first (CreatedAt, then ID, descending). To keep
 	// pages cheap, each item's History holds only its last event, without changes.
 	List(ctx context.Context, scope auth.Scope, q Query) (Page, error)
+}
+
+// Effects are what a step writes besides the entry: its audit record and the
+// notifications it sends. A store with transactions writes them in the entry's
+// transaction, so no acknowledged step lacks its audit record; without
+// transactions they are written right after the entry.
+type Effects struct {
+	Audit         *audit.Record
+	Notifications []notify.Notification
 }
 
 // LastEvent is what List keeps of an entry's history: the latest event without

@@ -10,12 +10,10 @@ import (
 	"time"
 
 	"taizhang/attachments"
-	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/errs"
 	"taizhang/forms"
 	"taizhang/ids"
-	"taizhang/notify"
 )
 
 // Service is what cadres and supervisors do all day: file, edit, and move entries
@@ -34,8 +32,6 @@ type Service struct {
 	// ReviewUnits returns the units above the unit at path that have active
 	// supervisors, nearest first, and each one's supervisors.
 	ReviewUnits func(ctx context.Context, unitPath []string) ([]string, map[string][]string, error)
-	Audit       *audit.Log
-	Notify      notify.Store
 	Now         func() time.Time
 	// Attachments, when set, lets submissions check that every referenced
 	// attachment was uploaded by the author (and is an image in photo fields).
@@ -69,7 +65,11 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 	if err != nil {
 		return Entry{}, false, err
 	}
-	if err := s.Store.Insert(ctx, scope, e); errs.Is(err, errs.Duplicate) {
+	fx, err := s.effects(ctx, scope, e, e.History[0], 1)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if err := s.Store.Insert(ctx, scope, e, fx); errs.Is(err, errs.Duplicate) {
 		// A concurrent replay won the race: answer as its replay.
 		stored, getErr := s.Store.GetByClientID(ctx, scope, scope.UserID(), in.ClientID)
 		if getErr != nil {
@@ -80,7 +80,7 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 		return Entry{}, false, err
 	}
 	e.Rev = 1
-	return e, true, s.after(ctx, scope, e, e.History[len(e.History)-1])
+	return e, true, nil
 }
 
 func replay(stored Entry, hash string) (Entry, bool, error) {

@@ -107,7 +107,7 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 	}
 	return api.Deps{
 		Entries: &entries.Service{Store: store.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
-			ReviewUnits: reviewUnits, Audit: auditLog, Notify: store.notifications, Now: now, Attachments: store.attachments},
+			ReviewUnits: reviewUnits, Now: now, Attachments: store.attachments},
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
 		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload},

@@ -59,7 +59,7 @@ type entryDoc struct {
 var errEntryNotFound = errs.New(errs.NotFound, "记录不存在")
 
 // Insert implements entries.Store.
-func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Entry) (err error) {
+func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Entry, fx ...entries.Effects) (err error) {
 	defer s.db.track("entries.insert", time.Now(), &err)
 	if !e.InScope(scope) {
 		return errs.New(errs.Forbidden, "无权在该单位填报")
@@ -69,8 +69,27 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 		return err
 	}
 	doc.Rev = 1
-	_, err = s.coll.InsertOne(ctx, doc)
-	return mapError("insert entry", err)
+	if _, err = s.coll.InsertOne(ctx, doc); err != nil {
+		return mapError("insert entry", err)
+	}
+	return s.writeEffects(ctx, fx)
+}
+
+// writeEffects appends a step's audit record and notifications right after the
+// entry: without transactions, a crash in between can lose them (the entry's own
+// history still records the step).
+func (s *EntryStore) writeEffects(ctx context.Context, fx []entries.Effects) error {
+	for _, f := range fx {
+		if f.Audit != nil {
+			if _, err := s.db.Audit().Append(ctx, *f.Audit); err != nil {
+				return err
+			}
+		}
+		if err := s.db.Notifications().InsertNotifications(ctx, f.Notifications); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Get implements entries.Store.
@@ -103,7 +122,7 @@ func (s *EntryStore) findOne(ctx context.Context, scope auth.Scope, filter bson.
 
 // Update implements entries.Store: one conditional update on (id, scope, rev), so
 // of two racing writers exactly one matches.
-func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Entry, expectedRev int) (out entries.Entry, err error) {
+func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Entry, expectedRev int, fx ...entries.Effects) (out entries.Entry, err error) {
 	defer s.db.track("entries.update", time.Now(), &err)
 	unitID, ok := scope.UnitID()
 	if !ok {
@@ -133,6 +152,9 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	}
 	if err != nil {
 		return entries.Entry{}, mapError("update entry", err)
+	}
+	if err := s.writeEffects(ctx, fx); err != nil {
+		return entries.Entry{}, err
 	}
 	return updated.toEntry()
 }

@@ -27,19 +27,25 @@ var _ audit.Store = (*AuditStore)(nil)
 func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Record, err error) {
 	defer s.db.track("audit.append", time.Now(), &err)
 	err = s.db.inTx(ctx, "append audit", func(tx *sql.Tx) error {
-		var last int64
-		var prev string
-		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		r.Seq, r.PrevHash = last+1, prev
-		r.Hash = r.ComputeHash()
-		_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_id, action, unit_path, target, detail,
-			prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)`, r.Seq, millis(r.At), r.ActorID, r.Action,
-			mustJSON(nonNil(r.UnitPath)), r.Target, mustJSON(r.Detail), r.PrevHash, r.Hash)
+		out, err = appendAudit(ctx, tx, r)
 		return err
 	})
+	return out, err
+}
+
+// appendAudit chains r to the last record inside tx.
+func appendAudit(ctx context.Context, tx *sql.Tx, r audit.Record) (audit.Record, error) {
+	var last int64
+	var prev string
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return r, err
+	}
+	r.Seq, r.PrevHash = last+1, prev
+	r.Hash = r.ComputeHash()
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_id, action, unit_path, target, detail,
+		prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)`, r.Seq, millis(r.At), r.ActorID, r.Action,
+		mustJSON(nonNil(r.UnitPath)), r.Target, mustJSON(r.Detail), r.PrevHash, r.Hash)
 	return r, err
 }
 
@@ -113,14 +119,18 @@ var _ notify.Store = (*NotificationStore)(nil)
 // InsertNotifications implements notify.Store.
 func (s *NotificationStore) InsertNotifications(ctx context.Context, list []notify.Notification) error {
 	return s.db.inTx(ctx, "insert notifications", func(tx *sql.Tx) error {
-		for _, n := range list {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, user_id, entry_id, kind, message, created_at,
-				read_at) VALUES (?,?,?,?,?,?,NULL)`, n.ID, n.UserID, n.EntryID, n.Kind, n.Message, millis(n.CreatedAt)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return insertNotifications(ctx, tx, list)
 	})
+}
+
+func insertNotifications(ctx context.Context, tx *sql.Tx, list []notify.Notification) error {
+	for _, n := range list {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, user_id, entry_id, kind, message, created_at,
+			read_at) VALUES (?,?,?,?,?,?,NULL)`, n.ID, n.UserID, n.EntryID, n.Kind, n.Message, millis(n.CreatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListNotifications implements notify.Store.

@@ -44,7 +44,7 @@ const inScope = `EXISTS (SELECT 1 FROM json_each(e.unit_path) WHERE json_each.va
 var errEntryNotFound = errs.New(errs.NotFound, "记录不存在")
 
 // Insert implements entries.Store.
-func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Entry) (err error) {
+func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Entry, fx ...entries.Effects) (err error) {
 	defer s.db.track("entries.insert", time.Now(), &err)
 	if !e.InScope(scope) {
 		return errs.New(errs.Forbidden, "无权在该单位填报")
@@ -79,6 +79,9 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 	if err := insertAttachmentLinks(ctx, tx, e); err != nil {
 		return mapError("link attachments", err)
 	}
+	if err := writeEffects(ctx, tx, fx); err != nil {
+		return mapError("write effects", err)
+	}
 	return mapError("commit", tx.Commit())
 }
 
@@ -112,7 +115,7 @@ func (s *EntryStore) getWhere(ctx context.Context, scope auth.Scope, where strin
 }
 
 // Update implements entries.Store.
-func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Entry, expectedRev int) (out entries.Entry, err error) {
+func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Entry, expectedRev int, fx ...entries.Effects) (out entries.Entry, err error) {
 	defer s.db.track("entries.update", time.Now(), &err)
 	unitID, ok := scope.UnitID()
 	if !ok {
@@ -134,7 +137,10 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 			return nil
 		}
 		updated = true
-		return linkAttachments(ctx, tx, e)
+		if err := linkAttachments(ctx, tx, e); err != nil {
+			return err
+		}
+		return writeEffects(ctx, tx, fx)
 	})
 	if err != nil {
 		return entries.Entry{}, err
@@ -143,6 +149,22 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 		return entries.Entry{}, s.whyNotUpdated(ctx, scope, e.ID)
 	}
 	return s.getWhere(ctx, scope, "e.id = ?", e.ID)
+}
+
+// writeEffects appends a step's audit record and notifications in the entry's
+// own transaction: either the step and its record are stored, or neither.
+func writeEffects(ctx context.Context, tx *sql.Tx, fx []entries.Effects) error {
+	for _, f := range fx {
+		if f.Audit != nil {
+			if _, err := appendAudit(ctx, tx, *f.Audit); err != nil {
+				return err
+			}
+		}
+		if err := insertNotifications(ctx, tx, f.Notifications); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // linkAttachments replaces the record of which attachments the entry references.

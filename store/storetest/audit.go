@@ -9,6 +9,8 @@ import (
 
 	"taizhang/audit"
 	"taizhang/auth"
+	"taizhang/entries"
+	"taizhang/errs"
 	"taizhang/notify"
 )
 
@@ -20,6 +22,10 @@ func runAudit(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("ListIsScoped", func(t *testing.T) {
 		t.Parallel()
 		testAuditList(t, open(t))
+	})
+	t.Run("EntryStepsWriteTheirEffects", func(t *testing.T) {
+		t.Parallel()
+		testEntryEffects(t, open(t))
 	})
 	t.Run("NotificationsAreOwn", func(t *testing.T) {
 		t.Parallel()
@@ -106,5 +112,30 @@ func testNotifications(t *testing.T, h Harness) {
 	}
 	if none, _ := h.Notifications.ListNotifications(ctx, auth.Scope{}, false, 10); len(none) != 0 {
 		t.Fatal("the zero scope sees notifications")
+	}
+}
+
+// testEntryEffects: a step's audit record and notifications are written with it.
+func testEntryEffects(t *testing.T, h Harness) {
+	ctx, scope := context.Background(), scopeOf(t, "city")
+	e := newEntry(pathV1, 1)
+	fx := entries.Effects{Audit: &audit.Record{At: epoch, ActorID: "author-v1", Action: "entry.submit", UnitPath: pathV1, Target: e.ID},
+		Notifications: []notify.Notification{{ID: "n-1", UserID: "boss", EntryID: e.ID, Kind: "submit", Message: "待审", CreatedAt: epoch}}}
+	if err := h.Entries.Insert(ctx, scope, e, fx); err != nil {
+		t.Fatal(err)
+	}
+	fx.Audit.Action, fx.Notifications = "entry.approve", nil
+	if _, err := h.Entries.Update(ctx, scope, e, 1, fx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Entries.Update(ctx, scope, e, 1, fx); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a stale update: %v", err)
+	}
+	if n, err := audit.Verify(ctx, h.Audit); err != nil || n != 2 {
+		t.Fatalf("the audit chain holds %d records (%v), want 2: a refused update must write none", n, err)
+	}
+	boss := auth.ScopeForTest(t, "t1", "boss", auth.RoleSupervisor)
+	if list, _ := h.Notifications.ListNotifications(ctx, boss, true, 10); len(list) != 1 {
+		t.Fatalf("notifications: %v", list)
 	}
 }
