@@ -43,6 +43,9 @@ type DB struct {
 	readers *sql.DB
 	lock    *os.File
 	observe Observer
+
+	jobs      chan writeJob // group commit: see commit.go
+	committed chan struct{}
 }
 
 // FileName is the database file inside the data directory.
@@ -79,6 +82,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	db.startCommitter()
 	return db, nil
 }
 
@@ -142,6 +146,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the database and releases the directory lock.
 func (db *DB) Close() error {
+	db.stopCommitter() // finish pending writes before the connections go
 	var errList []error
 	if db.readers != nil {
 		errList = append(errList, db.readers.Close())

@@ -53,36 +53,30 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return mapError("begin", err)
-	}
-	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
-		author_id, client_id, status, rev, period, data, payload_hash, due_at, created_at,
-		submitted_at, updated_at, client_created_at, open, attachments, search, history, last_event)
-		VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		e.ID, e.FormID, e.FormVersion, e.UnitID, string(path), e.AuthorID, e.ClientID, e.Status,
-		e.Period, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
-		millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt), e.Open,
-		mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)), lastEventJSON(e))
-	if err != nil {
-		return mapError("insert entry", err)
-	}
-	for _, unitID := range e.UnitPath {
-		_, err = tx.ExecContext(ctx, `INSERT INTO entry_scope (unit_id, created_at, entry_id) VALUES (?,?,?)`,
-			unitID, millis(e.CreatedAt), e.ID)
+	return s.db.inTx(ctx, "insert entry", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
+			author_id, client_id, status, rev, period, data, payload_hash, due_at, created_at,
+			submitted_at, updated_at, client_created_at, open, attachments, search, history, last_event)
+			VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			e.ID, e.FormID, e.FormVersion, e.UnitID, string(path), e.AuthorID, e.ClientID, e.Status,
+			e.Period, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
+			millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt), e.Open,
+			mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)), lastEventJSON(e))
 		if err != nil {
-			return mapError("insert entry scope", err)
+			return err
 		}
-	}
-	if err := insertAttachmentLinks(ctx, tx, e); err != nil {
-		return mapError("link attachments", err)
-	}
-	if err := writeEffects(ctx, tx, fx); err != nil {
-		return mapError("write effects", err)
-	}
-	return mapError("commit", tx.Commit())
+		for _, unitID := range e.UnitPath {
+			_, err = tx.ExecContext(ctx, `INSERT INTO entry_scope (unit_id, created_at, entry_id) VALUES (?,?,?)`,
+				unitID, millis(e.CreatedAt), e.ID)
+			if err != nil {
+				return err
+			}
+		}
+		if err := insertAttachmentLinks(ctx, tx, e); err != nil {
+			return err
+		}
+		return writeEffects(ctx, tx, fx)
+	})
 }
 
 // Get implements entries.Store.

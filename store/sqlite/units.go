@@ -226,21 +226,3 @@ func scanUnit(row scanner) (org.Unit, error) {
 	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return u, json.Unmarshal([]byte(path), &u.Path)
 }
-
-// inTx runs fn in a write transaction; a returned *errs.Error passes through,
-// driver errors are mapped.
-func (db *DB) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return mapError(op, err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		var appErr *errs.Error
-		if errors.As(err, &appErr) {
-			return err
-		}
-		return mapError(op, err)
-	}
-	return mapError(op, tx.Commit())
-}
