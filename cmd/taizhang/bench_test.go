@@ -17,7 +17,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"taizhang/auth"
 	"taizhang/config"
+	"taizhang/entries"
 	"taizhang/ids"
 	"taizhang/store/sqlite"
 )
@@ -60,6 +62,7 @@ func BenchmarkFilingAndListing(b *testing.B) {
 		return expect(client, "GET", base+"/api/v1/entries?limit=20", district, nil, 200)
 	})
 	rawQuery := rate(workers, listings, rawQueries(b, dir))
+	storeList := rate(workers, listings, storeLists(b, dir))
 
 	b.ReportMetric(filing, "filings/s")
 	b.ReportMetric(bare, "bare-fiber/s")
@@ -68,6 +71,8 @@ func BenchmarkFilingAndListing(b *testing.B) {
 	b.ReportMetric(list, "lists/s")
 	b.ReportMetric(rawQuery, "raw-queries/s")
 	b.ReportMetric(list/rawQuery, "list/raw-query")
+	b.ReportMetric(storeList, "store-lists/s")
+	b.ReportMetric(storeList/rawQuery, "store-list/raw-query")
 }
 
 // rate runs total calls of fn on workers goroutines and returns calls per second.
@@ -259,6 +264,30 @@ func seedEntries(b *testing.B, dir string, n int) {
 	}
 	if err := tx.Commit(); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// storeLists lists through the store itself (entries.Store.List, scope applied,
+// rows decoded), without HTTP: the same page the API serves.
+func storeLists(b *testing.B, dir string) func() error {
+	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: dir, ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	var district string
+	raw, _ := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=query_only(1)")
+	defer raw.Close()
+	if err := raw.QueryRow(`SELECT id FROM units WHERE name = '东城区'`).Scan(&district); err != nil {
+		b.Fatal(err)
+	}
+	scope := auth.ScopeForTest(b, district, "bench", auth.RoleSupervisor)
+	return func() error {
+		page, err := db.Entries().List(context.Background(), scope, entries.Query{Limit: 20})
+		if err == nil && len(page.Items) != 20 {
+			err = fmt.Errorf("listed %d entries", len(page.Items))
+		}
+		return err
 	}
 }
 

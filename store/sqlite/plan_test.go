@@ -54,3 +54,17 @@ func TestListPlanIsFixed(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeIDs(t *testing.T) {
+	for raw, want := range map[string][]string{
+		`["a"]`:              {"a"},
+		`["city","d1","v1"]`: {"city", "d1", "v1"},
+		`[]`:                 {},
+		`["a\"b","c"]`:       {`a"b`, "c"},
+	} {
+		var got []string
+		if err := decodeIDs(raw, &got); err != nil || strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: %v %v", raw, got, err)
+		}
+	}
+}
