@@ -66,12 +66,8 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 		if err != nil {
 			return err
 		}
-		for _, unitID := range e.UnitPath {
-			_, err = tx.ExecContext(ctx, `INSERT INTO entry_scope (unit_id, created_at, entry_id) VALUES (?,?,?)`,
-				unitID, millis(e.CreatedAt), e.ID)
-			if err != nil {
-				return err
-			}
+		if err := insertScopeRows(ctx, tx, e.ID, e.CreatedAt, e.UnitPath); err != nil {
+			return err
 		}
 		if err := insertAttachmentLinks(ctx, tx, e); err != nil {
 			return err
@@ -144,6 +140,21 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 		return entries.Entry{}, s.whyNotUpdated(ctx, scope, e.ID)
 	}
 	return s.getWhere(ctx, scope, "e.id = ?", e.ID)
+}
+
+// insertScopeRows writes one entry_scope row per unit on the path, in one
+// statement: SQLite parses every statement anew, and a filing is CPU-bound.
+func insertScopeRows(ctx context.Context, tx *sql.Tx, entryID string, createdAt time.Time, path []string) error {
+	if len(path) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3*len(path))
+	for _, unitID := range path {
+		args = append(args, unitID, millis(createdAt), entryID)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO entry_scope (unit_id, created_at, entry_id) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?,?,?),", len(path)), ","), args...)
+	return err
 }
 
 // writeEffects appends a step's audit record and notifications in the entry's

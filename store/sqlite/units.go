@@ -178,13 +178,7 @@ func rewriteEntryScope(ctx context.Context, tx *sql.Tx, entryID string, path []s
 	if _, err := tx.ExecContext(ctx, `DELETE FROM entry_scope WHERE entry_id = ?`, entryID); err != nil {
 		return err
 	}
-	for _, unitID := range path {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO entry_scope (unit_id, created_at, entry_id) VALUES (?,?,?)`,
-			unitID, createdAt, entryID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return insertScopeRows(ctx, tx, entryID, time.UnixMilli(createdAt), path)
 }
 
 // CountUnits implements org.UnitStore.
