@@ -232,7 +232,7 @@ func (w *world) call(method, url, token string, body any) reply {
 	for k, v := range w.extraHeaders {
 		req.Header.Set(k, v)
 	}
-	resp, err := w.app.Test(req, 10000)
+	resp, err := w.app.Test(req, 60000) // generous: the race detector slows heavy requests
 	if err != nil {
 		w.t.Fatal(err)
 	}

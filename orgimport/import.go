@@ -78,8 +78,9 @@ func (im *Importer) Import(ctx context.Context, scope auth.Scope, r io.Reader, d
 
 func readSheets(f *excelize.File) (units, users [][]string, err error) {
 	var problems []errs.FieldError
+	budget := MaxRows + 1 // data rows read across both sheets; one more proves the file too large
 	read := func(sheet string, headers []string) [][]string {
-		rows, err := f.GetRows(sheet)
+		rows, err := readRows(f, sheet, &budget)
 		if err != nil {
 			problems = append(problems, errs.FieldError{Field: sheet, Code: "missing_sheet",
 				Message: fmt.Sprintf("缺少“%s”表，请使用下载的模板", sheet)})
@@ -96,10 +97,34 @@ func readSheets(f *excelize.File) (units, users [][]string, err error) {
 	if problems != nil {
 		return nil, nil, errs.Fields("文件格式与模板不符", problems...)
 	}
-	if n := len(units) + len(users); n > MaxRows {
-		return nil, nil, errs.New(errs.TooLarge, fmt.Sprintf("每次最多导入 %d 行，本文件有 %d 行，请分批导入", MaxRows, n))
+	if budget < 0 || len(units)+len(users) > MaxRows {
+		return nil, nil, errs.New(errs.TooLarge, fmt.Sprintf("每次最多导入 %d 行，请分批导入", MaxRows))
 	}
 	return units, users, nil
+}
+
+// readRows streams a sheet's rows (the header and then data rows while budget
+// lasts), so an oversized file is refused without parsing all of it.
+func readRows(f *excelize.File, sheet string, budget *int) ([][]string, error) {
+	it, err := f.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out [][]string
+	for it.Next() {
+		if len(out) > 0 { // the header does not count
+			if *budget--; *budget < 0 {
+				break
+			}
+		}
+		cols, err := it.Columns()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cols)
+	}
+	return out, it.Error()
 }
 
 func pad(row []string, n int) []string {
