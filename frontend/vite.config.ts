@@ -13,5 +13,6 @@ export default defineConfig({
   },
   test: {
     environment: 'happy-dom',
+    server: { deps: { inline: ['vant'] } },
   },
 })

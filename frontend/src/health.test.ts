@@ -20,11 +20,16 @@ describe('checkServer', () => {
 })
 
 describe('App shell', () => {
-  it('shows the product name and the server state in Chinese', async () => {
+  it('tells, in Chinese, when the database is down', async () => {
     globalThis.fetch = respond({ '/healthz': 200, '/readyz': 503 })
-    const wrapper = mount(App)
-    expect(wrapper.text()).toContain('台账')
+    const wrapper = mount(App, { global: { stubs: { RouterView: true } } })
     await flushPromises()
     expect(wrapper.get('[role=status]').text()).toBe('服务器已连接，但数据库暂不可用，请稍后重试')
+  })
+  it('stays quiet when all is well', async () => {
+    globalThis.fetch = respond({ '/healthz': 200, '/readyz': 200 })
+    const wrapper = mount(App, { global: { stubs: { RouterView: true } } })
+    await flushPromises()
+    expect(wrapper.find('[role=status]').exists()).toBe(false)
   })
 })

@@ -1,4 +1,10 @@
 import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import 'vant/lib/index.css'
 import App from './App.vue'
+import { makeRouter } from './router'
 
-createApp(App).mount('#app')
+const app = createApp(App)
+app.use(createPinia())
+app.use(makeRouter())
+app.mount('#app')

@@ -1,0 +1,119 @@
+// The API client: bearer tokens, one silent refresh on an expired session, RFC 9457
+// problems turned into ApiError (with per-field errors for forms), and the server's
+// clock, which deadlines are shown against because phones' clocks drift.
+
+export interface FieldError {
+  field: string
+  code: string
+  message: string
+}
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public errors: FieldError[] = [],
+  ) {
+    super(message)
+  }
+
+  /** fieldErrors maps field paths to their first message, for showing next to fields. */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (const e of this.errors) out[e.field] ??= e.message
+    return out
+  }
+}
+
+export interface Tokens {
+  accessToken: string
+  refreshToken: string
+}
+
+export interface Session {
+  tokens(): Tokens | null
+  setTokens(t: Tokens | null): void
+}
+
+let clockOffsetMs = 0
+
+/** serverNow is the server's time, corrected by the Date header of the last answer. */
+export function serverNow(): Date {
+  return new Date(Date.now() + clockOffsetMs)
+}
+
+function noteServerTime(resp: Response) {
+  const date = resp.headers.get('Date')
+  const t = date ? Date.parse(date) : NaN
+  if (!Number.isNaN(t)) clockOffsetMs = t - Date.now()
+}
+
+async function toError(resp: Response): Promise<ApiError> {
+  try {
+    const p = await resp.json()
+    return new ApiError(resp.status, p.code ?? 'error', p.detail ?? '请求失败', p.errors ?? [])
+  } catch {
+    return new ApiError(resp.status, 'error', resp.status >= 500 ? '服务器暂时无法处理，请稍后重试' : '请求失败')
+  }
+}
+
+export interface RequestOptions {
+  method?: string
+  body?: unknown
+}
+
+export class Client {
+  private refreshing: Promise<boolean> | null = null
+
+  constructor(
+    private session: Session,
+    private fetchFn: typeof fetch = (...a) => fetch(...a),
+  ) {}
+
+  /** request calls the API; on a 401 it refreshes the session once and retries. */
+  async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    let resp = await this.send(path, opts)
+    if (resp.status === 401 && this.session.tokens()) {
+      if (await this.refresh()) resp = await this.send(path, opts)
+    }
+    noteServerTime(resp)
+    if (!resp.ok) throw await toError(resp)
+    return (resp.status === 204 ? undefined : await resp.json()) as T
+  }
+
+  private send(path: string, opts: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = {}
+    const tokens = this.session.tokens()
+    if (tokens) headers.Authorization = `Bearer ${tokens.accessToken}`
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
+    return this.fetchFn(path, {
+      method: opts.method ?? 'GET',
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    })
+  }
+
+  /** refresh trades the refresh token for a new pair, once even if many calls ask. */
+  refresh(): Promise<boolean> {
+    this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = null))
+    return this.refreshing
+  }
+
+  private async doRefresh(): Promise<boolean> {
+    const tokens = this.session.tokens()
+    if (!tokens) return false
+    const resp = await this.fetchFn('/api/v1/auth/refresh', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refreshToken: tokens.refreshToken }),
+    })
+    if (!resp.ok) {
+      this.session.setTokens(null) // back to the login page; drafts stay on the device
+      return false
+    }
+    const pair = await resp.json()
+    this.session.setTokens({ accessToken: pair.accessToken, refreshToken: pair.refreshToken })
+    return true
+  }
+}

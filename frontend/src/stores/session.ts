@@ -1,0 +1,69 @@
+// The signed-in user and their tokens, kept in localStorage so a cadre stays
+// signed in across app restarts (the refresh token lasts 30 days).
+import { defineStore } from 'pinia'
+import { Client, type Tokens } from '../api/client'
+
+export interface User {
+  id: string
+  name: string
+  phone: string
+  unitId: string
+  roles: string[]
+  mustChangePassword: boolean
+}
+
+const KEY = 'taizhang.session'
+
+interface Saved {
+  tokens: Tokens | null
+  user: User | null
+}
+
+function load(): Saved {
+  try {
+    return JSON.parse(localStorage.getItem(KEY) ?? '') as Saved
+  } catch {
+    return { tokens: null, user: null }
+  }
+}
+
+export const useSession = defineStore('session', {
+  state: (): Saved => load(),
+  getters: {
+    signedIn: (s) => s.tokens !== null,
+  },
+  actions: {
+    save() {
+      localStorage.setItem(KEY, JSON.stringify({ tokens: this.tokens, user: this.user }))
+    },
+    setTokens(t: Tokens | null) {
+      this.tokens = t
+      if (!t) this.user = null
+      this.save()
+    },
+    async login(phone: string, password: string) {
+      const pair = await api().request<Tokens & { user: User }>('/api/v1/auth/login', {
+        method: 'POST',
+        body: { phone, password },
+      })
+      this.user = pair.user
+      this.setTokens({ accessToken: pair.accessToken, refreshToken: pair.refreshToken })
+    },
+    async logout() {
+      const refreshToken = this.tokens?.refreshToken
+      this.setTokens(null)
+      if (refreshToken) await api().request('/api/v1/auth/logout', { method: 'POST', body: { refreshToken } }).catch(() => {})
+    },
+  },
+})
+
+let client: Client | null = null
+
+/** api is the app's one client, bound to the session store. */
+export function api(): Client {
+  if (!client) {
+    const session = useSession()
+    client = new Client({ tokens: () => session.tokens, setTokens: (t) => session.setTokens(t) })
+  }
+  return client
+}
