@@ -7,6 +7,8 @@ package auth
 import (
 	"slices"
 	"testing"
+
+	"taizhang/errs"
 )
 
 // Role is one of the fixed roles a user can hold.
@@ -73,3 +75,14 @@ func ValidRole(r Role) bool { return slices.Contains(Roles, r) }
 
 // RolesOf returns a copy of the caller's roles.
 func (s Scope) RolesOf() []Role { return slices.Clone(s.roles) }
+
+var roleNames = map[Role]string{RoleCadre: "干部", RoleSupervisor: "审核人", RoleAdmin: "管理员", RoleOffice: "领导小组办公室"}
+
+// Require returns a Forbidden error unless the caller holds role. Services check
+// it as well as the route table, so a use case is safe whatever calls it.
+func (s Scope) Require(role Role) error {
+	if s.Has(role) {
+		return nil
+	}
+	return errs.New(errs.Forbidden, "需要"+roleNames[role]+"权限")
+}

@@ -23,16 +23,9 @@ type Service struct {
 	Audit  *audit.Log
 }
 
-func requireAdmin(scope auth.Scope) error {
-	if !scope.Has(auth.RoleAdmin) {
-		return errs.New(errs.Forbidden, "需要管理员权限")
-	}
-	return nil
-}
-
 // Create stores a new form as a draft owned by the caller's unit.
 func (s *Service) Create(ctx context.Context, scope auth.Scope, draft Form) (Definition, error) {
-	if err := requireAdmin(scope); err != nil {
+	if err := scope.Require(auth.RoleAdmin); err != nil {
 		return Definition{}, err
 	}
 	if err := draft.Check(); err != nil {
@@ -145,7 +138,7 @@ func (s *Service) SetAssignments(ctx context.Context, scope auth.Scope, id strin
 
 // change loads a definition, applies edit and stores it conditionally on its rev.
 func (s *Service) change(ctx context.Context, scope auth.Scope, id string, edit func(*Definition) error) (Definition, error) {
-	if err := requireAdmin(scope); err != nil {
+	if err := scope.Require(auth.RoleAdmin); err != nil {
 		return Definition{}, err
 	}
 	d, err := s.Store.GetForm(ctx, scope, id)

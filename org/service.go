@@ -23,13 +23,6 @@ type Service struct {
 	Audit    *audit.Log
 }
 
-func requireAdmin(scope auth.Scope) error {
-	if !scope.Has(auth.RoleAdmin) {
-		return errs.New(errs.Forbidden, "需要管理员权限")
-	}
-	return nil
-}
-
 // NewUnit is an administrator's request to create a unit.
 type NewUnit struct {
 	Name, ParentID, Code string
@@ -39,7 +32,7 @@ type NewUnit struct {
 
 // CreateUnit adds a unit under a parent in the caller's subtree.
 func (s *Service) CreateUnit(ctx context.Context, scope auth.Scope, in NewUnit) (Unit, error) {
-	if err := requireAdmin(scope); err != nil {
+	if err := scope.Require(auth.RoleAdmin); err != nil {
 		return Unit{}, err
 	}
 	if err := CheckUnitFields(in.Name, in.Kind, in.Code); err != nil {
@@ -77,7 +70,7 @@ type UnitChanges struct {
 // UpdateUnit renames, re-kinds or (de)activates a unit. A unit with active users
 // below it cannot be deactivated: they would be stranded.
 func (s *Service) UpdateUnit(ctx context.Context, scope auth.Scope, id string, ch UnitChanges) (Unit, error) {
-	if err := requireAdmin(scope); err != nil {
+	if err := scope.Require(auth.RoleAdmin); err != nil {
 		return Unit{}, err
 	}
 	u, err := s.Units.GetUnit(ctx, scope, id)
@@ -117,7 +110,7 @@ func setIf[T any](field *T, value *T) {
 // MoveUnit puts a unit (and everything below it) under a new parent; both must be
 // in the caller's subtree, so an administrator can never move anything out of it.
 func (s *Service) MoveUnit(ctx context.Context, scope auth.Scope, id, parentID string) (Unit, error) {
-	if err := requireAdmin(scope); err != nil {
+	if err := scope.Require(auth.RoleAdmin); err != nil {
 		return Unit{}, err
 	}
 	units, err := s.Units.ListUnits(ctx, scope)

@@ -18,7 +18,7 @@ type NewUser struct {
 // CreateUser adds an account in the caller's subtree. The administrator chose the
 // password, so the user must change it at first login.
 func (s *Service) CreateUser(ctx context.Context, scope auth.Scope, in NewUser) (User, error) {
-	if err := requireAdmin(scope); err != nil {
+	if err := scope.Require(auth.RoleAdmin); err != nil {
 		return User{}, err
 	}
 	phone, err := NormalizePhone(in.Phone)
@@ -87,7 +87,7 @@ type UserChanges struct {
 // user's sessions: their refresh tokens stop working, and access tokens expire
 // within their lifetime.
 func (s *Service) UpdateUser(ctx context.Context, scope auth.Scope, id string, ch UserChanges) (User, error) {
-	if err := requireAdmin(scope); err != nil {
+	if err := scope.Require(auth.RoleAdmin); err != nil {
 		return User{}, err
 	}
 	u, err := s.Users.GetUser(ctx, scope, id)
@@ -127,7 +127,7 @@ func (s *Service) UpdateUser(ctx context.Context, scope auth.Scope, id string, c
 // ResetPassword sets a new password chosen by an administrator; the user must
 // change it at next login, and every session of theirs ends.
 func (s *Service) ResetPassword(ctx context.Context, scope auth.Scope, id, password string) (User, error) {
-	if err := requireAdmin(scope); err != nil {
+	if err := scope.Require(auth.RoleAdmin); err != nil {
 		return User{}, err
 	}
 	u, err := s.Users.GetUser(ctx, scope, id)

@@ -44,8 +44,8 @@ type plannedUser struct {
 // Import reads the workbook, validates every row and, unless dryRun, writes it.
 // Any problem in any row means nothing is written; the error lists them all.
 func (im *Importer) Import(ctx context.Context, scope auth.Scope, r io.Reader, dryRun bool) (Result, error) {
-	if !scope.Has(auth.RoleAdmin) {
-		return Result{}, errs.New(errs.Forbidden, "需要管理员权限")
+	if err := scope.Require(auth.RoleAdmin); err != nil {
+		return Result{}, err
 	}
 	f, err := excelize.OpenReader(r)
 	if err != nil {
