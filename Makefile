@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO_BUILD_FLAGS := -trimpath -tags embedui -ldflags "-X main.version=$(VERSION)"
 FRONTEND_DEPS := frontend/node_modules/.package-lock.json
 
-.PHONY: run build ui deps test test-go test-store test-frontend test-deploy vet lint bench fuzz clean
+.PHONY: run build ui deps test test-go test-store test-frontend test-e2e test-deploy vet lint bench fuzz clean
 
 ## run: build everything and serve the demo city on the embedded store
 run: build
@@ -30,7 +30,7 @@ $(FRONTEND_DEPS): frontend/package-lock.json
 ## test: every test — Go (with the race detector; deploy/ checks the compose wiring),
 ## the store contract on SQLite and embedded FerretDB (printing what FerretDB lacks),
 ## the front end, and docker-compose.yml validated offline
-test: vet test-go test-store test-frontend test-deploy
+test: vet test-go test-store test-frontend test-e2e test-deploy
 
 vet:
 	go vet ./...
@@ -46,6 +46,12 @@ test-store:
 
 test-frontend: $(FRONTEND_DEPS)
 	cd frontend && npx vitest run
+
+# Browser end-to-end: the built binary and Debian's Chromium (apt-get install chromium
+# fonts-noto-cjk; .ci/run does). Screenshots land in frontend/screenshots.
+test-e2e: build
+	@command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium fonts-noto-cjk"; exit 1; }
+	node --test frontend/e2e/
 
 test-deploy:
 	@command -v docker-compose >/dev/null || { echo "docker-compose is missing: apt-get install docker-compose"; exit 1; }

@@ -13,6 +13,7 @@ export default defineConfig({
   },
   test: {
     environment: 'happy-dom',
+    include: ['src/**/*.test.ts'], // e2e/ runs under node --test against the real binary
     server: { deps: { inline: ['vant'] } },
   },
 })

@@ -1,0 +1,55 @@
+// End-to-end harness: the real binary (built by `make build`) on a free port with
+// a fresh data dir and the demo city, and Debian's Chromium driven by
+// playwright-core at a phone's size. Screenshots go to frontend/screenshots
+// (git-ignored).
+import { spawn, execSync } from 'node:child_process'
+import { mkdtempSync, mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const screenshots = join(root, 'frontend', 'screenshots')
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** startServer runs bin/taizhang with the demo city and resolves its base URL. */
+export async function startServer() {
+  const port = await freePort()
+  const dataDir = mkdtempSync(join(tmpdir(), 'taizhang-e2e-'))
+  const proc = spawn(join(root, 'bin', 'taizhang'), ['serve'], {
+    env: { ...process.env, TAIZHANG_ADDR: `127.0.0.1:${port}`, TAIZHANG_DATA_DIR: dataDir, TAIZHANG_DEMO: '1', TAIZHANG_LOG_LEVEL: 'error' },
+    stdio: 'ignore',
+  })
+  const base = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return { base, stop: () => proc.kill('SIGTERM') }
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  proc.kill('SIGKILL')
+  throw new Error('the server did not become ready')
+}
+
+/** phone opens Debian's Chromium at a phone's viewport. */
+export async function phone() {
+  const executablePath = execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim()
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  })
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
+  mkdirSync(screenshots, { recursive: true })
+  return { browser, page: await context.newPage() }
+}
