@@ -38,18 +38,6 @@ func toFormJSON(d forms.Definition, manager bool) formJSON {
 	return out
 }
 
-// callerPath is the path of the caller's own unit, from the tree cache.
-func (s *server) callerPath(c *fiber.Ctx) ([]string, error) {
-	units, err := s.deps.Tree.Subtree(c.UserContext(), scopeOf(c))
-	if err != nil {
-		return nil, err
-	}
-	if len(units) == 0 {
-		return nil, errs.New(errs.Forbidden, "您的单位不存在或已被移除")
-	}
-	return units[0].Path, nil
-}
-
 func (s *server) createForm(c *fiber.Ctx) error {
 	var draft forms.Form
 	if err := bindJSON(c, &draft); err != nil {
@@ -119,7 +107,7 @@ func (s *server) listForms(c *fiber.Ctx) error {
 		}
 		return c.JSON(fiber.Map{"items": items})
 	}
-	path, err := s.callerPath(c)
+	path, _, err := s.deps.Tree.OwnPath(c.UserContext(), scopeOf(c))
 	if err != nil {
 		return err
 	}
@@ -149,7 +137,7 @@ func (s *server) readable(c *fiber.Ctx) (forms.Definition, forms.Version, error)
 		}
 		version = n
 	}
-	path, err := s.callerPath(c)
+	path, _, err := s.deps.Tree.OwnPath(c.UserContext(), scopeOf(c))
 	if err != nil {
 		return forms.Definition{}, forms.Version{}, err
 	}
