@@ -194,6 +194,28 @@ func TestReplaysFileOnce(t *testing.T) {
 	})
 }
 
+// TestReplayAfterTheFormChanged: a phone that resends after its form was
+// archived still gets its entry back, not a refusal it would retry forever.
+func TestReplayAfterTheFormChanged(t *testing.T) {
+	ew := newEntryWorld(t)
+	const clientID = "7d3f0a52-2222-4e6b-9b1e-000000000012"
+	first := ew.file(clientID, map[string]any{"name": "张三"}, true)
+	if first.status != 201 {
+		t.Fatalf("filing: %d %s", first.status, first.body)
+	}
+	admin := ew.tokenFor(ew.addUser("13700009999", "city", false, auth.RoleAdmin))
+	if r := ew.call("POST", "/api/v1/forms/"+ew.formID+"/archive", admin, nil); r.status != 200 {
+		t.Fatalf("archive: %d %s", r.status, r.body)
+	}
+	again := ew.file(clientID, map[string]any{"name": "张三"}, true)
+	if again.status != 200 || str(entryOf(t, again), "id") != str(entryOf(t, first), "id") {
+		t.Fatalf("a replay after archiving: %d %s", again.status, again.body)
+	}
+	if fresh := ew.file("7d3f0a52-2222-4e6b-9b1e-000000000013", map[string]any{"name": "张三"}, true); fresh.status != 404 {
+		t.Fatalf("a new filing on an archived form: %d %s", fresh.status, fresh.body)
+	}
+}
+
 // TestRacingReviewers: two supervisors of the reviewing unit approve the same
 // revision at once; one wins and the other gets 409.
 func TestRacingReviewers(t *testing.T) {

@@ -56,31 +56,30 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 		return Entry{}, false, errs.Fields("clientId 无效", errs.FieldError{Field: "clientId", Code: "invalid", Message: "clientId 应为设备生成的 UUID"})
 	}
 	hash := payloadHash(in.Data, in.Submit)
-	if e, err := s.Store.GetByClientID(ctx, scope, scope.UserID(), in.ClientID); err == nil {
-		return replay(e, hash)
-	} else if !errs.Is(err, errs.NotFound) {
-		return Entry{}, false, err
-	}
+	// Replays are rare, so the unique (author, clientId) index finds them: the
+	// first filing pays no extra read, and a replay is recognised either when its
+	// insert collides or when filing it anew fails (the form may have changed
+	// since the phone first sent it, and a replay must still get its entry back).
 	e, err := s.newEntry(ctx, scope, formID, in, hash)
-	if err != nil {
-		return Entry{}, false, err
-	}
-	fx, err := s.effects(ctx, scope, e, e.History[0], 1)
-	if err != nil {
-		return Entry{}, false, err
-	}
-	if err := s.Store.Insert(ctx, scope, e, fx); errs.Is(err, errs.Duplicate) {
-		// A concurrent replay won the race: answer as its replay.
-		stored, getErr := s.Store.GetByClientID(ctx, scope, scope.UserID(), in.ClientID)
-		if getErr != nil {
-			return Entry{}, false, getErr
+	if err == nil {
+		var fx Effects
+		if fx, err = s.effects(ctx, scope, e, e.History[0], 1); err == nil {
+			err = s.Store.Insert(ctx, scope, e, fx)
 		}
-		return replay(stored, hash)
-	} else if err != nil {
-		return Entry{}, false, err
 	}
-	e.Rev = 1
-	return e, true, nil
+	if err == nil {
+		e.Rev = 1
+		return e, true, nil
+	}
+	stored, getErr := s.Store.GetByClientID(ctx, scope, scope.UserID(), in.ClientID)
+	switch {
+	case getErr == nil:
+		return replay(stored, hash)
+	case errs.Is(getErr, errs.NotFound):
+		return Entry{}, false, err
+	default:
+		return Entry{}, false, getErr
+	}
 }
 
 func replay(stored Entry, hash string) (Entry, bool, error) {
