@@ -36,6 +36,9 @@ type entryJSON struct {
 	// StateDueAt is when the reviewer should act on the entry's current state.
 	StateDueAt    *time.Time `json:"stateDueAt"`
 	ReviewOverdue bool       `json:"reviewOverdue"`
+	// Actions the caller may take now: always on one entry, on lists when
+	// asked with ?withActions=true (it costs a reviewer lookup per unit).
+	Actions []string `json:"actions,omitempty"`
 }
 
 func optional(t time.Time) *time.Time {
@@ -91,8 +94,14 @@ func (s *server) sendEntry(c *fiber.Ctx, status int, e entries.Entry) error {
 	if err != nil {
 		return err
 	}
+	may, err := s.deps.Entries.MayDo(c.UserContext(), scopeOf(c), []entries.Entry{e}, workflows)
+	if err != nil {
+		return err
+	}
+	out := toEntryJSON(e, workflows[entries.WorkflowKey(e)], s.deps.Now())
+	out.Actions = may[e.ID]
 	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
-	return c.Status(status).JSON(fiber.Map{"entry": toEntryJSON(e, workflows[entries.WorkflowKey(e)], s.deps.Now())})
+	return c.Status(status).JSON(fiber.Map{"entry": out})
 }
 
 func (s *server) listEntries(c *fiber.Ctx) error {
@@ -116,10 +125,17 @@ func (s *server) listEntries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var may map[string][]string
+	if c.QueryBool("withActions") {
+		if may, err = s.deps.Entries.MayDo(c.UserContext(), scopeOf(c), page.Items, workflows); err != nil {
+			return err
+		}
+	}
 	now := s.deps.Now()
 	items := make([]entryJSON, len(page.Items))
 	for i, e := range page.Items {
 		items[i] = toEntryJSON(e, workflows[entries.WorkflowKey(e)], now)
+		items[i].Actions = may[e.ID]
 	}
 	return c.JSON(fiber.Map{"items": items, "nextCursor": page.NextCursor})
 }
@@ -161,7 +177,13 @@ func (s *server) getEntry(c *fiber.Ctx) error {
 	if history == nil {
 		history = []entries.Event{}
 	}
-	out := toEntryJSON(e, entries.Workflows[v.Schema.Workflow], s.deps.Now())
+	wf := entries.Workflows[v.Schema.Workflow]
+	out := toEntryJSON(e, wf, s.deps.Now())
+	may, err := s.deps.Entries.MayDo(c.UserContext(), scopeOf(c), []entries.Entry{e}, map[string]entries.Workflow{entries.WorkflowKey(e): wf})
+	if err != nil {
+		return err
+	}
+	out.Actions = may[e.ID]
 	arrived := 0
 	for _, id := range e.Attachments {
 		if _, err := s.deps.Attachments.Get(c.UserContext(), scopeOf(c), id); err == nil {

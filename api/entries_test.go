@@ -216,6 +216,38 @@ func TestReplayAfterTheFormChanged(t *testing.T) {
 	}
 }
 
+// TestEntryOffersOnlyTheCallersActions: screens show buttons from "actions";
+// only the nearest reviewer is offered the review, and the list offers them on
+// request.
+func TestEntryOffersOnlyTheCallersActions(t *testing.T) {
+	ew := newEntryWorld(t)
+	e := entryOf(t, ew.file("7d3f0a52-2222-4e6b-9b1e-000000000021", map[string]any{"name": "张三"}, true))
+	actionsOf := func(token string) string {
+		r := ew.call("GET", "/api/v1/entries/"+str(e, "id"), token, nil)
+		return fmt.Sprint(entryOf(t, r)["actions"])
+	}
+	if got := actionsOf(ew.townSup); got != "[approve return reject]" {
+		t.Errorf("the nearest reviewer is offered %s", got)
+	}
+	if got := actionsOf(ew.districtSup); got != "<nil>" {
+		t.Errorf("a reviewer further up is offered %s", got)
+	}
+	if got := actionsOf(ew.cadre); got != "<nil>" {
+		t.Errorf("the author of a submitted entry is offered %s", got)
+	}
+	list := string(ew.call("GET", "/api/v1/entries?withActions=true", ew.townSup, nil).body)
+	if !strings.Contains(list, `"actions":["approve","return","reject"]`) {
+		t.Errorf("the list does not offer the review: %s", list)
+	}
+	if plain := string(ew.call("GET", "/api/v1/entries", ew.townSup, nil).body); strings.Contains(plain, `"actions"`) {
+		t.Errorf("actions listed without being asked for: %s", plain)
+	}
+	ew.act(ew.townSup, str(e, "id"), e["rev"].(float64), "return", "请补充照片")
+	if got := actionsOf(ew.cadre); got != "[submit]" {
+		t.Errorf("the author of a returned entry is offered %s", got)
+	}
+}
+
 // TestRacingReviewers: two supervisors of the reviewing unit approve the same
 // revision at once; one wins and the other gets 409.
 func TestRacingReviewers(t *testing.T) {

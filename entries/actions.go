@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -231,4 +232,30 @@ func (s *Service) effects(ctx context.Context, scope auth.Scope, e Entry, ev Eve
 			Kind: ev.Action, Message: message, CreatedAt: ev.At})
 	}
 	return fx, err
+}
+
+// MayDo lists, per entry id, the actions the caller may take on it now — what a
+// screen offers as buttons. Review units are read once per distinct unit.
+func (s *Service) MayDo(ctx context.Context, scope auth.Scope, items []Entry, workflows map[string]Workflow) (map[string][]string, error) {
+	out := make(map[string][]string, len(items))
+	reviewUnits := map[string][]string{}
+	for _, e := range items {
+		for _, t := range workflows[WorkflowKey(e)].Transitions {
+			if !slices.Contains(t.From, e.Status) {
+				continue
+			}
+			units, known := reviewUnits[e.UnitID]
+			if t.Level > 0 && !known {
+				var err error
+				if units, _, err = s.ReviewUnits(ctx, e.UnitPath); err != nil {
+					return nil, err
+				}
+				reviewUnits[e.UnitID] = units
+			}
+			if _, ok := mayAct(t, e, scope, units); ok && !slices.Contains(out[e.ID], t.Action) {
+				out[e.ID] = append(out[e.ID], t.Action)
+			}
+		}
+	}
+	return out, nil
 }
