@@ -137,7 +137,13 @@ func (s *server) listEntries(c *fiber.Ctx) error {
 		items[i] = toEntryJSON(e, workflows[entries.WorkflowKey(e)], now)
 		items[i].Actions = may[e.ID]
 	}
-	return c.JSON(fiber.Map{"items": items, "nextCursor": page.NextCursor})
+	out := fiber.Map{"items": items, "nextCursor": page.NextCursor}
+	if c.QueryBool("count") { // the office's lists show how many match
+		if out["total"], err = s.deps.Entries.Count(c.UserContext(), scopeOf(c), q, c.QueryBool("overdue")); err != nil {
+			return err
+		}
+	}
+	return c.JSON(out)
 }
 
 func queryInt(c *fiber.Ctx, name string) (int, error) {

@@ -248,6 +248,27 @@ func TestEntryOffersOnlyTheCallersActions(t *testing.T) {
 	}
 }
 
+// TestListCounts: the office's list says how many entries match its filters.
+func TestListCounts(t *testing.T) {
+	ew := newEntryWorld(t)
+	for i := range 3 {
+		ew.file(fmt.Sprintf("7d3f0a52-2222-4e6b-9b1e-00000000003%d", i), map[string]any{"name": "张三"}, i < 2)
+	}
+	totalOf := func(query string) float64 {
+		r := ew.call("GET", "/api/v1/entries?count=true&limit=1&"+query, ew.districtSup, nil)
+		return r.json(t)["total"].(float64)
+	}
+	if n := totalOf(""); n != 3 {
+		t.Errorf("total of all: %v", n)
+	}
+	if n := totalOf("status=submitted"); n != 2 {
+		t.Errorf("total submitted: %v", n)
+	}
+	if n := totalOf("unitId=d2"); n != 0 {
+		t.Errorf("total in another district: %v", n)
+	}
+}
+
 // TestRacingReviewers: two supervisors of the reviewing unit approve the same
 // revision at once; one wins and the other gets 409.
 func TestRacingReviewers(t *testing.T) {

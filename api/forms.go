@@ -97,7 +97,7 @@ func (s *server) setAssignments(c *fiber.Ctx) error {
 func (s *server) listForms(c *fiber.Ctx) error {
 	scope := scopeOf(c)
 	items := []formJSON{}
-	if scope.Has(auth.RoleAdmin) {
+	if scope.Has(auth.RoleAdmin) && !c.QueryBool("assigned") { // ?assigned=true: what the admin must fill
 		defs, err := s.deps.Forms.Store.ListForms(c.UserContext(), scope)
 		if err != nil {
 			return err

@@ -96,6 +96,11 @@ func TestFormLifecycle(t *testing.T) {
 	if strings.Contains(string(list.body), `"draft"`) {
 		t.Fatal("filers must not see drafts")
 	}
+	// An administrator lists the forms they manage, or with ?assigned=true
+	// the ones their own unit must fill.
+	if r := w.call("GET", "/api/v1/forms?assigned=true", admin, nil); strings.Contains(string(r.body), `"draft"`) || !strings.Contains(string(r.body), `"period"`) {
+		t.Fatalf("an administrator's assigned forms: %s", r.body)
+	}
 	if r := w.call("GET", "/api/v1/forms/"+id+"/schema.json", cadre, nil); r.status != 200 || !strings.Contains(string(r.body), "2020-12") {
 		t.Fatalf("schema.json: %d %s", r.status, r.body)
 	}

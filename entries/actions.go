@@ -65,6 +65,14 @@ func (s *Service) List(ctx context.Context, scope auth.Scope, q Query, overdue b
 	return s.Store.List(ctx, scope, q)
 }
 
+// Count counts the entries List would show over all pages.
+func (s *Service) Count(ctx context.Context, scope auth.Scope, q Query, overdue bool) (int, error) {
+	if overdue {
+		q.OverdueAt = s.Now()
+	}
+	return s.Store.Count(ctx, scope, q)
+}
+
 // Edit replaces the data of the caller's own draft or returned entry, if rev is
 // still current (412 otherwise). Edits are checked for types, like drafts; the
 // submit action checks everything.

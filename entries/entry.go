@@ -112,6 +112,8 @@ type Store interface {
 	// List returns a page, newest first (CreatedAt, then ID, descending). To keep
 	// pages cheap, each item's History holds only its last event, without changes.
 	List(ctx context.Context, scope auth.Scope, q Query) (Page, error)
+	// Count counts what List would list over all its pages (Limit and Cursor ignored).
+	Count(ctx context.Context, scope auth.Scope, q Query) (int, error)
 }
 
 // Effects are what a step writes besides the entry: its audit record and the

@@ -201,6 +201,17 @@ func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query
 	return page, nil
 }
 
+// Count implements entries.Store: the same filter as List, unpaged.
+func (s *EntryStore) Count(ctx context.Context, scope auth.Scope, q entries.Query) (n int, err error) {
+	defer s.db.track("entries.count", time.Now(), &err)
+	scopeUnit, ok := scope.UnitID()
+	if !ok {
+		return 0, nil
+	}
+	count, err := s.coll.CountDocuments(ctx, listFilter(scopeUnit, q, nil))
+	return int(count), mapError("count entries", err)
+}
+
 // listFilter always contains the scope unit; a requested unit narrows it further
 // and can never widen it.
 func listFilter(scopeUnit string, q entries.Query, after *entries.Position) bson.D {

@@ -224,20 +224,38 @@ func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query
 // given; the caller's scope unit must then also be on each entry's path, so asking
 // for a foreign unit yields nothing rather than a wider view.
 func listQuery(scopeUnit string, q entries.Query, plan entries.ListPlan) (string, []any) {
+	where, args := listWhere(listColumns, scopeUnit, q, plan.After)
+	return where + ` ORDER BY s.created_at DESC, s.entry_id DESC LIMIT ?`, append(args, plan.Limit+1)
+}
+
+// Count implements entries.Store: the same walk and filters as List, unpaged.
+func (s *EntryStore) Count(ctx context.Context, scope auth.Scope, q entries.Query) (n int, err error) {
+	defer s.db.track("entries.count", time.Now(), &err)
+	scopeUnit, ok := scope.UnitID()
+	if !ok {
+		return 0, nil
+	}
+	sqlText, args := listWhere("count(*)", scopeUnit, q, nil)
+	err = s.db.readers.QueryRowContext(ctx, sqlText, args...).Scan(&n)
+	return n, mapError("count entries", err)
+}
+
+// listWhere selects columns from the walk of one unit's entries with q's filters.
+func listWhere(columns, scopeUnit string, q entries.Query, after *entries.Position) (string, []any) {
 	walk := scopeUnit
 	if q.UnitID != "" {
 		walk = q.UnitID
 	}
 	var b strings.Builder
-	b.WriteString(`SELECT ` + listColumns + ` FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id WHERE s.unit_id = ?`)
+	b.WriteString(`SELECT ` + columns + ` FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id WHERE s.unit_id = ?`)
 	args := []any{walk}
 	if walk != scopeUnit {
 		b.WriteString(` AND ` + inScope)
 		args = append(args, scopeUnit)
 	}
-	if plan.After != nil {
+	if after != nil {
 		b.WriteString(` AND (s.created_at, s.entry_id) < (?, ?)`)
-		args = append(args, plan.After.CreatedAt.UnixMilli(), plan.After.ID)
+		args = append(args, after.CreatedAt.UnixMilli(), after.ID)
 	}
 	for _, f := range []struct{ column, value string }{
 		{"e.form_id", q.FormID}, {"e.status", q.Status}, {"e.author_id", q.AuthorID}, {"e.period", q.Period},
@@ -263,8 +281,7 @@ func listQuery(scopeUnit string, q entries.Query, plan entries.ListPlan) (string
 		b.WriteString(` AND instr(e.search, ?) > 0`)
 		args = append(args, q.Q)
 	}
-	b.WriteString(` ORDER BY s.created_at DESC, s.entry_id DESC LIMIT ?`)
-	return b.String(), append(args, plan.Limit+1)
+	return b.String(), args
 }
 
 type scanner interface{ Scan(dest ...any) error }
