@@ -15,6 +15,7 @@ type entryJSON struct {
 	ID          string     `json:"id"`
 	FormID      string     `json:"formId"`
 	FormVersion int        `json:"formVersion"`
+	FormTitle   string     `json:"formTitle,omitempty"` // the title of the version it was filed on
 	UnitID      string     `json:"unitId"`
 	AuthorID    string     `json:"authorId"`
 	ClientID    string     `json:"clientId"`
@@ -121,9 +122,13 @@ func (s *server) listEntries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	workflows, err := s.deps.Entries.Workflows(c.UserContext(), page.Items)
+	versions, err := s.deps.Entries.FormVersions(c.UserContext(), page.Items)
 	if err != nil {
 		return err
+	}
+	workflows := make(map[string]entries.Workflow, len(versions))
+	for key, v := range versions {
+		workflows[key] = entries.Workflows[v.Schema.Workflow]
 	}
 	var may map[string][]string
 	if c.QueryBool("withActions") {
@@ -135,7 +140,7 @@ func (s *server) listEntries(c *fiber.Ctx) error {
 	items := make([]entryJSON, len(page.Items))
 	for i, e := range page.Items {
 		items[i] = toEntryJSON(e, workflows[entries.WorkflowKey(e)], now)
-		items[i].Actions = may[e.ID]
+		items[i].Actions, items[i].FormTitle = may[e.ID], versions[entries.WorkflowKey(e)].Schema.Title
 	}
 	out := fiber.Map{"items": items, "nextCursor": page.NextCursor}
 	if c.QueryBool("count") { // the office's lists show how many match
@@ -185,6 +190,7 @@ func (s *server) getEntry(c *fiber.Ctx) error {
 	}
 	wf := entries.Workflows[v.Schema.Workflow]
 	out := toEntryJSON(e, wf, s.deps.Now())
+	out.FormTitle = v.Schema.Title
 	may, err := s.deps.Entries.MayDo(c.UserContext(), scopeOf(c), []entries.Entry{e}, map[string]entries.Workflow{entries.WorkflowKey(e): wf})
 	if err != nil {
 		return err

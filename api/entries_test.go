@@ -261,6 +261,9 @@ func TestListCounts(t *testing.T) {
 	if n := totalOf(""); n != 3 {
 		t.Errorf("total of all: %v", n)
 	}
+	if body := string(ew.call("GET", "/api/v1/entries", ew.districtSup, nil).body); !strings.Contains(body, `"formTitle":"走访"`) {
+		t.Errorf("list items do not name their form: %s", body)
+	}
 	if n := totalOf("status=submitted"); n != 2 {
 		t.Errorf("total submitted: %v", n)
 	}

@@ -41,10 +41,11 @@ func observe(log *slog.Logger, metrics *Metrics, onError fiber.ErrorHandler) fib
 }
 
 // contentSecurityPolicy fits the PWA: everything from our own origin, images also
-// from data: and blob: (camera previews), inline styles for the component library,
+// from data: and blob: (camera previews), fonts also from data: (the icon font is
+// inlined in the component library's CSS), inline styles for the component library,
 // no inline scripts, and no framing at all (clickjacking).
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-	"img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
+	"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
 	"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 func securityHeaders(c *fiber.Ctx) error {

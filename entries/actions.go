@@ -28,7 +28,21 @@ func (s *Service) reviewersAt(ctx context.Context, unitPath []string, level int)
 // Workflows returns the workflow of each listed entry's form version, keyed by
 // WorkflowKey, reading each distinct version once.
 func (s *Service) Workflows(ctx context.Context, items []Entry) (map[string]Workflow, error) {
-	out := map[string]Workflow{}
+	versions, err := s.FormVersions(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Workflow, len(versions))
+	for key, v := range versions {
+		out[key] = Workflows[v.Schema.Workflow]
+	}
+	return out, nil
+}
+
+// FormVersions returns the form version of each listed entry, keyed by
+// WorkflowKey, reading each distinct version once.
+func (s *Service) FormVersions(ctx context.Context, items []Entry) (map[string]forms.Version, error) {
+	out := map[string]forms.Version{}
 	for _, e := range items {
 		key := WorkflowKey(e)
 		if _, seen := out[key]; seen {
@@ -38,7 +52,7 @@ func (s *Service) Workflows(ctx context.Context, items []Entry) (map[string]Work
 		if err != nil {
 			return nil, err
 		}
-		out[key] = Workflows[v.Schema.Workflow]
+		out[key] = v
 	}
 	return out, nil
 }

@@ -60,7 +60,8 @@ async function toError(resp: Response): Promise<ApiError> {
 
 export interface RequestOptions {
   method?: string
-  body?: unknown
+  body?: unknown // JSON, or FormData for uploads
+  headers?: Record<string, string>
 }
 
 export class Client {
@@ -82,15 +83,26 @@ export class Client {
     return (resp.status === 204 ? undefined : await resp.json()) as T
   }
 
+  /** blob fetches a file (a photo) with the session's credentials. */
+  async blob(path: string): Promise<Blob> {
+    let resp = await this.send(path, {})
+    if (resp.status === 401 && this.session.tokens()) {
+      if (await this.refresh()) resp = await this.send(path, {})
+    }
+    if (!resp.ok) throw await toError(resp)
+    return resp.blob()
+  }
+
   private send(path: string, opts: RequestOptions): Promise<Response> {
-    const headers: Record<string, string> = {}
+    const headers: Record<string, string> = { ...opts.headers }
     const tokens = this.session.tokens()
     if (tokens) headers.Authorization = `Bearer ${tokens.accessToken}`
-    if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
+    const form = typeof FormData !== 'undefined' && opts.body instanceof FormData
+    if (opts.body !== undefined && !form) headers['Content-Type'] = 'application/json'
     return this.fetchFn(path, {
       method: opts.method ?? 'GET',
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.body === undefined ? undefined : form ? (opts.body as FormData) : JSON.stringify(opts.body),
     })
   }
 

@@ -1,7 +1,9 @@
-// What the phone keeps while offline: drafts (autosaved while typing) and the
-// outbox (filings waiting to reach the server). IndexedDB through Dexie; schema
-// changes are new versions with upgrades, never a wipe, so an app update never
-// loses a draft or an outbox item.
+// What the phone keeps while offline: drafts (autosaved while typing), the
+// outbox (filings waiting to reach the server), the photos they reference, form
+// schemas for filling without a network, and the tokens the service worker needs
+// to sync in the background. IndexedDB through Dexie; schema changes are new
+// versions with upgrades, never a wipe, so an app update never loses a draft or
+// an outbox item.
 import Dexie, { type EntityTable } from 'dexie'
 
 export type OutboxState = 'waiting' | 'sending' | 'failed' | 'done'
@@ -9,6 +11,7 @@ export type OutboxState = 'waiting' | 'sending' | 'failed' | 'done'
 export interface OutboxItem {
   clientId: string // made here; the server files each clientId at most once
   formId: string
+  title?: string // the form's title, for the outbox page
   data: Record<string, unknown>
   submit: boolean
   state: OutboxState
@@ -26,9 +29,25 @@ export interface Draft {
   savedAt: number
 }
 
+/** A photo or file taken on the phone, kept until the server has it. */
+export interface StoredFile {
+  id: string // the attachment id the server will give it (see files.ts)
+  blob: Blob
+  name: string
+  uploaded: boolean
+  createdAt: number
+}
+
+export interface KV {
+  key: string
+  value: unknown
+}
+
 export class OfflineDB extends Dexie {
   outbox!: EntityTable<OutboxItem, 'clientId'>
   drafts!: EntityTable<Draft, 'key'>
+  files!: EntityTable<StoredFile, 'id'>
+  kv!: EntityTable<KV, 'key'>
 
   constructor(name = 'taizhang') {
     super(name)
@@ -36,5 +55,30 @@ export class OfflineDB extends Dexie {
       outbox: 'clientId, state, nextAttemptAt',
       drafts: 'key, formId',
     })
+    // Version 2 adds tables only: every draft and outbox item of version 1 stays.
+    this.version(2).stores({
+      outbox: 'clientId, state, nextAttemptAt',
+      drafts: 'key, formId',
+      files: 'id, uploaded',
+      kv: 'key',
+    })
   }
+}
+
+let shared: OfflineDB | null = null
+
+/** offlineDB is the app's one database. */
+export function offlineDB(): OfflineDB {
+  shared ??= new OfflineDB()
+  return shared
+}
+
+/** quotaMessage explains a full device in words a cadre can act on. */
+export function quotaMessage(e: unknown): string | null {
+  const name = (e as { name?: string; inner?: { name?: string } })?.name
+  const inner = (e as { inner?: { name?: string } })?.inner?.name
+  if (name === 'QuotaExceededError' || inner === 'QuotaExceededError') {
+    return '手机存储空间已满：已保存的内容都还在，请清理手机空间后再继续'
+  }
+  return null
 }

@@ -1,15 +1,25 @@
 // The outbox: a filing is stored on the phone first, then sent when the network
 // allows — retried with backoff, on every app start and by Background Sync — and
 // never dropped. The clientId makes every retry safe: the server files it once.
+// Photos the filing references are uploaded first; an upload is idempotent too
+// (the same bytes by the same person are one attachment).
 import { ApiError, type Client } from '../api/client'
 import type { OfflineDB, OutboxItem } from './db'
+import { referencedFiles } from './files'
 
 const MAX_BACKOFF_MS = 10 * 60 * 1000
 
 /** enqueue stores a filing for sending and returns its clientId. */
-export async function enqueue(db: OfflineDB, formId: string, data: Record<string, unknown>, submit: boolean, now = Date.now()): Promise<string> {
+export async function enqueue(
+  db: OfflineDB,
+  formId: string,
+  data: Record<string, unknown>,
+  submit: boolean,
+  now = Date.now(),
+  title?: string,
+): Promise<string> {
   const clientId = crypto.randomUUID()
-  await db.outbox.add({ clientId, formId, data, submit, state: 'waiting', attempts: 0, nextAttemptAt: now, createdAt: now })
+  await db.outbox.add({ clientId, formId, title, data, submit, state: 'waiting', attempts: 0, nextAttemptAt: now, createdAt: now })
   return clientId
 }
 
@@ -18,33 +28,73 @@ export function backoff(attempts: number): number {
   return Math.min(5000 * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS)
 }
 
+let running: Promise<number> | null = null
+
 /**
- * sync sends every item that is due. Server refusals (bad data, a clientId reused
- * with other content) mark the item failed with the reason, kept for the user to
- * see and fix; network errors, 5xx and 429 leave it waiting for a later attempt.
+ * sync sends every item that is due and returns how many were filed. Server
+ * refusals (bad data, a clientId reused with other content) mark the item failed
+ * with the reason, kept for the user to see and fix; network errors, 5xx and 429
+ * leave it waiting for a later attempt. Concurrent calls share one run, so an
+ * item is never sent twice at once from this page.
  */
-export async function sync(db: OfflineDB, client: Client, now = Date.now()): Promise<void> {
-  // Items left 'sending' by a closed page are retried: the clientId makes it safe.
-  const due = await db.outbox.filter((i) => (i.state === 'waiting' || i.state === 'sending') && i.nextAttemptAt <= now).toArray()
-  for (const item of due) {
-    await db.outbox.update(item.clientId, { state: 'sending' })
-    await db.outbox.update(item.clientId, await attempt(client, item, now))
-  }
+export function sync(db: OfflineDB, client: Client, now = Date.now()): Promise<number> {
+  running ??= run(db, client, now).finally(() => (running = null))
+  return running
 }
 
-async function attempt(client: Client, item: OutboxItem, now: number): Promise<Partial<OutboxItem>> {
+async function run(db: OfflineDB, client: Client, now: number): Promise<number> {
+  // Items left 'sending' by a closed page are retried: the clientId makes it safe.
+  const due = await db.outbox.filter((i) => (i.state === 'waiting' || i.state === 'sending') && i.nextAttemptAt <= now).toArray()
+  let filed = 0
+  for (const item of due.sort((a, b) => a.createdAt - b.createdAt)) {
+    await db.outbox.update(item.clientId, { state: 'sending' })
+    const outcome = await attempt(db, client, item, now)
+    await db.outbox.update(item.clientId, outcome)
+    if (outcome.state === 'done') filed++
+  }
+  return filed
+}
+
+/** retry puts a failed item back in line, after the user fixed what was wrong. */
+export async function retry(db: OfflineDB, clientId: string, data?: Record<string, unknown>): Promise<void> {
+  await db.outbox.update(clientId, { state: 'waiting', nextAttemptAt: 0, lastError: undefined, ...(data ? { data } : {}) })
+}
+
+async function attempt(db: OfflineDB, client: Client, item: OutboxItem, now: number): Promise<Partial<OutboxItem>> {
   const attempts = item.attempts + 1
   try {
+    const data = await uploadFiles(db, client, item.data)
     const res = await client.request<{ entry: { id: string } }>(`/api/v1/forms/${item.formId}/entries`, {
       method: 'POST',
-      body: { clientId: item.clientId, data: item.data, submit: item.submit, clientCreatedAt: new Date(item.createdAt).toISOString() },
+      body: { clientId: item.clientId, data, submit: item.submit, clientCreatedAt: new Date(item.createdAt).toISOString() },
     })
-    return { state: 'done', attempts, entryId: res.entry.id, lastError: undefined }
+    return { state: 'done', attempts, entryId: res.entry.id, lastError: undefined, data }
   } catch (e) {
     if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429 && e.status !== 401) {
-      return { state: 'failed', attempts, lastError: e.message }
+      return { state: 'failed', attempts, lastError: refusal(e) }
     }
     const reason = e instanceof ApiError ? e.message : '网络不可用，稍后自动重试'
     return { state: 'waiting', attempts, lastError: reason, nextAttemptAt: now + backoff(attempts) }
   }
+}
+
+function refusal(e: ApiError): string {
+  if (e.status === 413) return '照片或文件太大，服务器拒收：请删除后换一张较小的'
+  const fields = e.errors.map((f) => f.message).filter(Boolean)
+  return fields.length ? `${e.message}：${fields.join('；')}` : e.message
+}
+
+/** uploadFiles sends the photos data references that are still only on the phone. */
+export async function uploadFiles(db: OfflineDB, client: Client, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+  let json = JSON.stringify(data)
+  for (const id of new Set(referencedFiles(data))) {
+    const file = await db.files.get(id)
+    if (!file || file.uploaded) continue
+    const form = new FormData()
+    form.append('file', file.blob, file.name)
+    const stored = await client.request<{ id: string }>('/api/v1/attachments', { method: 'POST', body: form })
+    await db.files.update(id, { uploaded: true })
+    if (stored.id !== id) json = json.split(`"${id}"`).join(`"${stored.id}"`) // the server's name wins
+  }
+  return JSON.parse(json)
 }
