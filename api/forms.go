@@ -92,18 +92,22 @@ func (s *server) setAssignments(c *fiber.Ctx) error {
 	return c.JSON(toFormJSON(d, true))
 }
 
-// listForms: administrators get every form they manage; everyone else the forms
-// assigned to their unit, each with its current period and deadline.
+// listForms: administrators and the office get every form owned in their
+// subtree; everyone else the forms assigned to their unit, each with its current
+// period and deadline.
 func (s *server) listForms(c *fiber.Ctx) error {
 	scope := scopeOf(c)
 	items := []formJSON{}
-	if scope.Has(auth.RoleAdmin) && !c.QueryBool("assigned") { // ?assigned=true: what the admin must fill
+	// Administrators manage forms and the office filters entries by them: both
+	// list the forms owned in their subtree (drafts for administrators only).
+	// ?assigned=true gives anyone the forms their own unit must fill.
+	if (scope.Has(auth.RoleAdmin) || scope.Has(auth.RoleOffice)) && !c.QueryBool("assigned") {
 		defs, err := s.deps.Forms.Store.ListForms(c.UserContext(), scope)
 		if err != nil {
 			return err
 		}
 		for _, d := range defs {
-			items = append(items, toFormJSON(d, true))
+			items = append(items, toFormJSON(d, scope.Has(auth.RoleAdmin)))
 		}
 		return c.JSON(fiber.Map{"items": items})
 	}

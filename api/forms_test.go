@@ -101,6 +101,11 @@ func TestFormLifecycle(t *testing.T) {
 	if r := w.call("GET", "/api/v1/forms?assigned=true", admin, nil); strings.Contains(string(r.body), `"draft"`) || !strings.Contains(string(r.body), `"period"`) {
 		t.Fatalf("an administrator's assigned forms: %s", r.body)
 	}
+	// The office lists every form of its subtree, to filter entries by, but no drafts.
+	office := w.tokenFor(w.addUser("13800000077", "d1", false, auth.RoleOffice))
+	if r := w.call("GET", "/api/v1/forms", office, nil); strings.Contains(string(r.body), `"draft"`) || !strings.Contains(string(r.body), id) {
+		t.Fatalf("the office's forms: %s", r.body)
+	}
 	if r := w.call("GET", "/api/v1/forms/"+id+"/schema.json", cadre, nil); r.status != 200 || !strings.Contains(string(r.body), "2020-12") {
 		t.Fatalf("schema.json: %d %s", r.status, r.body)
 	}
