@@ -29,10 +29,15 @@ export interface Draft {
   savedAt: number
 }
 
-/** A photo or file taken on the phone, kept until the server has it. */
+/**
+ * A photo or file taken on the phone, kept until the server has it. Bytes are
+ * stored as an ArrayBuffer, not a Blob: some mobile browsers have lost Blobs
+ * kept in IndexedDB.
+ */
 export interface StoredFile {
   id: string // the attachment id the server will give it (see files.ts)
-  blob: Blob
+  bytes: ArrayBuffer
+  type: string
   name: string
   uploaded: boolean
   createdAt: number

@@ -50,11 +50,14 @@ export async function compressImage(file: Blob): Promise<Blob> {
 
 /** keepFile stores a (compressed) file and returns its attachment id. */
 export async function keepFile(db: OfflineDB, uploaderId: string, blob: Blob, name: string): Promise<string> {
-  const sha = await sha256Hex(await blob.arrayBuffer())
-  const id = await attachmentId(uploaderId, sha)
-  if (!(await db.files.get(id))) await db.files.put({ id, blob, name, uploaded: false, createdAt: Date.now() })
+  const bytes = await blob.arrayBuffer()
+  const id = await attachmentId(uploaderId, await sha256Hex(bytes))
+  if (!(await db.files.get(id))) await db.files.put({ id, bytes, type: blob.type, name, uploaded: false, createdAt: Date.now() })
   return id
 }
+
+/** fileBlob turns a stored file back into a Blob to show or upload. */
+export const fileBlob = (f: { bytes: ArrayBuffer; type: string }) => new Blob([f.bytes], { type: f.type })
 
 /** referencedFiles lists the attachment ids anywhere in an entry's data. */
 export function referencedFiles(data: unknown, out: string[] = []): string[] {

@@ -2,24 +2,35 @@ import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { Client, type Session } from '../api/client'
 import { OfflineDB } from './db'
-import { backoff, enqueue, sync } from './outbox'
+import { backoff, enqueue, retry, sync } from './outbox'
+import { keepFile } from './files'
 
 const session: Session = { tokens: () => ({ accessToken: 'a', refreshToken: 'r' }), setTokens: () => {} }
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status })
 
-// A fake server that files each clientId once, like the real one.
-function server(mode: { down?: boolean; refuse?: boolean } = {}) {
+// A fake server that files each clientId once, like the real one, and takes
+// uploads (naming them as the phone does, unless told to rename them).
+function server(mode: { down?: boolean; refuse?: boolean; tooLarge?: boolean; rename?: boolean } = {}) {
   const filed = new Map<string, string>()
-  const fetchFn = (async (_url: string, init: RequestInit) => {
+  const uploads: string[] = []
+  const bodies: Record<string, unknown>[] = []
+  const fetchFn = (async (url: string, init: RequestInit) => {
     if (mode.down) throw new TypeError('Failed to fetch')
+    if (url === '/api/v1/attachments') {
+      if (mode.tooLarge) return json(413, { code: 'too_large', detail: '文件过大' })
+      const file = (init.body as FormData).get('file') as Blob
+      uploads.push(await file.text())
+      return json(201, { id: mode.rename ? 'f'.repeat(24) : 'ab'.repeat(12) })
+    }
     const body = JSON.parse(String(init.body))
+    bodies.push(body)
     if (mode.refuse) return json(422, { code: 'unprocessable', detail: '填报内容有 1 处需要修改', errors: [] })
     const id = filed.get(body.clientId) ?? `entry-${filed.size + 1}`
     const created = !filed.has(body.clientId)
     filed.set(body.clientId, id)
     return json(created ? 201 : 200, { entry: { id } })
   }) as unknown as typeof fetch
-  return { filed, client: new Client(session, fetchFn), mode }
+  return { filed, uploads, bodies, client: new Client(session, fetchFn), mode }
 }
 
 let n = 0
@@ -67,6 +78,62 @@ describe('outbox', () => {
     expect(item?.state).toBe('failed')
     expect(item?.lastError).toBe('填报内容有 1 处需要修改')
     expect(await db.outbox.count()).toBe(1)
+  })
+
+  it('uploads the photos a filing references first, once', async () => {
+    const db = freshDB()
+    const s = server()
+    await db.files.put({ id: 'ab'.repeat(12), bytes: new TextEncoder().encode('jpeg').buffer as ArrayBuffer, type: 'image/jpeg', name: 'a.jpg', uploaded: false, createdAt: 0 })
+    await enqueue(db, 'shishi', { photos: ['ab'.repeat(12)] }, true, 0)
+    await enqueue(db, 'shishi', { photos: ['ab'.repeat(12)] }, true, 0)
+    expect(await sync(db, s.client, 0)).toBe(2)
+    expect(s.uploads).toEqual(['jpeg']) // the stored bytes, sent once
+    expect((await db.files.get('ab'.repeat(12)))?.uploaded).toBe(true)
+  })
+
+  it("uses the server's name for a photo if it differs", async () => {
+    const db = freshDB()
+    const s = server({ rename: true })
+    await db.files.put({ id: 'ab'.repeat(12), bytes: new TextEncoder().encode('jpeg').buffer as ArrayBuffer, type: 'image/jpeg', name: 'a.jpg', uploaded: false, createdAt: 0 })
+    await enqueue(db, 'shishi', { photos: ['ab'.repeat(12)] }, true, 0)
+    await sync(db, s.client, 0)
+    expect(s.bodies[0].data).toEqual({ photos: ['f'.repeat(24)] })
+  })
+
+  it('keeps a filing whose photo is too large, saying so, and sends it once fixed', async () => {
+    const db = freshDB()
+    const s = server({ tooLarge: true })
+    await db.files.put({ id: 'ab'.repeat(12), bytes: new TextEncoder().encode('jpeg').buffer as ArrayBuffer, type: 'image/jpeg', name: 'a.jpg', uploaded: false, createdAt: 0 })
+    const id = await enqueue(db, 'shishi', { title: '修路', photos: ['ab'.repeat(12)] }, true, 0)
+    await sync(db, s.client, 0)
+    expect((await db.outbox.get(id))?.state).toBe('failed')
+    expect((await db.outbox.get(id))?.lastError).toContain('太大')
+    await retry(db, id, { title: '修路' }) // the cadre removed the photo
+    await sync(db, s.client, 0)
+    expect((await db.outbox.get(id))?.state).toBe('done')
+    expect(s.filed.get(id)).toBeDefined()
+  })
+
+  it('keeps waiting on an expired session instead of failing', async () => {
+    const db = freshDB()
+    const fetchFn = (async () => json(401, { code: 'unauthorized', detail: '请重新登录' })) as unknown as typeof fetch
+    const id = await enqueue(db, 'weekly', {}, true, 0)
+    await sync(db, new Client(session, fetchFn), 0)
+    expect((await db.outbox.get(id))?.state).toBe('waiting')
+  })
+
+  it('runs one sync at a time, so concurrent triggers never send an item twice', async () => {
+    const db = freshDB()
+    const s = server()
+    await enqueue(db, 'weekly', {}, true, 0)
+    await Promise.all([sync(db, s.client, 0), sync(db, s.client, 0), sync(db, s.client, 0)])
+    expect(s.bodies.length).toBe(1)
+  })
+
+  it('names a photo as the server will (attachments.IDFor)', async () => {
+    const db = freshDB()
+    const id = await keepFile(db, 'user-1', new Blob(['hello']), 'h.txt')
+    expect(id).toBe('d57754517d0ea793394cb32f') // the vector in attachments/id_test.go
   })
 
   it('backs off up to ten minutes', () => {

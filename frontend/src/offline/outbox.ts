@@ -5,7 +5,7 @@
 // (the same bytes by the same person are one attachment).
 import { ApiError, type Client } from '../api/client'
 import type { OfflineDB, OutboxItem } from './db'
-import { referencedFiles } from './files'
+import { fileBlob, referencedFiles } from './files'
 
 const MAX_BACKOFF_MS = 10 * 60 * 1000
 
@@ -91,7 +91,7 @@ export async function uploadFiles(db: OfflineDB, client: Client, data: Record<st
     const file = await db.files.get(id)
     if (!file || file.uploaded) continue
     const form = new FormData()
-    form.append('file', file.blob, file.name)
+    form.append('file', fileBlob(file), file.name)
     const stored = await client.request<{ id: string }>('/api/v1/attachments', { method: 'POST', body: form })
     await db.files.update(id, { uploaded: true })
     if (stored.id !== id) json = json.split(`"${id}"`).join(`"${stored.id}"`) // the server's name wins

@@ -10,9 +10,14 @@ const TICK_MS = 5000
 export const SYNC_TAG = 'taizhang-outbox'
 
 /** startSyncing runs sync now and on every trigger; it returns a stop function. */
-export function startSyncing(db: OfflineDB, client: Client, onSynced: (filed: number) => void = () => {}): () => void {
+export function startSyncing(
+  db: OfflineDB,
+  client: Client,
+  onSynced: (filed: number) => void = () => {},
+  enabled: () => boolean = () => true, // e.g. only while signed in
+): () => void {
   const kick = () => {
-    if (typeof navigator !== 'undefined' && navigator.onLine === false) return
+    if ((typeof navigator !== 'undefined' && navigator.onLine === false) || !enabled()) return
     sync(db, client).then(onSynced, () => {})
   }
   kick()

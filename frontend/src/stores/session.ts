@@ -2,6 +2,7 @@
 // signed in across app restarts (the refresh token lasts 30 days).
 import { defineStore } from 'pinia'
 import { Client, type Tokens } from '../api/client'
+import { offlineDB } from '../offline/db'
 
 export interface User {
   id: string
@@ -35,6 +36,10 @@ export const useSession = defineStore('session', {
   actions: {
     save() {
       localStorage.setItem(KEY, JSON.stringify({ tokens: this.tokens, user: this.user }))
+      // The service worker sends the outbox in the background with the access
+      // token (never the refresh token: rotating it there would sign the page out).
+      const access = this.tokens ? { accessToken: this.tokens.accessToken, refreshToken: '' } : null
+      offlineDB().kv.put({ key: 'tokens', value: access }).catch(() => {})
     },
     setTokens(t: Tokens | null) {
       this.tokens = t
