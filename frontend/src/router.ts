@@ -1,6 +1,8 @@
 import { createRouter, createWebHistory, type Router } from 'vue-router'
 import { useSession } from './stores/session'
 
+// Every page is its own chunk; the administrator's pages (the form builder and
+// its editors) load only when opened, keeping a cadre's first load small.
 export function makeRouter(): Router {
   const router = createRouter({
     history: createWebHistory(),
@@ -12,9 +14,19 @@ export function makeRouter(): Router {
         redirect: '/todo',
         children: [
           { path: 'todo', component: () => import('./views/TodoView.vue') },
+          { path: 'fill', component: () => import('./views/FillListView.vue') },
+          { path: 'review', component: () => import('./views/ReviewView.vue') },
           { path: 'me', component: () => import('./views/MeView.vue') },
         ],
       },
+      { path: '/fill/:formId', component: () => import('./views/FillView.vue') },
+      { path: '/entries/:id', component: () => import('./views/EntryView.vue') },
+      { path: '/mine', component: () => import('./views/MyEntriesView.vue') },
+      { path: '/outbox', component: () => import('./views/OutboxView.vue') },
+      { path: '/office', component: () => import('./views/OfficeView.vue') },
+      { path: '/admin', component: () => import('./admin/AdminView.vue') },
+      { path: '/admin/forms/:id', component: () => import('./admin/FormBuilderView.vue') },
+      { path: '/:rest(.*)*', redirect: '/' },
     ],
   })
   // Every page but the login needs a session.

@@ -1,0 +1,35 @@
+/// <reference lib="webworker" />
+// The service worker: the app shell from the precache (so the PWA opens with no
+// network), API calls always to the network, and Background Sync sending the
+// outbox after the page is gone. An update waits until the user accepts it (the
+// page asks), and IndexedDB is never touched by an update.
+import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
+import { NavigationRoute, registerRoute } from 'workbox-routing'
+import { Client } from './api/client'
+import { OfflineDB } from './offline/db'
+import { sync } from './offline/outbox'
+import { SYNC_TAG } from './offline/syncer'
+
+declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<string | { url: string; revision: string | null }> }
+
+precacheAndRoute(self.__WB_MANIFEST)
+cleanupOutdatedCaches()
+registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/api\//, /^\/healthz/, /^\/readyz/, /^\/metrics/] }))
+
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'SKIP_WAITING') self.skipWaiting()
+})
+
+self.addEventListener('sync', (event) => {
+  const e = event as ExtendableEvent & { tag: string }
+  if (e.tag === SYNC_TAG) e.waitUntil(syncInBackground())
+})
+
+async function syncInBackground(): Promise<void> {
+  const db = new OfflineDB()
+  const saved = (await db.kv.get('tokens'))?.value as { accessToken: string; refreshToken: string } | null
+  if (!saved) return
+  // An expired access token cannot be refreshed here; the items wait for the page.
+  const client = new Client({ tokens: () => saved, setTokens: () => {} })
+  await sync(db, client)
+}
