@@ -41,14 +41,20 @@ export async function startServer() {
   throw new Error('the server did not become ready')
 }
 
-/** phone opens Debian's Chromium at a phone's viewport. */
-export async function phone() {
+/** browserFor launches Debian's Chromium, headless. */
+export async function browserFor() {
   const executablePath = execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim()
-  const browser = await chromium.launch({
+  mkdirSync(screenshots, { recursive: true })
+  return chromium.launch({
     executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   })
+}
+
+/** phone opens Debian's Chromium at a phone's viewport. */
+export async function phone() {
+  const browser = await browserFor()
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
   mkdirSync(screenshots, { recursive: true })
   return { browser, page: await context.newPage() }

@@ -19,7 +19,7 @@ export async function enqueue(
   title?: string,
 ): Promise<string> {
   const clientId = crypto.randomUUID()
-  await db.outbox.add({ clientId, formId, title, data, submit, state: 'waiting', attempts: 0, nextAttemptAt: now, createdAt: now })
+  await db.outbox.add({ clientId, formId, title, data: plain(data), submit, state: 'waiting', attempts: 0, nextAttemptAt: now, createdAt: now })
   return clientId
 }
 
@@ -57,8 +57,11 @@ async function run(db: OfflineDB, client: Client, now: number): Promise<number> 
 
 /** retry puts a failed item back in line, after the user fixed what was wrong. */
 export async function retry(db: OfflineDB, clientId: string, data?: Record<string, unknown>): Promise<void> {
-  await db.outbox.update(clientId, { state: 'waiting', nextAttemptAt: 0, lastError: undefined, ...(data ? { data } : {}) })
+  await db.outbox.update(clientId, { state: 'waiting', nextAttemptAt: 0, lastError: undefined, ...(data ? { data: plain(data) } : {}) })
 }
+
+// plain copies form data out of Vue's reactive proxies, which IndexedDB cannot store.
+const plain = (data: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(data))
 
 async function attempt(db: OfflineDB, client: Client, item: OutboxItem, now: number): Promise<Partial<OutboxItem>> {
   const attempts = item.attempts + 1
