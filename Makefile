@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO_BUILD_FLAGS := -trimpath -tags embedui -ldflags "-X main.version=$(VERSION)"
 FRONTEND_DEPS := frontend/node_modules/.package-lock.json
 
-.PHONY: run build ui deps test test-go test-store test-frontend test-e2e test-deploy vet lint bench fuzz clean
+.PHONY: run build ui deps test test-go test-store test-frontend test-e2e test-deploy vet lint bench lighthouse fuzz clean
 
 ## run: build everything and serve the demo city on the embedded store
 run: build
@@ -65,6 +65,11 @@ lint: vet
 bench:
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/
 	go test -run '^$$' -bench FilingAndListing -benchtime 1x ./cmd/taizhang/
+
+## lighthouse: Lighthouse 12.8 (mobile) on Debian's Chromium: performance ≥ 0.9 and
+## accessibility ≥ 0.95 on the sign-in and 待办 pages (reports in frontend/screenshots)
+lighthouse: build
+	cd frontend && CHROME_PATH=$${CHROME_PATH:-$$(command -v chromium)} node scripts/lighthouse.mjs
 
 ## fuzz: each fuzz target for FUZZTIME (default 3m); new finds land in the Go cache,
 ## failures in forms/testdata/fuzz (commit them: they become regression tests)
