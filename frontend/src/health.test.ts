@@ -1,6 +1,9 @@
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { createPinia } from 'pinia'
+import { createMemoryHistory, createRouter } from 'vue-router'
+
+const router = () => createRouter({ history: createMemoryHistory(), routes: [{ path: '/', component: { template: '<div/>' } }] })
 import { flushPromises, mount } from '@vue/test-utils'
 import App from './App.vue'
 import { checkServer } from './health'
@@ -24,13 +27,13 @@ describe('checkServer', () => {
 describe('App shell', () => {
   it('tells, in Chinese, when the database is down', async () => {
     globalThis.fetch = respond({ '/healthz': 200, '/readyz': 503 })
-    const wrapper = mount(App, { global: { plugins: [createPinia()], stubs: { RouterView: true } } })
+    const wrapper = mount(App, { global: { plugins: [createPinia(), router()], stubs: { RouterView: true } } })
     await flushPromises()
     expect(wrapper.get('[role=status]').text()).toBe('服务器已连接，但数据库暂不可用，请稍后重试')
   })
   it('stays quiet when all is well', async () => {
     globalThis.fetch = respond({ '/healthz': 200, '/readyz': 200 })
-    const wrapper = mount(App, { global: { plugins: [createPinia()], stubs: { RouterView: true } } })
+    const wrapper = mount(App, { global: { plugins: [createPinia(), router()], stubs: { RouterView: true } } })
     await flushPromises()
     expect(wrapper.find('[role=status]').exists()).toBe(false)
   })

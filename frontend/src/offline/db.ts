@@ -18,6 +18,7 @@ export interface OutboxItem {
   attempts: number
   nextAttemptAt: number // ms since epoch
   lastError?: string // in Chinese, shown on the outbox page
+  fieldErrors?: Record<string, string> // the server's, by field path, shown when the cadre fixes the item
   entryId?: string // once done
   createdAt: number
 }

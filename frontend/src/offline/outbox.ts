@@ -57,7 +57,9 @@ async function run(db: OfflineDB, client: Client, now: number): Promise<number> 
 
 /** retry puts a failed item back in line, after the user fixed what was wrong. */
 export async function retry(db: OfflineDB, clientId: string, data?: Record<string, unknown>): Promise<void> {
-  await db.outbox.update(clientId, { state: 'waiting', nextAttemptAt: 0, lastError: undefined, ...(data ? { data: plain(data) } : {}) })
+  await db.outbox.update(clientId, {
+    state: 'waiting', nextAttemptAt: 0, lastError: undefined, fieldErrors: undefined, ...(data ? { data: plain(data) } : {}),
+  })
 }
 
 // plain copies form data out of Vue's reactive proxies, which IndexedDB cannot store.
@@ -71,10 +73,10 @@ async function attempt(db: OfflineDB, client: Client, item: OutboxItem, now: num
       method: 'POST',
       body: { clientId: item.clientId, data, submit: item.submit, clientCreatedAt: new Date(item.createdAt).toISOString() },
     })
-    return { state: 'done', attempts, entryId: res.entry.id, lastError: undefined, data }
+    return { state: 'done', attempts, entryId: res.entry.id, lastError: undefined, fieldErrors: undefined, data }
   } catch (e) {
     if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429 && e.status !== 401) {
-      return { state: 'failed', attempts, lastError: refusal(e) }
+      return { state: 'failed', attempts, lastError: refusal(e), fieldErrors: e.fieldErrors() }
     }
     const reason = e instanceof ApiError ? e.message : '网络不可用，稍后自动重试'
     return { state: 'waiting', attempts, lastError: reason, nextAttemptAt: now + backoff(attempts) }

@@ -29,7 +29,7 @@ function load(): Saved {
 }
 
 export const useSession = defineStore('session', {
-  state: (): Saved => load(),
+  state: (): Saved & { expired: boolean } => ({ ...load(), expired: false }),
   getters: {
     signedIn: (s) => s.tokens !== null,
   },
@@ -42,6 +42,8 @@ export const useSession = defineStore('session', {
       offlineDB().kv.put({ key: 'tokens', value: access }).catch(() => {})
     },
     setTokens(t: Tokens | null) {
+      // Dropped by the client (a refresh was refused) rather than by signing out.
+      this.expired = !t && this.tokens !== null
       this.tokens = t
       if (!t) this.user = null
       this.save()
@@ -57,6 +59,7 @@ export const useSession = defineStore('session', {
     async logout() {
       const refreshToken = this.tokens?.refreshToken
       this.setTokens(null)
+      this.expired = false
       if (refreshToken) await api().request('/api/v1/auth/logout', { method: 'POST', body: { refreshToken } }).catch(() => {})
     },
   },

@@ -1,0 +1,150 @@
+// Reviewing at scale and problem items: a supervisor approves several weekly
+// reports at once; a problem item goes 立项 → 整改 (with evidence) → 销号 through
+// the screens; an expired session goes back to the login page keeping the draft.
+import { test, after, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { browserFor, screenshots, startServer } from './harness.mjs'
+
+const CADRE = '13800000005'
+const TOWN_SUPERVISOR = '13800000004'
+const ADMIN = '13800000001'
+let server, browser
+const shot = (page, name) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true })
+
+before(async () => {
+  server = await startServer()
+  browser = await browserFor()
+})
+after(async () => {
+  await browser?.close()
+  server?.stop()
+})
+
+async function signIn(phone) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
+  const page = await context.newPage()
+  await page.goto(server.base + '/login')
+  await page.fill('input[name=phone]', phone)
+  await page.fill('input[name=password]', 'taizhang2026')
+  await page.click('button[type=submit]')
+  await page.waitForURL('**/todo')
+  return { context, page }
+}
+
+async function api(phone, method, path, body) {
+  const login = await (await fetch(server.base + '/api/v1/auth/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone, password: 'taizhang2026' }),
+  })).json()
+  const res = await fetch(server.base + path, {
+    method, headers: { Authorization: `Bearer ${login.accessToken}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return res.json()
+}
+
+const formByKey = async (key) => (await api(CADRE, 'GET', '/api/v1/forms?assigned=true')).items.find((f) => f.key === key)
+const file = async (key, data) =>
+  (await api(CADRE, 'POST', `/api/v1/forms/${(await formByKey(key)).id}/entries`, { clientId: crypto.randomUUID(), data, submit: true })).entry
+
+test('a supervisor approves several weekly reports at once', async () => {
+  const progress = '本周走访低保户十二户，解决自来水、道路照明等实际问题三件，整改问题清单两项。'
+  const a = await file('weekly', { progress, plan: '下周完成河口镇两个村的入户走访。' })
+  const b = await file('weekly', { progress: progress + '另协调修复路灯一处。', plan: '下周完成红旗村三组的入户走访。' })
+  const { context, page } = await signIn(TOWN_SUPERVISOR)
+  await page.getByText('审批', { exact: true }).click()
+  await page.getByText('工作周报').first().waitFor()
+  for (const box of await page.locator('.pick').all()) await box.click()
+  await shot(page, 'review-queue')
+  await page.getByRole('button', { name: '批量通过（2）' }).click()
+  await page.getByRole('button', { name: '全部通过' }).click()
+  await page.getByText('已通过 2 条').waitFor()
+  for (const e of [a, b]) assert.equal((await api(TOWN_SUPERVISOR, 'GET', `/api/v1/entries/${e.id}`)).entry.status, 'approved')
+  await context.close()
+})
+
+test('a problem item goes 立项 → 整改 with evidence → 销号 through the screens', async () => {
+  const item = await file('problem', {
+    problem: '村务公开栏三个月未更新，群众反映看不到补助发放情况', source: 'public', style: 'lan', owner: '王某',
+    measures: [{ measure: '由村会计王某每月5日前在公开栏张贴上月补助发放明细并拍照上传', deadline: '2026-12-05' }],
+  })
+  const sup = await signIn(TOWN_SUPERVISOR)
+  await sup.page.goto(`${server.base}/entries/${item.id}`)
+  await sup.page.getByRole('button', { name: '立项' }).click()
+  await sup.page.getByRole('button', { name: '立项' }).last().click()
+  await sup.page.getByText('已立项').first().waitFor()
+
+  const cadre = await signIn(CADRE)
+  await cadre.page.goto(`${server.base}/entries/${item.id}`)
+  await cadre.page.getByText('整改措施').first().waitFor() // the group, drawn read-only
+  await cadre.page.getByRole('button', { name: '报整改结果' }).click()
+  await cadre.page.getByLabel('整改情况').fill('公开栏已更新，十一月补助明细已张贴，群众可随时查看。')
+  await cadre.page.setInputFiles('#f-evidencePhotos', { name: 'board.png', mimeType: 'image/png', buffer: await cadre.page.screenshot() })
+  await cadre.page.locator('.photo img').waitFor()
+  await cadre.page.getByRole('button', { name: '确认' }).click()
+  await cadre.page.getByText('待销号').first().waitFor()
+
+  await sup.page.getByText('审批', { exact: true }).isVisible().catch(() => {})
+  await sup.page.goto(server.base + '/review')
+  await sup.page.getByRole('tab', { name: '待销号' }).click()
+  await sup.page.getByText('村务公开栏三个月未更新').click()
+  await sup.page.getByRole('button', { name: '销号' }).click()
+  await sup.page.getByRole('button', { name: '销号' }).last().click()
+  await sup.page.getByText('已销号').first().waitFor()
+  await shot(sup.page, 'problem-closed')
+  const done = await api(CADRE, 'GET', `/api/v1/entries/${item.id}`)
+  assert.deepEqual(done.history.map((h) => h.action), ['submit', 'accept', 'rectify', 'close'])
+  assert.equal(done.history[2].data.evidencePhotos.length, 1)
+  await sup.context.close()
+  await cadre.context.close()
+})
+
+test('an expired session goes back to the login page, keeping the draft', async () => {
+  const { context, page } = await signIn(CADRE)
+  await page.getByText('填报', { exact: true }).click()
+  await shot(page, 'fill-list')
+  await page.getByText('工作周报').click()
+  await page.getByLabel('本周工作进展').fill('周三走访五保户三户，周四参加镇防汛演练，')
+  await page.getByRole('button', { name: '保存草稿' }).click()
+  await page.getByText('草稿已保存').waitFor()
+  // The session dies elsewhere: signed out on the server, and the access token is no longer valid.
+  await page.evaluate(async () => {
+    const saved = JSON.parse(localStorage.getItem('taizhang.session'))
+    await fetch('/api/v1/auth/logout', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken: saved.tokens.refreshToken }) })
+    saved.tokens.accessToken = 'expired'
+    localStorage.setItem('taizhang.session', JSON.stringify(saved))
+  })
+  await page.reload()
+  await page.waitForURL('**/login')
+  await page.getByText('登录已过期').waitFor()
+  await page.fill('input[name=phone]', CADRE)
+  await page.fill('input[name=password]', 'taizhang2026')
+  await page.click('button[type=submit]')
+  await page.waitForURL('**/todo')
+  await page.getByText('工作周报').click()
+  await page.getByText('已恢复上次未提交的草稿').waitFor()
+  assert.equal(await page.getByLabel('本周工作进展').inputValue(), '周三走访五保户三户，周四参加镇防汛演练，')
+  await context.close()
+})
+
+test('the administrator pages', async () => {
+  const { context, page } = await signIn(ADMIN)
+  await page.setViewportSize({ width: 1280, height: 800 }) // admin pages are used on desktops too
+  await page.goto(server.base + '/admin')
+  await page.getByText('我为群众办实事台账').waitFor()
+  await shot(page, 'admin-forms')
+  await page.getByRole('tab', { name: '单位' }).click()
+  await page.getByText('红旗村').waitFor()
+  await page.locator('li', { hasText: '城关镇' }).first().getByRole('button', { name: '添加下级' }).click()
+  await page.getByLabel('新单位名称').fill('新华村')
+  await page.getByRole('button', { name: '添加', exact: true }).click()
+  await page.getByText('新华村').waitFor()
+  const units = await api(ADMIN, 'GET', '/api/v1/units')
+  const town = units.find((u) => u.name === '城关镇')
+  assert.equal(units.find((u) => u.name === '新华村')?.parentId, town.id)
+  await shot(page, 'admin-units')
+  await page.getByRole('tab', { name: '人员' }).click()
+  await page.getByText('孙干部').waitFor()
+  await shot(page, 'admin-users')
+  await context.close()
+})
