@@ -90,8 +90,9 @@ type Store interface {
 	// ListAssigned returns unarchived forms assigned to the unit at unitPath: to the
 	// unit itself, or to an ancestor with descendants included.
 	ListAssigned(ctx context.Context, unitPath []string) ([]Definition, error)
-	// FormByID reads a definition without a scope: callers decide access from its
-	// owner path and assignments (Service.Readable does).
+	// FormByID reads a definition without a scope and without its draft: callers
+	// decide access from its owner path and assignments (Service.Readable does),
+	// and filing or reading an entry never needs the draft, the biggest part.
 	FormByID(ctx context.Context, id string) (Definition, error)
 	// UpdateForm writes Draft, LatestVersion, Archived, Assignments and UpdatedAt
 	// if the stored Rev equals d.Rev, storing Rev+1; otherwise errs.Conflict.

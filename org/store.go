@@ -44,7 +44,8 @@ type UserStore interface {
 	// stores Rev+1; otherwise errs.Conflict.
 	UpdateUser(ctx context.Context, scope auth.Scope, u User) error
 	// Supervisors returns the active users with the supervisor role whose own unit
-	// is one of unitIDs.
+	// is one of unitIDs, with only ID and UnitID filled: every filing asks, and
+	// finding the reviewers needs no more.
 	Supervisors(ctx context.Context, scope auth.Scope, unitIDs []string) ([]User, error)
 	// CountActiveUsers counts active users in the subtree of unitID.
 	CountActiveUsers(ctx context.Context, scope auth.Scope, unitID string) (int, error)

@@ -131,7 +131,8 @@ test('the administrator pages', async () => {
   const { context, page } = await signIn(ADMIN)
   await page.setViewportSize({ width: 1280, height: 800 }) // admin pages are used on desktops too
   await page.goto(server.base + '/admin')
-  await page.getByText('我为群众办实事台账').waitFor()
+  await page.getByText('从模板：我为群众办实事台账').waitFor() // the templates load after the forms
+  await page.getByText('我为群众办实事台账', { exact: true }).waitFor()
   await shot(page, 'admin-forms')
   await page.getByRole('tab', { name: '单位' }).click()
   await page.getByText('红旗村').waitFor()

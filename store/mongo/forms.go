@@ -88,7 +88,10 @@ func toFormDoc(d forms.Definition) formDoc {
 func (f formDoc) toDefinition() (forms.Definition, error) {
 	d := forms.Definition{ID: f.ID, OwnerUnitID: f.OwnerUnitID, OwnerPath: f.OwnerPath, Key: f.Key,
 		LatestVersion: f.LatestVersion, Archived: f.Archived, Rev: f.Rev, CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC()}
-	errList := []error{json.Unmarshal([]byte(f.Draft), &d.Draft)}
+	var errList []error
+	if f.Draft != "" { // projected out by FormByID
+		errList = append(errList, json.Unmarshal([]byte(f.Draft), &d.Draft))
+	}
 	for _, a := range f.Assignments {
 		var one forms.Assignment
 		errList = append(errList, json.Unmarshal([]byte(a.JSON), &one))
@@ -130,7 +133,7 @@ func (s *FormStore) GetForm(ctx context.Context, scope auth.Scope, id string) (d
 // FormByID implements forms.Store.
 func (s *FormStore) FormByID(ctx context.Context, id string) (forms.Definition, error) {
 	var doc formDoc
-	err := s.forms.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+	err := s.forms.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "draft", Value: 0}})).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return forms.Definition{}, errFormNotFound
 	}

@@ -153,17 +153,21 @@ func (s *OrgStore) Supervisors(ctx context.Context, scope auth.Scope, unitIDs []
 		return nil, nil
 	}
 	cur, err := s.users.Find(ctx, bson.D{{Key: "unitPath", Value: scopeUnit}, {Key: "unitId", Value: bson.D{{Key: "$in", Value: unitIDs}}},
-		{Key: "roles", Value: string(auth.RoleSupervisor)}, {Key: "active", Value: true}})
+		{Key: "roles", Value: string(auth.RoleSupervisor)}, {Key: "active", Value: true}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unitId", Value: 1}}))
 	if err != nil {
 		return nil, mapError("list supervisors", err)
 	}
-	var docs []userDoc
+	var docs []struct {
+		ID     string `bson:"_id"`
+		UnitID string `bson:"unitId"`
+	}
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, mapError("list supervisors", err)
 	}
 	out := make([]org.User, len(docs))
 	for i, d := range docs {
-		out[i] = d.toUser()
+		out[i] = org.User{ID: d.ID, UnitID: d.UnitID}
 	}
 	return out, nil
 }

@@ -27,6 +27,10 @@ var errFormNotFound = errs.New(errs.NotFound, "表单不存在")
 const formColumns = `f.id, f.owner_unit_id, f.owner_path, f.key, f.draft, f.latest_version, f.archived, f.assignments,
 	f.rev, f.created_at, f.updated_at`
 
+// formColumnsNoDraft is formColumns with an empty draft, for FormByID.
+const formColumnsNoDraft = `f.id, f.owner_unit_id, f.owner_path, f.key, '{}', f.latest_version, f.archived, f.assignments,
+	f.rev, f.created_at, f.updated_at`
+
 // formInScope is ANDed into management queries; its parameter is the scope's unit.
 const formInScope = `EXISTS (SELECT 1 FROM json_each(f.owner_path) WHERE json_each.value = ?)`
 
@@ -79,7 +83,7 @@ func (s *FormStore) GetForm(ctx context.Context, scope auth.Scope, id string) (d
 
 // FormByID implements forms.Store.
 func (s *FormStore) FormByID(ctx context.Context, id string) (d forms.Definition, err error) {
-	d, err = scanForm(s.db.readers.QueryRowContext(ctx, `SELECT `+formColumns+` FROM forms f WHERE f.id = ?`, id))
+	d, err = scanForm(s.db.readers.QueryRowContext(ctx, `SELECT `+formColumnsNoDraft+` FROM forms f WHERE f.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, errFormNotFound
 	}

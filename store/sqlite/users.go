@@ -106,7 +106,8 @@ func (s *OrgStore) Supervisors(ctx context.Context, scope auth.Scope, unitIDs []
 	for _, id := range unitIDs {
 		args = append(args, id)
 	}
-	return queryAll(ctx, s.db, "list supervisors", scanUser, `SELECT `+userColumns+` FROM users u WHERE u.active AND `+userInScope+`
+	scanIDs := func(row scanner) (u org.User, err error) { return u, row.Scan(&u.ID, &u.UnitID) }
+	return queryAll(ctx, s.db, "list supervisors", scanIDs, `SELECT u.id, u.unit_id FROM users u WHERE u.active AND `+userInScope+`
 		AND u.unit_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(unitIDs)), ",")+`)
 		AND EXISTS (SELECT 1 FROM json_each(u.roles) WHERE json_each.value = 'supervisor')`, args...)
 }

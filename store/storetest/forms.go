@@ -60,8 +60,10 @@ func testFormRoundTrip(t *testing.T, h Harness) {
 	if !sameJSONValue(got, d) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, d)
 	}
-	if byID, err := h.Forms.FormByID(ctx, d.ID); err != nil || !sameJSONValue(byID, d) {
-		t.Fatalf("by id: %+v %v", byID, err)
+	withoutDraft := d
+	withoutDraft.Draft = forms.Form{}
+	if byID, err := h.Forms.FormByID(ctx, d.ID); err != nil || !sameJSONValue(byID, withoutDraft) {
+		t.Fatalf("by id (no draft): %+v %v", byID, err)
 	}
 	_, err = h.Forms.FormByID(ctx, ids.New(epoch))
 	wantCode(t, err, errs.NotFound)
