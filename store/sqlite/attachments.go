@@ -82,7 +82,7 @@ func (s *AttachmentStore) writeBlob(sha string, content io.Reader) error {
 }
 
 func (s *AttachmentStore) byID(ctx context.Context, id string) (attachments.Attachment, error) {
-	a, err := scanAttachment(s.db.readers.QueryRowContext(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.id = ?`, id))
+	a, err := scanAttachment(s.db.queryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, errAttachmentNotFound
 	}
@@ -96,7 +96,7 @@ func (s *AttachmentStore) Get(ctx context.Context, scope auth.Scope, id string) 
 	if !ok {
 		return a, errAttachmentNotFound
 	}
-	a, err = scanAttachment(s.db.readers.QueryRowContext(ctx, `SELECT `+attachmentColumns+` FROM attachments a
+	a, err = scanAttachment(s.db.queryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments a
 		WHERE a.id = ? AND (a.uploader_id = ? OR EXISTS (SELECT 1 FROM entry_attachments ea JOIN entries e ON e.id = ea.entry_id
 			WHERE ea.attachment_id = a.id AND `+inScope+`))`, id, scope.UserID(), unitID))
 	if errors.Is(err, sql.ErrNoRows) {

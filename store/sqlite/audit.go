@@ -26,7 +26,7 @@ var _ audit.Store = (*AuditStore)(nil)
 // so reading the last hash and inserting the next record cannot interleave.
 func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Record, err error) {
 	defer s.db.track("audit.append", time.Now(), &err)
-	err = s.db.inTx(ctx, "append audit", func(tx *sql.Tx) error {
+	err = s.db.inTx(ctx, "append audit", func(tx *txn) error {
 		out, err = appendAudit(ctx, tx, r)
 		return err
 	})
@@ -34,7 +34,7 @@ func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Reco
 }
 
 // appendAudit chains r to the last record inside tx.
-func appendAudit(ctx context.Context, tx *sql.Tx, r audit.Record) (audit.Record, error) {
+func appendAudit(ctx context.Context, tx *txn, r audit.Record) (audit.Record, error) {
 	var last int64
 	var prev string
 	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
@@ -118,12 +118,12 @@ var _ notify.Store = (*NotificationStore)(nil)
 
 // InsertNotifications implements notify.Store.
 func (s *NotificationStore) InsertNotifications(ctx context.Context, list []notify.Notification) error {
-	return s.db.inTx(ctx, "insert notifications", func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, "insert notifications", func(tx *txn) error {
 		return insertNotifications(ctx, tx, list)
 	})
 }
 
-func insertNotifications(ctx context.Context, tx *sql.Tx, list []notify.Notification) error {
+func insertNotifications(ctx context.Context, tx *txn, list []notify.Notification) error {
 	for _, n := range list {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, user_id, entry_id, kind, message, created_at,
 			read_at) VALUES (?,?,?,?,?,?,NULL)`, n.ID, n.UserID, n.EntryID, n.Kind, n.Message, millis(n.CreatedAt)); err != nil {

@@ -20,7 +20,7 @@ const maxBatch = 64
 
 type writeJob struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(tx *txn) error
 	done chan error
 }
 
@@ -28,8 +28,10 @@ type writeJob struct {
 func (db *DB) startCommitter() {
 	db.jobs = make(chan writeJob, maxBatch)
 	db.committed = make(chan struct{})
+	db.writes = &writeStmts{writer: db.writer, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
 	go func() {
 		defer close(db.committed)
+		defer db.writes.close()
 		for first := range db.jobs {
 			batch := []writeJob{first}
 		drain:
@@ -59,16 +61,18 @@ func (db *DB) stopCommitter() {
 // commitBatch runs each job in a savepoint of one transaction and commits it.
 func (db *DB) commitBatch(batch []writeJob) {
 	results := make([]error, len(batch))
-	tx, err := db.writer.BeginTx(context.Background(), nil)
+	sqlTx, err := db.writer.BeginTx(context.Background(), nil)
 	if err != nil {
 		for _, j := range batch {
 			j.done <- err
 		}
 		return
 	}
+	tx := &txn{Tx: sqlTx, stmts: db.writes}
 	for i, j := range batch {
 		results[i] = runInSavepoint(tx, j)
 	}
+	defer db.writes.prepareWanted() // the writer connection is free again once committed
 	if err := tx.Commit(); err != nil {
 		for _, j := range batch {
 			j.done <- err
@@ -80,21 +84,21 @@ func (db *DB) commitBatch(batch []writeJob) {
 	}
 }
 
-func runInSavepoint(tx *sql.Tx, j writeJob) error {
+func runInSavepoint(tx *txn, j writeJob) error {
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(`SAVEPOINT job`); err != nil {
+	if _, err := tx.ExecContext(context.Background(), `SAVEPOINT job`); err != nil {
 		return err
 	}
 	if err := j.fn(tx); err != nil {
-		if _, rbErr := tx.Exec(`ROLLBACK TO job`); rbErr != nil {
+		if _, rbErr := tx.ExecContext(context.Background(), `ROLLBACK TO job`); rbErr != nil {
 			return errors.Join(err, rbErr)
 		}
-		_, _ = tx.Exec(`RELEASE job`)
+		_, _ = tx.ExecContext(context.Background(), `RELEASE job`)
 		return err
 	}
-	_, err := tx.Exec(`RELEASE job`)
+	_, err := tx.ExecContext(context.Background(), `RELEASE job`)
 	return err
 }
 
@@ -103,7 +107,7 @@ var errClosed = fmt.Errorf("sqlite: store closed")
 // inTx runs fn in a write transaction — shared, through group commit, with
 // whatever other writes are waiting — and returns once it is durable. A returned
 // *errs.Error passes through; driver errors are mapped.
-func (db *DB) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) (err error) {
+func (db *DB) inTx(ctx context.Context, op string, fn func(tx *txn) error) (err error) {
 	if db.jobs == nil {
 		return errs.Wrap(errs.Unavailable, "数据库以只读方式打开", errClosed)
 	}

@@ -41,6 +41,8 @@ type DB struct {
 	dir     string
 	writer  *sql.DB
 	readers *sql.DB
+	reads   *readStmts  // statements prepared on readers
+	writes  *writeStmts // statements prepared on the writer, owned by the committer
 	lock    *os.File
 	observe Observer
 
@@ -75,6 +77,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	db.reads = &readStmts{pool: db.readers, stmts: map[string]*sql.Stmt{}}
 	db.writer.SetMaxOpenConns(1)
 	db.readers.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	db.writer.SetConnMaxIdleTime(0)
@@ -95,7 +98,8 @@ func openReadOnly(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dir: opts.Dir, writer: readers, readers: readers, observe: opts.Observe}
+	db := &DB{dir: opts.Dir, writer: readers, readers: readers, observe: opts.Observe,
+		reads: &readStmts{pool: readers, stmts: map[string]*sql.Stmt{}}}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}
@@ -147,6 +151,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the database and releases the directory lock.
 func (db *DB) Close() error {
 	db.stopCommitter() // finish pending writes before the connections go
+	if db.reads != nil {
+		db.reads.close()
+	}
 	var errList []error
 	if db.readers != nil {
 		errList = append(errList, db.readers.Close())
@@ -188,7 +195,7 @@ func (db *DB) track(op string, start time.Time, err *error) {
 
 // queryAll runs a read on the reader pool and scans every row with scan.
 func queryAll[T any](ctx context.Context, db *DB, op string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := db.readers.QueryContext(ctx, query, args...)
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
 		return nil, mapError(op, err)
 	}

@@ -54,7 +54,7 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 	if err != nil {
 		return err
 	}
-	return s.db.inTx(ctx, "insert entry", func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, "insert entry", func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
 			author_id, client_id, status, rev, period, data, payload_hash, due_at, created_at,
 			submitted_at, updated_at, client_created_at, open, attachments, search, history, last_event)
@@ -93,7 +93,7 @@ func (s *EntryStore) getWhere(ctx context.Context, scope auth.Scope, where strin
 	if !ok {
 		return entries.Entry{}, errEntryNotFound
 	}
-	row := s.db.readers.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM entries e WHERE `+where+` AND `+inScope,
+	row := s.db.queryRow(ctx, `SELECT `+entryColumns+` FROM entries e WHERE `+where+` AND `+inScope,
 		append(args, unitID)...)
 	e, err := scanEntry(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -113,7 +113,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 		return entries.Entry{}, errEntryNotFound
 	}
 	updated := false
-	err = s.db.inTx(ctx, "update entry", func(tx *sql.Tx) error {
+	err = s.db.inTx(ctx, "update entry", func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE entries AS e SET status = ?, data = ?, payload_hash = ?,
 			period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, search = ?,
 			history = ?, last_event = ?, rev = rev + 1
@@ -144,7 +144,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 
 // insertScopeRows writes one entry_scope row per unit on the path, in one
 // statement: SQLite parses every statement anew, and a filing is CPU-bound.
-func insertScopeRows(ctx context.Context, tx *sql.Tx, entryID string, createdAt time.Time, path []string) error {
+func insertScopeRows(ctx context.Context, tx *txn, entryID string, createdAt time.Time, path []string) error {
 	if len(path) == 0 {
 		return nil
 	}
@@ -159,7 +159,7 @@ func insertScopeRows(ctx context.Context, tx *sql.Tx, entryID string, createdAt 
 
 // writeEffects appends a step's audit record and notifications in the entry's
 // own transaction: either the step and its record are stored, or neither.
-func writeEffects(ctx context.Context, tx *sql.Tx, fx []entries.Effects) error {
+func writeEffects(ctx context.Context, tx *txn, fx []entries.Effects) error {
 	for _, f := range fx {
 		if f.Audit != nil {
 			if _, err := appendAudit(ctx, tx, *f.Audit); err != nil {
@@ -174,14 +174,14 @@ func writeEffects(ctx context.Context, tx *sql.Tx, fx []entries.Effects) error {
 }
 
 // linkAttachments replaces the record of which attachments the entry references.
-func linkAttachments(ctx context.Context, tx *sql.Tx, e entries.Entry) error {
+func linkAttachments(ctx context.Context, tx *txn, e entries.Entry) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM entry_attachments WHERE entry_id = ?`, e.ID); err != nil {
 		return err
 	}
 	return insertAttachmentLinks(ctx, tx, e)
 }
 
-func insertAttachmentLinks(ctx context.Context, tx *sql.Tx, e entries.Entry) error {
+func insertAttachmentLinks(ctx context.Context, tx *txn, e entries.Entry) error {
 	for _, id := range e.Attachments {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO entry_attachments (attachment_id, entry_id) VALUES (?,?)`, id, e.ID); err != nil {
 			return err
@@ -236,7 +236,7 @@ func (s *EntryStore) Count(ctx context.Context, scope auth.Scope, q entries.Quer
 		return 0, nil
 	}
 	sqlText, args := listWhere("count(*)", scopeUnit, q, nil)
-	err = s.db.readers.QueryRowContext(ctx, sqlText, args...).Scan(&n)
+	err = s.db.queryRow(ctx, sqlText, args...).Scan(&n)
 	return n, mapError("count entries", err)
 }
 

@@ -41,7 +41,7 @@ func (s *FormStore) InsertForm(ctx context.Context, scope auth.Scope, d forms.De
 		return errs.New(errs.Forbidden, "无权在该单位下创建表单")
 	}
 	draft, assignments, path := mustJSON(d.Draft), mustJSON(d.Assignments), mustJSON(d.OwnerPath)
-	return s.db.inTx(ctx, "insert form", func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, "insert form", func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO forms (id, owner_unit_id, owner_path, key, draft, latest_version,
 			archived, assignments, rev, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,1,?,?)`, d.ID, d.OwnerUnitID, path,
 			d.Key, draft, d.LatestVersion, d.Archived, assignments, millis(d.CreatedAt), millis(d.UpdatedAt))
@@ -52,7 +52,7 @@ func (s *FormStore) InsertForm(ctx context.Context, scope auth.Scope, d forms.De
 	})
 }
 
-func writeAssignments(ctx context.Context, tx *sql.Tx, d forms.Definition) error {
+func writeAssignments(ctx context.Context, tx *txn, d forms.Definition) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM form_assignments WHERE form_id = ?`, d.ID); err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *FormStore) GetForm(ctx context.Context, scope auth.Scope, id string) (d
 	if !ok {
 		return d, errFormNotFound
 	}
-	d, err = scanForm(s.db.readers.QueryRowContext(ctx, `SELECT `+formColumns+` FROM forms f WHERE f.id = ? AND `+formInScope, id, unitID))
+	d, err = scanForm(s.db.queryRow(ctx, `SELECT `+formColumns+` FROM forms f WHERE f.id = ? AND `+formInScope, id, unitID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, errFormNotFound
 	}
@@ -83,7 +83,7 @@ func (s *FormStore) GetForm(ctx context.Context, scope auth.Scope, id string) (d
 
 // FormByID implements forms.Store.
 func (s *FormStore) FormByID(ctx context.Context, id string) (d forms.Definition, err error) {
-	d, err = scanForm(s.db.readers.QueryRowContext(ctx, `SELECT `+formColumnsNoDraft+` FROM forms f WHERE f.id = ?`, id))
+	d, err = scanForm(s.db.queryRow(ctx, `SELECT `+formColumnsNoDraft+` FROM forms f WHERE f.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, errFormNotFound
 	}
@@ -129,7 +129,7 @@ func (s *FormStore) UpdateForm(ctx context.Context, scope auth.Scope, d forms.De
 	if !ok {
 		return errFormNotFound
 	}
-	return s.db.inTx(ctx, "update form", func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, "update form", func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE forms AS f SET draft = ?, latest_version = ?, archived = ?, assignments = ?,
 			updated_at = ?, rev = rev + 1 WHERE f.id = ? AND f.rev = ? AND `+formInScope, mustJSON(d.Draft),
 			d.LatestVersion, d.Archived, mustJSON(d.Assignments), millis(d.UpdatedAt), d.ID, d.Rev, unitID)
@@ -155,7 +155,7 @@ const versionColumns = `form_id, version, hash, schema, published_at, published_
 
 // GetVersion implements forms.Store.
 func (s *FormStore) GetVersion(ctx context.Context, formID string, version int) (v forms.Version, err error) {
-	v, err = scanVersion(s.db.readers.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM form_versions
+	v, err = scanVersion(s.db.queryRow(ctx, `SELECT `+versionColumns+` FROM form_versions
 		WHERE form_id = ? AND version = ?`, formID, version))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, errs.New(errs.NotFound, "表单版本不存在")

@@ -31,7 +31,7 @@ func (s *SessionStore) InsertRefresh(ctx context.Context, t session.RefreshToken
 func (s *SessionStore) RefreshByHash(ctx context.Context, hash string) (t session.RefreshToken, err error) {
 	defer s.db.track("sessions.get", time.Now(), &err)
 	var created, expires sql.NullInt64
-	err = s.db.readers.QueryRowContext(ctx, `SELECT hash, family_id, user_id, auth_version, created_at, expires_at,
+	err = s.db.queryRow(ctx, `SELECT hash, family_id, user_id, auth_version, created_at, expires_at,
 		used, revoked FROM refresh_tokens WHERE hash = ?`, hash).Scan(&t.Hash, &t.FamilyID, &t.UserID, &t.AuthVersion,
 		&created, &expires, &t.Used, &t.Revoked)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -36,7 +36,7 @@ func (s *OrgStore) InsertUnit(ctx context.Context, scope auth.Scope, u org.Unit)
 	if unitID, ok := scope.UnitID(); !ok || !u.IsUnder(unitID) {
 		return errs.New(errs.Forbidden, "无权在该单位下创建单位")
 	}
-	return s.db.inTx(ctx, "insert unit", func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, "insert unit", func(tx *txn) error {
 		path, _ := json.Marshal(u.Path)
 		_, err := tx.ExecContext(ctx, `INSERT INTO units (id, parent_id, name, kind, code, sort_order, active, path,
 			created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)`, u.ID, u.ParentID, u.Name, string(u.Kind), u.Code,
@@ -55,7 +55,7 @@ func (s *OrgStore) GetUnit(ctx context.Context, scope auth.Scope, id string) (u 
 	if !ok {
 		return org.Unit{}, errUnitNotFound
 	}
-	u, err = scanUnit(s.db.readers.QueryRowContext(ctx, `SELECT `+unitColumns+` FROM units u WHERE u.id = ? AND `+unitInScope, id, unitID))
+	u, err = scanUnit(s.db.queryRow(ctx, `SELECT `+unitColumns+` FROM units u WHERE u.id = ? AND `+unitInScope, id, unitID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return org.Unit{}, errUnitNotFound
 	}
@@ -80,7 +80,7 @@ func (s *OrgStore) UpdateUnit(ctx context.Context, scope auth.Scope, u org.Unit)
 	if !ok {
 		return errUnitNotFound
 	}
-	return s.db.inTx(ctx, "update unit", func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, "update unit", func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE units AS u SET name = ?, kind = ?, code = ?, sort_order = ?, active = ?,
 			updated_at = ? WHERE u.id = ? AND `+unitInScope, u.Name, string(u.Kind), u.Code, u.SortOrder, u.Active,
 			millis(u.UpdatedAt), u.ID, unitID)
@@ -102,7 +102,7 @@ func (s *OrgStore) MoveUnit(ctx context.Context, scope auth.Scope, oldPath, newP
 		return errUnitNotFound
 	}
 	moved := oldPath[len(oldPath)-1]
-	return s.db.inTx(ctx, "move unit", func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, "move unit", func(tx *txn) error {
 		for _, table := range []string{"units", "users", "entries"} {
 			if err := repathTable(ctx, tx, table, moved, oldPath, newPath); err != nil {
 				return err
@@ -125,7 +125,7 @@ func parentOf(path []string) string {
 
 // repathTable rewrites the path column of every row under the moved unit; entries
 // also get their per-ancestor scope rows replaced.
-func repathTable(ctx context.Context, tx *sql.Tx, table, moved string, oldPath, newPath []string) error {
+func repathTable(ctx context.Context, tx *txn, table, moved string, oldPath, newPath []string) error {
 	column := "unit_path"
 	if table == "units" {
 		column = "path"
@@ -170,7 +170,7 @@ func repathTable(ctx context.Context, tx *sql.Tx, table, moved string, oldPath, 
 	return nil
 }
 
-func rewriteEntryScope(ctx context.Context, tx *sql.Tx, entryID string, path []string) error {
+func rewriteEntryScope(ctx context.Context, tx *txn, entryID string, path []string) error {
 	var createdAt int64
 	if err := tx.QueryRowContext(ctx, `SELECT created_at FROM entries WHERE id = ?`, entryID).Scan(&createdAt); err != nil {
 		return err
@@ -183,13 +183,13 @@ func rewriteEntryScope(ctx context.Context, tx *sql.Tx, entryID string, path []s
 
 // CountUnits implements org.UnitStore.
 func (s *OrgStore) CountUnits(ctx context.Context) (n int, err error) {
-	err = s.db.readers.QueryRowContext(ctx, `SELECT count(*) FROM units`).Scan(&n)
+	err = s.db.queryRow(ctx, `SELECT count(*) FROM units`).Scan(&n)
 	return n, mapError("count units", err)
 }
 
 // RootUnit implements org.UnitStore.
 func (s *OrgStore) RootUnit(ctx context.Context) (org.Unit, error) {
-	u, err := scanUnit(s.db.readers.QueryRowContext(ctx, `SELECT `+unitColumns+` FROM units u WHERE u.parent_id = ''
+	u, err := scanUnit(s.db.queryRow(ctx, `SELECT `+unitColumns+` FROM units u WHERE u.parent_id = ''
 		ORDER BY u.created_at, u.id LIMIT 1`))
 	if errors.Is(err, sql.ErrNoRows) {
 		return org.Unit{}, errUnitNotFound
@@ -199,11 +199,11 @@ func (s *OrgStore) RootUnit(ctx context.Context) (org.Unit, error) {
 
 // TreeVersion implements org.UnitStore.
 func (s *OrgStore) TreeVersion(ctx context.Context) (v int64, err error) {
-	err = s.db.readers.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'tree_version'`).Scan(&v)
+	err = s.db.queryRow(ctx, `SELECT value FROM meta WHERE key = 'tree_version'`).Scan(&v)
 	return v, mapError("tree version", err)
 }
 
-func bumpTreeVersion(ctx context.Context, tx *sql.Tx) error {
+func bumpTreeVersion(ctx context.Context, tx *txn) error {
 	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'tree_version'`)
 	return err
 }

@@ -50,7 +50,7 @@ func (s *OrgStore) GetUser(ctx context.Context, scope auth.Scope, id string) (u 
 }
 
 func (s *OrgStore) userWhere(ctx context.Context, where string, args ...any) (org.User, error) {
-	u, err := scanUser(s.db.readers.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE `+where, args...))
+	u, err := scanUser(s.db.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return org.User{}, errUserNotFound
 	}
@@ -118,7 +118,7 @@ func (s *OrgStore) CountActiveUsers(ctx context.Context, scope auth.Scope, unitI
 	if !ok {
 		return 0, nil
 	}
-	err = s.db.readers.QueryRowContext(ctx, `SELECT count(*) FROM users u WHERE u.active AND `+userInScope+` AND `+userInScope,
+	err = s.db.queryRow(ctx, `SELECT count(*) FROM users u WHERE u.active AND `+userInScope+` AND `+userInScope,
 		scopeUnit, unitID).Scan(&n)
 	return n, mapError("count users", err)
 }
