@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -19,7 +20,7 @@ type entryJSON struct {
 	UnitID      string     `json:"unitId"`
 	AuthorID    string     `json:"authorId"`
 	ClientID    string     `json:"clientId"`
-	Data        any        `json:"data"`
+	Data        any        `json:"data,omitempty"` // always present: nil only inside encodeEntryPage
 	Status      string     `json:"status"`
 	Rev         int        `json:"rev"`
 	Period      string     `json:"period,omitempty"`
@@ -142,13 +143,41 @@ func (s *server) listEntries(c *fiber.Ctx) error {
 		items[i] = toEntryJSON(e, workflows[entries.WorkflowKey(e)], now)
 		items[i].Actions, items[i].FormTitle = may[e.ID], versions[entries.WorkflowKey(e)].Schema.Title
 	}
-	out := fiber.Map{"items": items, "nextCursor": page.NextCursor}
+	total := -1
 	if c.QueryBool("count") { // the office's lists show how many match
-		if out["total"], err = s.deps.Entries.Count(c.UserContext(), scopeOf(c), q, c.QueryBool("overdue")); err != nil {
+		if total, err = s.deps.Entries.Count(c.UserContext(), scopeOf(c), q, c.QueryBool("overdue")); err != nil {
 			return err
 		}
 	}
-	return c.JSON(out)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(encodeEntryPage(items, page.NextCursor, total))
+}
+
+// encodeEntryPage writes {"items": [...], "nextCursor": "…"[, "total": n]} with
+// each entry's data copied as stored: it is JSON the server encoded itself, and
+// having encoding/json re-validate twenty entries' data was half the CPU of a
+// list page.
+func encodeEntryPage(items []entryJSON, nextCursor string, total int) []byte {
+	buf := []byte(`{"items":[`)
+	for i, item := range items {
+		data, _ := item.Data.(json.RawMessage)
+		if len(data) == 0 {
+			data = json.RawMessage("null")
+		}
+		item.Data = nil // omitted below, then written first
+		rest, _ := json.Marshal(item)
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(append(append(buf, `{"data":`...), data...), ',')
+		buf = append(buf, rest[1:]...)
+	}
+	cursor, _ := json.Marshal(nextCursor)
+	buf = append(append(buf, `],"nextCursor":`...), cursor...)
+	if total >= 0 {
+		buf = strconv.AppendInt(append(buf, `,"total":`...), int64(total), 10)
+	}
+	return append(buf, '}')
 }
 
 func queryInt(c *fiber.Ctx, name string) (int, error) {

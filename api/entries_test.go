@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -481,4 +483,29 @@ func TestTwoLevelApproval(t *testing.T) {
 		t.Errorf("a review waiting four days is overdue: %s", list.body)
 	}
 	act(district, 200, "approved")
+}
+
+// TestEncodeEntryPageMatchesEncodingJSON: the hand-assembled list page says what
+// encoding/json would say.
+func TestEncodeEntryPageMatchesEncodingJSON(t *testing.T) {
+	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	items := []entryJSON{
+		{ID: "e1", Data: json.RawMessage(`{"name":"张三","n":[1,2]}`), Status: "submitted", CreatedAt: at, Attachments: []string{}},
+		{ID: "e2", Data: json.RawMessage(`{}`), Actions: []string{"approve"}, DueAt: &at, Attachments: []string{"a"}},
+	}
+	for _, total := range []int{-1, 7} {
+		want := map[string]any{"items": items, "nextCursor": "next \"cursor\""}
+		if total >= 0 {
+			want["total"] = total
+		}
+		var got, expected any
+		if err := json.Unmarshal(encodeEntryPage(items, "next \"cursor\"", total), &got); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(want)
+		_ = json.Unmarshal(raw, &expected)
+		if !reflect.DeepEqual(got, expected) {
+			t.Fatalf("got  %v\nwant %v", got, expected)
+		}
+	}
 }

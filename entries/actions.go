@@ -267,7 +267,10 @@ func (s *Service) MayDo(ctx context.Context, scope auth.Scope, items []Entry, wo
 				continue
 			}
 			units, known := reviewUnits[e.UnitID]
-			if t.Level > 0 && !known {
+			// Only a supervisor who is not the author can act at a level: nobody
+			// else needs the reviewer lookup (every filing's answer asks this).
+			couldReview := slices.Contains(t.Who, Supervisor) && scope.Has(auth.RoleSupervisor) && e.AuthorID != scope.UserID()
+			if t.Level > 0 && !known && couldReview {
 				var err error
 				if units, _, err = s.ReviewUnits(ctx, e.UnitPath); err != nil {
 					return nil, err
