@@ -59,3 +59,30 @@ export async function phone() {
   mkdirSync(screenshots, { recursive: true })
   return { browser, page: await context.newPage() }
 }
+
+/** shot saves a full-page screenshot of a main screen. */
+export const shot = (page, name) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true })
+
+/** signIn opens a fresh phone-sized context and signs in with the demo password. */
+export async function signIn(browser, base, phone) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
+  const page = await context.newPage()
+  await page.goto(base + '/login')
+  await page.fill('input[name=phone]', phone)
+  await page.fill('input[name=password]', 'taizhang2026')
+  await page.click('button[type=submit]')
+  await page.waitForURL('**/todo')
+  return { context, page }
+}
+
+/** api calls the API as a demo user, the way a client would, to check what the server holds. */
+export async function api(base, phone, method, path, body) {
+  const login = await (await fetch(base + '/api/v1/auth/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone, password: 'taizhang2026' }),
+  })).json()
+  const res = await fetch(base + path, {
+    method, headers: { Authorization: `Bearer ${login.accessToken}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { user: login.user, body: await res.json() }
+}

@@ -5,8 +5,7 @@
 // finds it; an administrator builds and publishes a form that a cadre then fills.
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
-import { browserFor, screenshots, startServer } from './harness.mjs'
+import { api, browserFor, shot, signIn as signInAs, startServer } from './harness.mjs'
 
 const CADRE = '13800000005' // 孙干部, 红旗村
 const TOWN_SUPERVISOR = '13800000004' // 钱审核, 城关镇 — the nearest reviewer of 红旗村
@@ -15,7 +14,6 @@ const ADMIN = '13800000001' // 王管理
 const TITLE = '为红旗村三组修复自来水管道'
 
 let server, browser
-const shot = (page, name) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true })
 
 before(async () => {
   server = await startServer()
@@ -26,25 +24,8 @@ after(async () => {
   server?.stop()
 })
 
-async function signIn(phone) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
-  const page = await context.newPage()
-  await page.goto(server.base + '/login')
-  await page.fill('input[name=phone]', phone)
-  await page.fill('input[name=password]', 'taizhang2026')
-  await page.click('button[type=submit]')
-  await page.waitForURL('**/todo')
-  return { context, page }
-}
-
-// The API as a client would see it, to check what the server holds.
-async function apiAs(phone, path) {
-  const login = await (await fetch(server.base + '/api/v1/auth/login', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone, password: 'taizhang2026' }),
-  })).json()
-  const res = await fetch(server.base + path, { headers: { Authorization: `Bearer ${login.accessToken}` } })
-  return { user: login.user, body: await res.json() }
-}
+const signIn = (phone) => signInAs(browser, server.base, phone)
+const apiAs = (phone, path) => api(server.base, phone, 'GET', path)
 
 async function myEntries() {
   const me = await apiAs(CADRE, '/api/v1/me')

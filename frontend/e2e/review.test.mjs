@@ -3,14 +3,12 @@
 // the screens; an expired session goes back to the login page keeping the draft.
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
-import { browserFor, screenshots, startServer } from './harness.mjs'
+import { api as apiAs, browserFor, shot, signIn as signInAs, startServer } from './harness.mjs'
 
 const CADRE = '13800000005'
 const TOWN_SUPERVISOR = '13800000004'
 const ADMIN = '13800000001'
 let server, browser
-const shot = (page, name) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true })
 
 before(async () => {
   server = await startServer()
@@ -21,27 +19,8 @@ after(async () => {
   server?.stop()
 })
 
-async function signIn(phone) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
-  const page = await context.newPage()
-  await page.goto(server.base + '/login')
-  await page.fill('input[name=phone]', phone)
-  await page.fill('input[name=password]', 'taizhang2026')
-  await page.click('button[type=submit]')
-  await page.waitForURL('**/todo')
-  return { context, page }
-}
-
-async function api(phone, method, path, body) {
-  const login = await (await fetch(server.base + '/api/v1/auth/login', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone, password: 'taizhang2026' }),
-  })).json()
-  const res = await fetch(server.base + path, {
-    method, headers: { Authorization: `Bearer ${login.accessToken}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return res.json()
-}
+const signIn = (phone) => signInAs(browser, server.base, phone)
+const api = async (phone, method, path, body) => (await apiAs(server.base, phone, method, path, body)).body
 
 const formByKey = async (key) => (await api(CADRE, 'GET', '/api/v1/forms?assigned=true')).items.find((f) => f.key === key)
 const file = async (key, data) =>
@@ -53,8 +32,9 @@ test('a supervisor approves several weekly reports at once', async () => {
   const b = await file('weekly', { progress: progress + '另协调修复路灯一处。', plan: '下周完成红旗村三组的入户走访。' })
   const { context, page } = await signIn(TOWN_SUPERVISOR)
   await page.getByText('审批', { exact: true }).click()
-  await page.getByText('工作周报').first().waitFor()
+  await page.locator('.pick').nth(1).waitFor()
   for (const box of await page.locator('.pick').all()) await box.click()
+  assert.equal(await page.locator('.pick').count(), 2, 'each entry once')
   await shot(page, 'review-queue')
   await page.getByRole('button', { name: '批量通过（2）' }).click()
   await page.getByRole('button', { name: '全部通过' }).click()
