@@ -110,7 +110,9 @@ type Store interface {
 	// different stored Rev gives errs.Conflict.
 	Update(ctx context.Context, scope auth.Scope, e Entry, expectedRev int, fx ...Effects) (Entry, error)
 	// List returns a page, newest first (CreatedAt, then ID, descending). To keep
-	// pages cheap, each item's History holds only its last event, without changes.
+	// pages cheap, each item's History holds only its last event, without changes,
+	// and a store may leave PayloadHash and SearchText empty: listed entries are
+	// shown, never written back.
 	List(ctx context.Context, scope auth.Scope, q Query) (Page, error)
 	// Count counts what List would list over all its pages (Limit and Cursor ignored).
 	Count(ctx context.Context, scope auth.Scope, q Query) (int, error)

@@ -25,9 +25,9 @@ const entryColumns = `e.id, e.form_id, e.form_version, e.unit_id, e.unit_path, e
 	e.status, e.rev, e.period, e.data, e.payload_hash, e.due_at, e.created_at, e.submitted_at,
 	e.updated_at, e.client_created_at, e.open, e.attachments, e.search, e.history`
 
-// listColumns are entryColumns with the last event in place of the history and
-// no search text: a listing shows neither.
-var listColumns = strings.NewReplacer("e.history", "e.last_event", "e.search", "''").Replace(entryColumns)
+// listColumns are entryColumns with the last event in place of the history, and
+// no search text or payload hash: a listing shows none of them.
+var listColumns = strings.NewReplacer("e.history", "e.last_event", "e.search", "''", "e.payload_hash", "''").Replace(entryColumns)
 
 // lastEventJSON is the stored last_event column.
 func lastEventJSON(e entries.Entry) string {
@@ -311,6 +311,10 @@ func scanEntry(row scanner) (entries.Entry, error) {
 // splitting is enough and much cheaper than a JSON decode on every listed row;
 // anything unusual still goes through encoding/json.
 func decodeIDs(raw string, ids *[]string) error {
+	if raw == "[]" { // most entries have no attachments yet
+		*ids = nil
+		return nil
+	}
 	inner, ok := strings.CutPrefix(raw, `["`)
 	if inner, ok2 := strings.CutSuffix(inner, `"]`); ok && ok2 && !strings.ContainsAny(inner, `\ `) {
 		*ids = strings.Split(inner, `","`)
