@@ -34,6 +34,26 @@ async function myEntries() {
 
 let entryId
 
+// photoOf downloads an attachment and reads a JPEG's size from its frame header.
+async function photoOf(phone, id) {
+  const login = await (await fetch(server.base + '/api/v1/auth/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone, password: 'taizhang2026' }),
+  })).json()
+  const res = await fetch(`${server.base}/api/v1/attachments/${id}`, { headers: { Authorization: `Bearer ${login.accessToken}` } })
+  const bytes = Buffer.from(await res.arrayBuffer())
+  let width = 0, height = 0
+  for (let i = 2; i < bytes.length - 9;) { // JPEG segments: FF marker, 2-byte length
+    const marker = bytes[i + 1]
+    if (marker >= 0xc0 && marker <= 0xc3) {
+      height = bytes.readUInt16BE(i + 5)
+      width = bytes.readUInt16BE(i + 7)
+      break
+    }
+    i += 2 + bytes.readUInt16BE(i + 2)
+  }
+  return { type: res.headers.get('content-type'), bytes, width, height }
+}
+
 test('a cadre files 办实事 with a photo offline; it syncs exactly once after a restart', async () => {
   const { context, page } = await signIn(CADRE)
   await page.evaluate(() => navigator.serviceWorker.ready) // the app shell is cached for offline use
@@ -46,6 +66,10 @@ test('a cadre files 办实事 with a photo offline; it syncs exactly once after 
   await page.getByLabel('实事名称').fill(TITLE)
   await page.getByLabel('受益群众（人）').fill('126')
   await page.getByLabel('地点').fill('红旗村三组')
+  await context.grantPermissions(['geolocation'])
+  await context.setGeolocation({ latitude: 30.592849, longitude: 114.305539, accuracy: 18 })
+  await page.getByRole('button', { name: '获取定位' }).click()
+  await page.getByText('精度约 18 米').waitFor()
   await page.getByLabel('办理日期').fill('2026-11-20')
   await page.getByLabel('办理情况').fill('三组自来水主管道冻裂，村委联系供水站当天抢修，更换管道四十米，全组恢复供水。')
   await page.setInputFiles('#f-photos', { name: 'site.png', mimeType: 'image/png', buffer: photo })
@@ -74,6 +98,12 @@ test('a cadre files 办实事 with a photo offline; it syncs exactly once after 
   assert.equal(filed[0].attachments.length, 1)
   const one = await apiAs(CADRE, `/api/v1/entries/${entryId}`)
   assert.equal(one.body.entry.attachmentsArrived, 1, 'the photo arrived with the entry')
+  assert.deepEqual(one.body.entry.data.location, { lat: 30.592849, lng: 114.305539, accuracy: 18 })
+  // The 780×1688 screenshot was compressed on the phone: JPEG, long side ≤ 1600 px, ≤ 400 KB.
+  const stored = await photoOf(CADRE, filed[0].attachments[0])
+  assert.equal(stored.type, 'image/jpeg')
+  assert.ok(stored.bytes.length <= 400 * 1024, `${stored.bytes.length} bytes`)
+  assert.equal(Math.max(stored.width, stored.height), 1600)
 
   // Another start of the app sends nothing more.
   await again.reload()

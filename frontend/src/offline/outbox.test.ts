@@ -140,3 +140,12 @@ describe('outbox', () => {
     expect([1, 2, 3, 10, 20].map(backoff)).toEqual([5000, 10000, 20000, 600000, 600000])
   })
 })
+
+describe('photo sizes', () => {
+  it('fits photos within 1600 px on the long side, never enlarging', async () => {
+    const { fitWithin } = await import('./files')
+    expect(fitWithin(4000, 3000)).toEqual({ width: 1600, height: 1200 })
+    expect(fitWithin(1688, 780)).toEqual({ width: 1600, height: 739 })
+    expect(fitWithin(800, 600)).toEqual({ width: 800, height: 600 })
+  })
+})
