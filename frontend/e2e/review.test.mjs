@@ -81,6 +81,7 @@ test('a problem item goes 立项 → 整改 with evidence → 销号 through the
 
 test('an expired session goes back to the login page, keeping the draft', async () => {
   const { context, page } = await signIn(CADRE)
+  await page.locator('.done', { hasText: '工作周报' }).getByText('本期已报送').waitFor() // filed by the first test
   await page.getByText('填报', { exact: true }).click()
   await shot(page, 'fill-list')
   await page.getByText('工作周报').click()
