@@ -38,13 +38,14 @@ type Options struct {
 // through a single connection (no SQLITE_BUSY between our own writers) while reads
 // use a pool that WAL lets run beside the writer.
 type DB struct {
-	dir     string
-	writer  *sql.DB
-	readers *sql.DB
-	reads   *readStmts  // statements prepared on readers
-	writes  *writeStmts // statements prepared on the writer, owned by the committer
-	lock    *os.File
-	observe Observer
+	dir       string
+	writer    *sql.DB
+	readers   *sql.DB
+	reads     *readStmts  // statements prepared on readers
+	writes    *writeStmts // statements prepared on the writer, owned by the committer
+	listCache *listCache  // decoded list rows by (id, rev)
+	lock      *os.File
+	observe   Observer
 
 	jobs      chan writeJob // group commit: see commit.go
 	committed chan struct{}
@@ -65,7 +66,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dir: opts.Dir, lock: lock, observe: opts.Observe}
+	db := &DB{dir: opts.Dir, lock: lock, observe: opts.Observe, listCache: newListCache()}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}
@@ -98,7 +99,7 @@ func openReadOnly(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dir: opts.Dir, writer: readers, readers: readers, observe: opts.Observe,
+	db := &DB{dir: opts.Dir, writer: readers, readers: readers, observe: opts.Observe, listCache: newListCache(),
 		reads: &readStmts{pool: readers, stmts: map[string]*sql.Stmt{}}}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}

@@ -212,7 +212,11 @@ func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query
 		return entries.Page{}, nil
 	}
 	sqlText, args := listQuery(scopeUnit, q, plan)
-	items, err := queryAll(ctx, s.db, "list entries", scanEntry, sqlText, args...)
+	refs, err := queryAll(ctx, s.db, "list entries", scanListRef, sqlText, args...)
+	if err != nil {
+		return entries.Page{}, err
+	}
+	items, err := s.listed(ctx, refs)
 	if err != nil {
 		return entries.Page{}, err
 	}
@@ -220,11 +224,60 @@ func (s *EntryStore) List(ctx context.Context, scope auth.Scope, q entries.Query
 	return page, nil
 }
 
+// listRef is what the list walk reads per entry: which revision, and the unit
+// path (the one part of a row that changes without a new revision).
+type listRef struct {
+	key  listKey
+	path string
+}
+
+func scanListRef(row scanner) (r listRef, err error) {
+	return r, row.Scan(&r.key.id, &r.key.rev, &r.path)
+}
+
+// listed returns the entries refs name, in order: from the list cache, reading
+// the rows it lacks in one query.
+func (s *EntryStore) listed(ctx context.Context, refs []listRef) ([]entries.Entry, error) {
+	out := make([]entries.Entry, len(refs))
+	var missing []any
+	for i, r := range refs {
+		e, ok := s.db.listCache.get(r.key)
+		if !ok {
+			missing = append(missing, r.key.id)
+			continue
+		}
+		out[i] = e
+	}
+	if len(missing) > 0 {
+		rows, err := queryAll(ctx, s.db, "list entries", scanEntry, `SELECT `+listColumns+` FROM entries e WHERE e.id IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(missing)), ",")+`)`, missing...)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[string]entries.Entry, len(rows))
+		for _, e := range rows {
+			s.db.listCache.put(listKey{e.ID, e.Rev}, e)
+			byID[e.ID] = e
+		}
+		for i, r := range refs {
+			if out[i].ID == "" {
+				out[i] = byID[r.key.id] // if updated meanwhile, its newer revision
+			}
+		}
+	}
+	for i, r := range refs {
+		if err := decodeIDs(r.path, &out[i].UnitPath); err != nil {
+			return nil, mapError("list entries", err)
+		}
+	}
+	return out, nil
+}
+
 // listQuery builds the list statement. The walked unit is the requested one when
 // given; the caller's scope unit must then also be on each entry's path, so asking
 // for a foreign unit yields nothing rather than a wider view.
 func listQuery(scopeUnit string, q entries.Query, plan entries.ListPlan) (string, []any) {
-	where, args := listWhere(listColumns, scopeUnit, q, plan.After)
+	where, args := listWhere(`e.id, e.rev, e.unit_path`, scopeUnit, q, plan.After)
 	return where + ` ORDER BY s.created_at DESC, s.entry_id DESC LIMIT ?`, append(args, plan.Limit+1)
 }
 

@@ -126,6 +126,7 @@ func testUnitMove(t *testing.T, h Harness) {
 	}
 	entry := newEntry(pathV1, 1)
 	mustInsert(t, h.Entries, scopeOf(t, "city"), entry)
+	listIDs(t, h.Entries, scopeOf(t, "city"), entries.Query{}) // listed before the move, as a page would be
 	newT1 := []string{"city", "d2", "t1"}
 	for range 2 { // a second run must change nothing: the move is idempotent
 		if err := h.Org.MoveUnit(ctx, scopeOf(t, "city"), pathT1, newT1, epoch.Add(time.Hour)); err != nil {
@@ -147,6 +148,10 @@ func testUnitMove(t *testing.T, h Harness) {
 		t.Fatalf("the user did not follow the unit: %v", err)
 	}
 	assertIDs(t, listIDs(t, h.Entries, scopeOf(t, "d2"), entries.Query{}), entry.ClientID)
+	if page, _ := h.Entries.List(ctx, scopeOf(t, "city"), entries.Query{}); len(page.Items) != 1 ||
+		!slices.Equal(page.Items[0].UnitPath, []string{"city", "d2", "t1", "v1"}) {
+		t.Fatalf("a listed entry's path after the move: %+v", page.Items)
+	}
 	assertIDs(t, listIDs(t, h.Entries, scopeOf(t, "d1"), entries.Query{}))
 	if _, err := h.Entries.Get(ctx, scopeOf(t, "d1"), entry.ID); !errs.Is(err, errs.NotFound) {
 		t.Fatal("the old ancestor still reads the moved entry")
