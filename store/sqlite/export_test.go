@@ -55,3 +55,17 @@ func ExecForTest(tb testing.TB, db *DB, stmt string) {
 		tb.Fatal(err)
 	}
 }
+
+// PreparedCounts reports how many statements are prepared on the readers and on
+// the writer.
+func PreparedCounts(db *DB) (reads, writes int) {
+	db.reads.mu.Lock()
+	reads = len(db.reads.stmts)
+	db.reads.mu.Unlock()
+	done := make(chan int)
+	db.jobs <- writeJob{ctx: context.Background(), done: make(chan error, 1), fn: func(*txn) error {
+		done <- len(db.writes.stmts) // read on the committer, which owns the map
+		return nil
+	}}
+	return reads, <-done
+}

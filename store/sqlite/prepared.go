@@ -24,16 +24,23 @@ type readStmts struct {
 
 func (r *readStmts) get(ctx context.Context, query string) *sql.Stmt {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if st, ok := r.stmts[query]; ok {
+	st, ok := r.stmts[query]
+	full := len(r.stmts) >= maxPrepared
+	r.mu.Unlock()
+	if ok || full {
 		return st
 	}
-	if len(r.stmts) >= maxPrepared {
-		return nil
-	}
+	// Prepared without the lock held: preparing waits for a free connection, and
+	// lookups of statements already prepared must not wait behind it.
 	st, err := r.pool.PrepareContext(ctx, query)
 	if err != nil {
 		return nil // the unprepared query reports the error
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if first, ok := r.stmts[query]; ok { // prepared meanwhile by another caller
+		_ = st.Close()
+		return first
 	}
 	r.stmts[query] = st
 	return st

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"taizhang/audit"
+	"taizhang/auth"
+	"taizhang/entries"
 
 	"taizhang/store/sqlite"
 	"taizhang/store/storetest"
@@ -28,6 +30,42 @@ func TestContract(t *testing.T) {
 		db := openTestDB(t)
 		return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms(), Audit: db.Audit(), Notifications: db.Notifications(), Attachments: db.Attachments()}
 	})
+}
+
+// TestStatementsArePreparedAndReleased: after ordinary writes and reads the
+// store holds prepared statements on both sides, and still closes cleanly and
+// reopens (a statement left unfinalized would keep SQLite from closing).
+func TestStatementsArePreparedAndReleased(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, scope := context.Background(), auth.ScopeForTest(t, "city", "admin", auth.RoleAdmin)
+	for i := range 3 { // the first insert runs unprepared; later ones reuse it
+		e := entries.Entry{ID: fmt.Sprintf("entry-%d", i), FormID: "f", FormVersion: 1, UnitID: "city", UnitPath: []string{"city"},
+			AuthorID: "a", ClientID: fmt.Sprintf("c-%d", i), Status: "submitted", Data: []byte(`{}`), CreatedAt: time.Now(), UpdatedAt: time.Now()}
+		if err := db.Entries().Insert(ctx, scope, e); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Entries().List(ctx, scope, entries.Query{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reads, writes := sqlite.PreparedCounts(db); reads == 0 || writes == 0 {
+		t.Fatalf("prepared statements: %d on the readers, %d on the writer", reads, writes)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	again, err := sqlite.Open(context.Background(), sqlite.Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if page, err := again.Entries().List(ctx, scope, entries.Query{}); err != nil || len(page.Items) != 3 {
+		t.Fatalf("after reopening: %d entries, %v", len(page.Items), err)
+	}
+	again.Close()
 }
 
 func TestSecondProcessCannotOpenDataDir(t *testing.T) {
