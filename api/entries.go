@@ -127,10 +127,7 @@ func (s *server) listEntries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	workflows := make(map[string]entries.Workflow, len(versions))
-	for key, v := range versions {
-		workflows[key] = entries.Workflows[v.Schema.Workflow]
-	}
+	workflows := entries.WorkflowsOf(versions)
 	var may map[string][]string
 	if c.QueryBool("withActions") {
 		if may, err = s.deps.Entries.MayDo(c.UserContext(), scopeOf(c), page.Items, workflows); err != nil {

@@ -32,11 +32,16 @@ func (s *Service) Workflows(ctx context.Context, items []Entry) (map[string]Work
 	if err != nil {
 		return nil, err
 	}
+	return WorkflowsOf(versions), nil
+}
+
+// WorkflowsOf maps FormVersions' result to each version's workflow.
+func WorkflowsOf(versions map[string]forms.Version) map[string]Workflow {
 	out := make(map[string]Workflow, len(versions))
 	for key, v := range versions {
 		out[key] = Workflows[v.Schema.Workflow]
 	}
-	return out, nil
+	return out
 }
 
 // FormVersions returns the form version of each listed entry, keyed by

@@ -78,7 +78,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.reads = &readStmts{pool: db.readers, stmts: map[string]*sql.Stmt{}}
+	db.reads = newReadStmts(db.readers)
 	db.writer.SetMaxOpenConns(1)
 	db.readers.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	db.writer.SetConnMaxIdleTime(0)
@@ -100,7 +100,7 @@ func openReadOnly(opts Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{dir: opts.Dir, writer: readers, readers: readers, observe: opts.Observe, listCache: newListCache(),
-		reads: &readStmts{pool: readers, stmts: map[string]*sql.Stmt{}}}
+		reads: newReadStmts(readers)}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}

@@ -143,7 +143,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 }
 
 // insertScopeRows writes one entry_scope row per unit on the path, in one
-// statement: SQLite parses every statement anew, and a filing is CPU-bound.
+// statement: one execution instead of one per ancestor, and a filing is CPU-bound.
 func insertScopeRows(ctx context.Context, tx *txn, entryID string, createdAt time.Time, path []string) error {
 	if len(path) == 0 {
 		return nil

@@ -28,8 +28,7 @@ const formColumns = `f.id, f.owner_unit_id, f.owner_path, f.key, f.draft, f.late
 	f.rev, f.created_at, f.updated_at`
 
 // formColumnsNoDraft is formColumns with an empty draft, for FormByID.
-const formColumnsNoDraft = `f.id, f.owner_unit_id, f.owner_path, f.key, '{}', f.latest_version, f.archived, f.assignments,
-	f.rev, f.created_at, f.updated_at`
+var formColumnsNoDraft = strings.Replace(formColumns, "f.draft", "'{}'", 1)
 
 // formInScope is ANDed into management queries; its parameter is the scope's unit.
 const formInScope = `EXISTS (SELECT 1 FROM json_each(f.owner_path) WHERE json_each.value = ?)`

@@ -22,6 +22,10 @@ type readStmts struct {
 	stmts map[string]*sql.Stmt
 }
 
+func newReadStmts(pool *sql.DB) *readStmts {
+	return &readStmts{pool: pool, stmts: map[string]*sql.Stmt{}}
+}
+
 func (r *readStmts) get(ctx context.Context, query string) *sql.Stmt {
 	r.mu.Lock()
 	st, ok := r.stmts[query]
