@@ -41,22 +41,24 @@ export async function startServer() {
   throw new Error('the server did not become ready')
 }
 
+/** Debian's Chromium, and the flags it runs with here (no sandbox, no network of its own). */
+export const chromiumPath = () => execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim()
+export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync']
+
 /** browserFor launches Debian's Chromium, headless. */
 export async function browserFor() {
-  const executablePath = execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim()
   mkdirSync(screenshots, { recursive: true })
-  return chromium.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  })
+  return chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs })
 }
+
+/** phoneContext opens a fresh context at a phone's viewport, in Chinese. */
+const phoneContext = (browser) => browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
 
 /** phone opens Debian's Chromium at a phone's viewport. */
 export async function phone() {
   const browser = await browserFor()
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
-  mkdirSync(screenshots, { recursive: true })
+  const context = await phoneContext(browser)
   return { browser, page: await context.newPage() }
 }
 
@@ -65,7 +67,7 @@ export const shot = (page, name) => page.screenshot({ path: join(screenshots, `$
 
 /** signIn opens a fresh phone-sized context and signs in with the demo password. */
 export async function signIn(browser, base, phone) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
+  const context = await phoneContext(browser)
   const page = await context.newPage()
   await page.goto(base + '/login')
   await page.fill('input[name=phone]', phone)
@@ -75,11 +77,17 @@ export async function signIn(browser, base, phone) {
   return { context, page }
 }
 
+/** loginAs signs in through the API with the demo password: {accessToken, refreshToken, user}. */
+export async function loginAs(base, phone) {
+  const res = await fetch(base + '/api/v1/auth/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone, password: 'taizhang2026' }),
+  })
+  return res.json()
+}
+
 /** api calls the API as a demo user, the way a client would, to check what the server holds. */
 export async function api(base, phone, method, path, body) {
-  const login = await (await fetch(base + '/api/v1/auth/login', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone, password: 'taizhang2026' }),
-  })).json()
+  const login = await loginAs(base, phone)
   const res = await fetch(base + path, {
     method, headers: { Authorization: `Bearer ${login.accessToken}`, 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -5,7 +5,7 @@
 // finds it; an administrator builds and publishes a form that a cadre then fills.
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { api, browserFor, shot, signIn as signInAs, startServer } from './harness.mjs'
+import { api, browserFor, loginAs, shot, signIn as signInAs, startServer } from './harness.mjs'
 
 const CADRE = '13800000005' // 孙干部, 红旗村
 const TOWN_SUPERVISOR = '13800000004' // 钱审核, 城关镇 — the nearest reviewer of 红旗村
@@ -36,9 +36,7 @@ let entryId
 
 // photoOf downloads an attachment and reads a JPEG's size from its frame header.
 async function photoOf(phone, id) {
-  const login = await (await fetch(server.base + '/api/v1/auth/login', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone, password: 'taizhang2026' }),
-  })).json()
+  const login = await loginAs(server.base, phone)
   const res = await fetch(`${server.base}/api/v1/attachments/${id}`, { headers: { Authorization: `Bearer ${login.accessToken}` } })
   const bytes = Buffer.from(await res.arrayBuffer())
   let width = 0, height = 0

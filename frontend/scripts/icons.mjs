@@ -1,14 +1,13 @@
 // Renders the app icons (public/icons) with Debian's Chromium: a red square with
 // 台账 in white. The maskable one keeps the text inside the 80% safe zone.
 // Run once after changing the design: node scripts/icons.mjs
-import { execSync } from 'node:child_process'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { chromiumArgs, chromiumPath } from '../e2e/harness.mjs'
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'public', 'icons')
-const executablePath = execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim()
-const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] })
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs })
 const page = await browser.newPage()
 
 async function icon(file, size, textScale, radius) {

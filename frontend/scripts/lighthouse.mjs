@@ -4,26 +4,22 @@
 // performance and accessibility scores and exits non-zero below the budgets
 // (performance 0.9, accessibility 0.95). Kept out of `make test`: scores move
 // with the machine's load, and timed thresholds do not belong in tests.
-import { execSync } from 'node:child_process'
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import * as chromeLauncher from 'chrome-launcher'
 import lighthouse from 'lighthouse'
 import { chromium } from 'playwright-core'
-import { screenshots, startServer } from '../e2e/harness.mjs'
+import { chromiumArgs, chromiumPath, loginAs, screenshots, startServer } from '../e2e/harness.mjs'
 
-const chromePath = process.env.CHROME_PATH || execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim()
+const chromePath = process.env.CHROME_PATH || chromiumPath()
 const server = await startServer()
 const chrome = await chromeLauncher.launch({
   chromePath,
-  chromeFlags: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
+  chromeFlags: chromiumArgs,
 })
 
 // A cadre's session, stored the way the app stores it, for the signed-in page.
-const login = await (await fetch(server.base + '/api/v1/auth/login', {
-  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: '13800000005', password: 'taizhang2026' }),
-})).json()
+const login = await loginAs(server.base, '13800000005')
 const session = JSON.stringify({ tokens: { accessToken: login.accessToken, refreshToken: login.refreshToken }, user: login.user })
 
 const pages = [

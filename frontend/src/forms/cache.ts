@@ -39,6 +39,21 @@ export function loadForm(formId: string, version?: number): Promise<FormVersion>
   return cached(`form:${formId}${q}`, () => api().request<FormVersion>(`/api/v1/forms/${formId}${q}`))
 }
 
+/** A form the user's unit must fill, with its current period and deadline. */
+export interface AssignedForm {
+  id: string
+  key: string
+  title: string
+  category: string
+  period?: string
+  due?: string
+}
+
+/** loadAssignedForms returns the forms the user's own unit must fill. */
+export async function loadAssignedForms(): Promise<AssignedForm[]> {
+  return cached('assigned-forms', async () => (await api().request<{ items: AssignedForm[] }>('/api/v1/forms?assigned=true')).items)
+}
+
 /** loadUnits returns the units the user can see, as a flat list. */
 export function loadUnits(): Promise<Unit[]> {
   return cached('units', async () => {
