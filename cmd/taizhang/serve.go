@@ -39,6 +39,7 @@ type program struct {
 
 // openStore is the chosen adapter, seen through what the program needs of it.
 type openStore struct {
+	warning       string // what the operator should know about this database
 	entries       entries.Store
 	attachments   attachments.Store
 	forms         forms.Store
@@ -79,6 +80,9 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 	store, err := open(ctx, cfg, metrics.ObserveStore)
 	if err != nil {
 		return nil, err
+	}
+	if store.warning != "" {
+		log.Warn(store.warning)
 	}
 	p := &program{cfg: cfg, log: log, store: store}
 	if err := p.setUp(ctx, stdout); err != nil {
@@ -135,8 +139,12 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
-	return openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
-		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ping: db.Ping, close: db.Close}, nil
+	s := openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ping: db.Ping, close: db.Close}
+	if !db.Transactions() {
+		s.warning = "MongoDB runs no transactions (not a replica set): an entry's audit record and notifications are written after it, and a crash in between can lose them"
+	}
+	return s, nil
 }
 
 // serve answers requests on ln until ctx ends, then stops accepting, drains

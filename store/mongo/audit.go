@@ -39,9 +39,10 @@ type auditDoc struct {
 	Hash     string    `bson:"hash"`
 }
 
-// Append implements audit.Store without transactions: the sequence number is the
-// document id, so of two appends racing for the same number one fails as a
-// duplicate and tries again on top of the winner.
+// Append implements audit.Store: the sequence number is the document id, so of
+// two appends racing for the same number one fails as a duplicate and tries again
+// on top of the winner. Inside a transaction a failed write aborts it, so the
+// whole transaction is tried again instead (errRetryTransaction).
 func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Record, err error) {
 	defer s.db.track("audit.append", time.Now(), &err)
 	for range 50 {
@@ -57,6 +58,9 @@ func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Reco
 			UnitPath: r.UnitPath, Target: r.Target, Detail: string(detail), PrevHash: r.PrevHash, Hash: r.Hash})
 		if !mongo.IsDuplicateKeyError(err) {
 			return r, mapError("append audit", err)
+		}
+		if inTransaction(ctx) {
+			return r, fmt.Errorf("append audit %d: %w", r.Seq, errRetryTransaction)
 		}
 	}
 	return r, fmt.Errorf("append audit: too much contention")

@@ -1,8 +1,8 @@
 // Package mongo is the production store on MongoDB (a replica set, or a sharded
 // cluster for a whole province). It implements the domain store interfaces and
-// passes the same contract suite as the embedded SQLite store. It uses only what
-// both MongoDB and FerretDB support — no transactions, $lookup or $facet — so the
-// suite can run against FerretDB embedded in the tests.
+// passes the same contract suite as the embedded SQLite store. It avoids $lookup
+// and $facet, which FerretDB (embedded in the tests) lacks, and uses multi-document
+// transactions only where the server has them (see DB.atomically).
 package mongo
 
 import (
@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -45,6 +46,9 @@ type DB struct {
 	client  *mongo.Client
 	db      *mongo.Database
 	observe Observer
+	// transactions is whether the server runs multi-document transactions: a
+	// replica set or a sharded cluster does, a standalone server or FerretDB does not.
+	transactions bool
 }
 
 // Open connects, waits until the server answers (retrying with backoff up to
@@ -77,6 +81,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.transactions, err = supportsTransactions(ctx, client); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := ensureIndexes(ctx, db.db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("ensure indexes: %w", err)
@@ -106,6 +114,53 @@ func (db *DB) waitReady(ctx context.Context, timeout time.Duration) error {
 		}
 	}
 }
+
+// supportsTransactions asks the server what it is: transactions need a replica
+// set member (setName) or a mongos router ("isdbgrid").
+func supportsTransactions(ctx context.Context, client *mongo.Client) (bool, error) {
+	var hello struct {
+		SetName string `bson:"setName"`
+		Msg     string `bson:"msg"`
+	}
+	err := client.Database("admin").RunCommand(ctx, bson.D{{Key: "hello", Value: 1}}).Decode(&hello)
+	if err != nil {
+		return false, mapError("hello", err)
+	}
+	return hello.SetName != "" || hello.Msg == "isdbgrid", nil
+}
+
+// Transactions reports whether writes that touch several documents are atomic on
+// this server (see atomically).
+func (db *DB) Transactions() bool { return db.transactions }
+
+// errRetryTransaction asks atomically to run the whole transaction again: a write
+// inside it lost a race that, outside a transaction, it would have retried alone.
+var errRetryTransaction = errors.New("retry the transaction")
+
+// atomically runs fn in one transaction when the server has them, so an entry and
+// its audit record and notifications are written together or not at all. Without
+// transactions (a standalone server, FerretDB) fn runs as is and a crash between
+// its writes can lose the later ones; the entry's own history still records the step.
+func (db *DB) atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	if !db.transactions || mongo.SessionFromContext(ctx) != nil {
+		return fn(ctx)
+	}
+	session, err := db.client.StartSession()
+	if err != nil {
+		return mapError("start session", err)
+	}
+	defer session.EndSession(context.WithoutCancel(ctx))
+	for range 50 {
+		_, err = session.WithTransaction(ctx, func(ctx context.Context) (any, error) { return nil, fn(ctx) })
+		if !errors.Is(err, errRetryTransaction) {
+			return err
+		}
+	}
+	return fmt.Errorf("transaction: too much contention: %w", err)
+}
+
+// inTransaction reports whether ctx carries a running transaction.
+func inTransaction(ctx context.Context) bool { return mongo.SessionFromContext(ctx) != nil }
 
 // Ping checks that the primary answers, for /readyz.
 func (db *DB) Ping(ctx context.Context) error {

@@ -69,15 +69,16 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 		return err
 	}
 	doc.Rev = 1
-	if _, err = s.coll.InsertOne(ctx, doc); err != nil {
-		return mapError("insert entry", err)
-	}
-	return s.writeEffects(ctx, fx)
+	return s.db.atomically(ctx, func(ctx context.Context) error {
+		if _, err := s.coll.InsertOne(ctx, doc); err != nil {
+			return mapError("insert entry", err)
+		}
+		return s.writeEffects(ctx, fx)
+	})
 }
 
-// writeEffects appends a step's audit record and notifications right after the
-// entry: without transactions, a crash in between can lose them (the entry's own
-// history still records the step).
+// writeEffects appends a step's audit record and notifications with the entry, in
+// its transaction where the server has them (DB.atomically).
 func (s *EntryStore) writeEffects(ctx context.Context, fx []entries.Effects) error {
 	for _, f := range fx {
 		if f.Audit != nil {
@@ -145,15 +146,18 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 	}
 	var updated entryDoc
-	err = s.coll.FindOneAndUpdate(ctx, filter, update,
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&updated)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return entries.Entry{}, s.whyNotUpdated(ctx, scope, e.ID)
-	}
+	err = s.db.atomically(ctx, func(ctx context.Context) error {
+		err := s.coll.FindOneAndUpdate(ctx, filter, update,
+			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&updated)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return s.whyNotUpdated(ctx, scope, e.ID)
+		}
+		if err != nil {
+			return mapError("update entry", err)
+		}
+		return s.writeEffects(ctx, fx)
+	})
 	if err != nil {
-		return entries.Entry{}, mapError("update entry", err)
-	}
-	if err := s.writeEffects(ctx, fx); err != nil {
 		return entries.Entry{}, err
 	}
 	return updated.toEntry()

@@ -78,7 +78,11 @@ func TestDatabaseLostAndBack(t *testing.T) {
 func backends(t *testing.T) map[string]backend {
 	out := map[string]backend{"ferretdb": startFerretDB(t)}
 	if real, ok := mongotest.Real(); ok {
-		out["mongodb"] = backend{Backend: real}
+		b := backend{Backend: real}
+		if !b.open(t).Transactions() {
+			b.missing = map[storetest.Feature]string{storetest.Transactions: "MONGODB_TEST_URI is a standalone server; transactions need a replica set"}
+		}
+		out["mongodb"] = b
 	} else {
 		t.Log("MONGODB_TEST_URI not set: the contract runs on embedded FerretDB only")
 	}
@@ -90,6 +94,17 @@ func backends(t *testing.T) map[string]backend {
 func TestFerretDBSkipList(t *testing.T) {
 	for feature, reason := range ferretMissing {
 		t.Logf("FerretDB v1.24.2 lacks %s (%s): contract tests needing it are skipped there", feature, reason)
+	}
+}
+
+// TestTransactionsDetected: the adapter asks the server whether it runs
+// transactions; FerretDB must say no, or the skip list above would hide a gap.
+func TestTransactionsDetected(t *testing.T) {
+	if startFerretDB(t).open(t).Transactions() {
+		t.Fatal("FerretDB v1.24 reported transactions: update ferretMissing")
+	}
+	if real, ok := mongotest.Real(); ok {
+		t.Logf("MONGODB_TEST_URI runs transactions: %v", backend{Backend: real}.open(t).Transactions())
 	}
 }
 

@@ -27,6 +27,10 @@ func runAudit(t *testing.T, open func(t *testing.T) Harness) {
 		t.Parallel()
 		testEntryEffects(t, open(t))
 	})
+	t.Run("EntryStepsAndEffectsAreAtomic", func(t *testing.T) {
+		t.Parallel()
+		testEffectsAtomic(t, open(t))
+	})
 	t.Run("NotificationsAreOwn", func(t *testing.T) {
 		t.Parallel()
 		testNotifications(t, open(t))
@@ -137,5 +141,36 @@ func testEntryEffects(t *testing.T, h Harness) {
 	boss := auth.ScopeForTest(t, "t1", "boss", auth.RoleSupervisor)
 	if list, _ := h.Notifications.ListNotifications(ctx, boss, true, 10); len(list) != 1 {
 		t.Fatalf("notifications: %v", list)
+	}
+}
+
+// testEffectsAtomic: when a step's effects cannot be written (here a notification
+// id already taken), the step itself is not written either — no entry, no new
+// revision, no audit record.
+func testEffectsAtomic(t *testing.T, h Harness) {
+	h.Need(t, Transactions)
+	ctx, scope := context.Background(), scopeOf(t, "city")
+	taken := notify.Notification{ID: "n-taken", UserID: "boss", EntryID: "x", Kind: "submit", Message: "占位", CreatedAt: epoch}
+	if err := h.Notifications.InsertNotifications(ctx, []notify.Notification{taken}); err != nil {
+		t.Fatal(err)
+	}
+	e := newEntry(pathV1, 1)
+	failing := entries.Effects{Audit: &audit.Record{At: epoch, ActorID: "author-v1", Action: "entry.submit", UnitPath: pathV1, Target: e.ID},
+		Notifications: []notify.Notification{taken}}
+	if err := h.Entries.Insert(ctx, scope, e, failing); err == nil {
+		t.Fatal("an insert whose notification cannot be written succeeded")
+	}
+	if _, err := h.Entries.Get(ctx, scope, e.ID); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("the entry of a failed insert: %v", err)
+	}
+	mustInsert(t, h.Entries, scope, e)
+	if _, err := h.Entries.Update(ctx, scope, e, 1, failing); err == nil {
+		t.Fatal("an update whose notification cannot be written succeeded")
+	}
+	if got, _ := h.Entries.Get(ctx, scope, e.ID); got.Rev != 1 {
+		t.Fatalf("a failed update left revision %d, want 1", got.Rev)
+	}
+	if n, err := audit.Verify(ctx, h.Audit); err != nil || n != 0 {
+		t.Fatalf("the audit chain holds %d records (%v) after two failed steps, want 0", n, err)
 	}
 }
