@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,38 @@ func TestThrottleLocksAndGrows(t *testing.T) {
 func TestZeroScopeMatchesNothing(t *testing.T) {
 	if _, ok := (Scope{}).UnitID(); ok {
 		t.Fatal("the zero scope must have no unit")
+	}
+}
+
+// TestVerifiedTokensExpireAndStayBounded: a token remembered as verified still
+// expires on time, a forged variant of it is checked in full, and the memory of
+// verified tokens has a ceiling.
+func TestVerifiedTokensExpireAndStayBounded(t *testing.T) {
+	c := newClock()
+	tokens := mustTokens(t, c, secret("k1"))
+	raw, _ := tokens.Issue("u1", "unit-1", []Role{RoleCadre}, false)
+	first, err := tokens.Verify(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Roles[0] = RoleAdmin
+	if again, err := tokens.Verify(raw); err != nil || again.Roles[0] != RoleCadre {
+		t.Fatalf("the remembered claims changed through a caller's copy: %v %v", again, err)
+	}
+	if _, err := tokens.Verify(raw[:len(raw)-2] + "AA"); !errs.Is(err, errs.Unauthorized) {
+		t.Fatalf("a token with another signature verified: %v", err)
+	}
+	c.advance(DefaultTTL + time.Minute)
+	if _, err := tokens.Verify(raw); !errs.Is(err, errs.Unauthorized) {
+		t.Fatalf("a remembered token verified after it expired: %v", err)
+	}
+	for i := range maxVerifiedTokens + 10 {
+		tok, _ := tokens.Issue(fmt.Sprintf("u%d", i), "unit-1", nil, false)
+		if _, err := tokens.Verify(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(tokens.checked.claims); n > maxVerifiedTokens {
+		t.Fatalf("%d tokens remembered, ceiling %d", n, maxVerifiedTokens)
 	}
 }

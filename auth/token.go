@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -53,6 +54,7 @@ type Tokens struct {
 	keys    map[string][]byte // kid → secret
 	ttl     time.Duration
 	now     func() time.Time
+	checked verifiedTokens
 }
 
 // NewTokens makes a signer with secret and optional previous secrets.
@@ -105,6 +107,17 @@ var errBadToken = errs.New(errs.Unauthorized, "登录已失效，请重新登录
 // issuer, audience, expiry, not-before and issued-at hold, and every claim we rely
 // on is present. Any failure is the same 401.
 func (t *Tokens) Verify(raw string) (Claims, error) {
+	if claims, ok := t.checked.get(raw, t.now()); ok {
+		return claims, nil
+	}
+	claims, err := t.verify(raw)
+	if err == nil {
+		t.checked.put(raw, claims, t.now())
+	}
+	return claims, err
+}
+
+func (t *Tokens) verify(raw string) (Claims, error) {
 	var c jwtClaims
 	_, err := jwt.ParseWithClaims(raw, &c, t.keyFor,
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -135,4 +148,56 @@ func (t *Tokens) keyFor(token *jwt.Token) (any, error) {
 		return nil, errors.New("unknown kid")
 	}
 	return key, nil
+}
+
+// verifiedTokens remembers tokens that passed Verify, until they expire. A phone
+// sends the same token with every request for its whole lifetime, and checking
+// it again costs tens of microseconds under load; the token string is its own
+// proof (any other bytes are checked in full), and the keys never change while
+// the process runs. Bounded: when full, expired entries go, else an arbitrary one.
+type verifiedTokens struct {
+	mu     sync.RWMutex
+	claims map[string]Claims
+}
+
+const maxVerifiedTokens = 10_000
+
+// get returns a remembered token's claims while it is unexpired; an expired one
+// goes through the full check, which refuses it with the usual leeway.
+func (v *verifiedTokens) get(raw string, now time.Time) (Claims, bool) {
+	v.mu.RLock()
+	c, ok := v.claims[raw]
+	v.mu.RUnlock()
+	if !ok || !now.Before(c.ExpiresAt) {
+		return Claims{}, false
+	}
+	c.Roles = slices.Clone(c.Roles)
+	return c, true
+}
+
+func (v *verifiedTokens) put(raw string, c Claims, now time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.claims == nil {
+		v.claims = map[string]Claims{}
+	}
+	if len(v.claims) >= maxVerifiedTokens {
+		v.dropExpired(now)
+	}
+	for old := range v.claims {
+		if len(v.claims) < maxVerifiedTokens {
+			break
+		}
+		delete(v.claims, old)
+	}
+	c.Roles = slices.Clone(c.Roles)
+	v.claims[raw] = c
+}
+
+func (v *verifiedTokens) dropExpired(now time.Time) {
+	for raw, c := range v.claims {
+		if !now.Before(c.ExpiresAt) {
+			delete(v.claims, raw)
+		}
+	}
 }
