@@ -80,7 +80,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	db.reads = newReadStmts(db.readers)
 	db.writer.SetMaxOpenConns(1)
-	db.readers.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	// Readers stay open: database/sql keeps only two idle connections by default,
+	// so under load it closed and reopened the others, preparing every statement
+	// again on each new connection.
+	readers := max(4, runtime.NumCPU())
+	db.readers.SetMaxOpenConns(readers)
+	db.readers.SetMaxIdleConns(readers)
 	db.writer.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, db.writer); err != nil {
 		db.Close()
