@@ -30,8 +30,10 @@ import (
 // that only parses the JSON, raw single-row autocommit SQLite inserts with the
 // same durability, and the raw indexed query. Run with -benchtime 1x
 // (make bench); numbers go to docs/performance.md.
+const workers = 16 // concurrent clients in every rate measured here
+
 func BenchmarkFilingAndListing(b *testing.B) {
-	const workers, filings, listings = 16, 3000, 3000
+	const filings, listings = 3000, 3000
 	dir := b.TempDir()
 	cfg, _ := config.Load(envOf(map[string]string{"TAIZHANG_DATA_DIR": dir, "TAIZHANG_DEMO": "1", "TAIZHANG_LOG_LEVEL": "error"}))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -208,7 +210,8 @@ func bareFiber(b *testing.B, client *http.Client, body map[string]any) func() er
 }
 
 // rawInserts is the floor of durable storage: one row per autocommit
-// transaction, with the store's pragmas (WAL, synchronous FULL), one writer.
+// transaction, with the store's pragmas (WAL, synchronous FULL), one writer, the
+// statement prepared once.
 func rawInserts(b *testing.B) func() error {
 	path := filepath.Join(b.TempDir(), "raw.db")
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)")
@@ -220,9 +223,13 @@ func rawInserts(b *testing.B) func() error {
 	if _, err := db.Exec(`CREATE TABLE t (id TEXT PRIMARY KEY, data TEXT NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
+	insert, err := db.Prepare(`INSERT INTO t (id, data) VALUES (?, ?)`)
+	if err != nil {
+		b.Fatal(err)
+	}
 	payload, _ := json.Marshal(thirtyFieldBody())
 	return func() error {
-		_, err := db.Exec(`INSERT INTO t (id, data) VALUES (?, ?)`, ids.New(time.Now()), string(payload))
+		_, err := insert.Exec(ids.New(time.Now()), string(payload))
 		return err
 	}
 }
@@ -291,8 +298,8 @@ func storeLists(b *testing.B, dir string) func() error {
 	}
 }
 
-// rawQueries runs the store's planned listing query directly: the floor of
-// "newest 20 in a subtree".
+// rawQueries runs the store's planned listing query directly, prepared once on
+// connections kept open: the floor of "newest 20 in a subtree".
 func rawQueries(b *testing.B, dir string) func() error {
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=query_only(1)")
 	if err != nil {
@@ -303,9 +310,14 @@ func rawQueries(b *testing.B, dir string) func() error {
 	if err := db.QueryRow(`SELECT id FROM units WHERE name = '东城区'`).Scan(&district); err != nil {
 		b.Fatal(err)
 	}
+	db.SetMaxIdleConns(workers) // no connection is closed and reopened between queries
+	query, err := db.Prepare(`SELECT e.id, e.data FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id
+			WHERE s.unit_id = ? ORDER BY s.created_at DESC, s.entry_id DESC LIMIT 21`)
+	if err != nil {
+		b.Fatal(err)
+	}
 	return func() error {
-		rows, err := db.Query(`SELECT e.id, e.data FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id
-			WHERE s.unit_id = ? ORDER BY s.created_at DESC, s.entry_id DESC LIMIT 21`, district)
+		rows, err := query.Query(district)
 		if err != nil {
 			return err
 		}
