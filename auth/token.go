@@ -107,12 +107,13 @@ var errBadToken = errs.New(errs.Unauthorized, "登录已失效，请重新登录
 // issuer, audience, expiry, not-before and issued-at hold, and every claim we rely
 // on is present. Any failure is the same 401.
 func (t *Tokens) Verify(raw string) (Claims, error) {
-	if claims, ok := t.checked.get(raw, t.now()); ok {
+	now := t.now()
+	if claims, ok := t.checked.get(raw, now); ok {
 		return claims, nil
 	}
 	claims, err := t.verify(raw)
 	if err == nil {
-		t.checked.put(raw, claims, t.now())
+		t.checked.put(raw, claims, now)
 	}
 	return claims, err
 }
@@ -184,7 +185,8 @@ func (v *verifiedTokens) put(raw string, c Claims, now time.Time) {
 	if len(v.claims) >= maxVerifiedTokens {
 		v.dropExpired(now)
 	}
-	for old := range v.claims {
+	for old := range v.claims { // still full: any one makes room
+
 		if len(v.claims) < maxVerifiedTokens {
 			break
 		}

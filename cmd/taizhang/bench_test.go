@@ -24,14 +24,15 @@ import (
 	"taizhang/store/sqlite"
 )
 
+// workers is how many clients run at once in every rate measured here.
+const workers = 16
+
 // BenchmarkFilingAndListing measures, in one run on the embedded store, filing
 // a 30-field entry over HTTP at 16 connections and listing the newest 20 entries
 // of a district holding 100k, each beside its baseline: a bare Fiber handler
 // that only parses the JSON, raw single-row autocommit SQLite inserts with the
 // same durability, and the raw indexed query. Run with -benchtime 1x
 // (make bench); numbers go to docs/performance.md.
-const workers = 16 // concurrent clients in every rate measured here
-
 func BenchmarkFilingAndListing(b *testing.B) {
 	const filings, listings = 3000, 3000
 	dir := b.TempDir()

@@ -142,7 +142,7 @@ var errRetryTransaction = errors.New("retry the transaction")
 // transactions (a standalone server, FerretDB) fn runs as is and a crash between
 // its writes can lose the later ones; the entry's own history still records the step.
 func (db *DB) atomically(ctx context.Context, fn func(ctx context.Context) error) error {
-	if !db.transactions || mongo.SessionFromContext(ctx) != nil {
+	if !db.transactions || inTransaction(ctx) {
 		return fn(ctx)
 	}
 	session, err := db.client.StartSession()
