@@ -10,6 +10,7 @@ import (
 
 	"taizhang/audit"
 	"taizhang/auth"
+	"taizhang/errs"
 	"taizhang/notify"
 )
 
@@ -92,6 +93,14 @@ type Page struct {
 	Items      []Entry
 	NextCursor string
 }
+
+// The errors every Store returns alike, so both adapters speak to users in one voice.
+var (
+	// ErrNotFound: no such entry in the caller's scope.
+	ErrNotFound = errs.New(errs.NotFound, "记录不存在")
+	// ErrStale: a conditional update found another revision.
+	ErrStale = errs.New(errs.Conflict, "记录已被他人修改，请刷新后重试")
+)
 
 // Store is what entry storage must do. Every method takes the caller's scope and
 // applies it inside the query; out-of-scope records behave as absent.

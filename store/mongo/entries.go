@@ -56,8 +56,6 @@ type entryDoc struct {
 	LastEvent       string     `bson:"lastEvent"` // what listings read instead of the history
 }
 
-var errEntryNotFound = errs.New(errs.NotFound, "记录不存在")
-
 // Insert implements entries.Store.
 func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Entry, fx ...entries.Effects) (err error) {
 	defer s.db.track("entries.insert", time.Now(), &err)
@@ -108,12 +106,12 @@ func (s *EntryStore) GetByClientID(ctx context.Context, scope auth.Scope, author
 func (s *EntryStore) findOne(ctx context.Context, scope auth.Scope, filter bson.D) (entries.Entry, error) {
 	unitID, ok := scope.UnitID()
 	if !ok {
-		return entries.Entry{}, errEntryNotFound
+		return entries.Entry{}, entries.ErrNotFound
 	}
 	var doc entryDoc
 	err := s.coll.FindOne(ctx, append(filter, bson.E{Key: "unitPath", Value: unitID})).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return entries.Entry{}, errEntryNotFound
+		return entries.Entry{}, entries.ErrNotFound
 	}
 	if err != nil {
 		return entries.Entry{}, mapError("find entry", err)
@@ -127,7 +125,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	defer s.db.track("entries.update", time.Now(), &err)
 	unitID, ok := scope.UnitID()
 	if !ok {
-		return entries.Entry{}, errEntryNotFound
+		return entries.Entry{}, entries.ErrNotFound
 	}
 	doc, err := toEntryDoc(e)
 	if err != nil {
@@ -168,7 +166,7 @@ func (s *EntryStore) whyNotUpdated(ctx context.Context, scope auth.Scope, id str
 	if _, err := s.findOne(ctx, scope, bson.D{{Key: "_id", Value: id}}); err != nil {
 		return err
 	}
-	return errs.New(errs.Conflict, "记录已被他人修改，请刷新后重试")
+	return entries.ErrStale
 }
 
 // List implements entries.Store.

@@ -42,8 +42,6 @@ func lastEventJSON(e entries.Entry) string {
 // entry's unit path. Its one parameter is the scope's unit id.
 const inScope = `EXISTS (SELECT 1 FROM json_each(e.unit_path) WHERE json_each.value = ?)`
 
-var errEntryNotFound = errs.New(errs.NotFound, "记录不存在")
-
 // Insert implements entries.Store.
 func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Entry, fx ...entries.Effects) (err error) {
 	defer s.db.track("entries.insert", time.Now(), &err)
@@ -91,13 +89,13 @@ func (s *EntryStore) GetByClientID(ctx context.Context, scope auth.Scope, author
 func (s *EntryStore) getWhere(ctx context.Context, scope auth.Scope, where string, args ...any) (entries.Entry, error) {
 	unitID, ok := scope.UnitID()
 	if !ok {
-		return entries.Entry{}, errEntryNotFound
+		return entries.Entry{}, entries.ErrNotFound
 	}
 	row := s.db.queryRow(ctx, `SELECT `+entryColumns+` FROM entries e WHERE `+where+` AND `+inScope,
 		append(args, unitID)...)
 	e, err := scanEntry(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return entries.Entry{}, errEntryNotFound
+		return entries.Entry{}, entries.ErrNotFound
 	}
 	if err != nil {
 		return entries.Entry{}, mapError("get entry", err)
@@ -110,7 +108,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	defer s.db.track("entries.update", time.Now(), &err)
 	unitID, ok := scope.UnitID()
 	if !ok {
-		return entries.Entry{}, errEntryNotFound
+		return entries.Entry{}, entries.ErrNotFound
 	}
 	updated := false
 	err = s.db.inTx(ctx, "update entry", func(tx *txn) error {
@@ -195,7 +193,7 @@ func (s *EntryStore) whyNotUpdated(ctx context.Context, scope auth.Scope, id str
 	if _, err := s.getWhere(ctx, scope, "e.id = ?", id); err != nil {
 		return err
 	}
-	return errs.New(errs.Conflict, "记录已被他人修改，请刷新后重试")
+	return entries.ErrStale
 }
 
 // List implements entries.Store. The query walks entry_scope's primary key for one
