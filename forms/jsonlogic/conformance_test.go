@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// TestConformance runs the official JsonLogic suite (../shared/testdata), the
+// TestConformance runs the official JsonLogic suite (testdata/, see its README), the
 // same file the front end's tests run through json-logic-js.
 func TestConformance(t *testing.T) {
-	raw, err := os.ReadFile("../../../shared/testdata/jsonlogic-tests.json")
+	raw, err := os.ReadFile("testdata/jsonlogic-tests.json")
 	if err != nil {
 		t.Fatalf("the conformance suite is missing: %v", err)
 	}

@@ -5,7 +5,7 @@ import { apply, setClock } from './index'
 
 // The official JsonLogic suite, the same file the Go tests run.
 const suite = JSON.parse(
-  readFileSync(resolve(__dirname, '../../../../shared/testdata/jsonlogic-tests.json'), 'utf8'),
+  readFileSync(resolve(__dirname, '../../../forms/jsonlogic/testdata/jsonlogic-tests.json'), 'utf8'),
 ) as unknown[]
 const cases = suite.filter((c): c is [unknown, unknown, unknown] => Array.isArray(c))
 
