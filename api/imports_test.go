@@ -118,12 +118,12 @@ func TestBadImportWritesNothing(t *testing.T) {
 			{"😀村", "单位d1", "村", "", "x"},     // row 6: emoji name, bad sort
 		},
 		[][]string{
-			{"张三", "13900000001", "好的镇", "干部", "pass-word-1"},   // row 2: fine (new unit)
-			{"李四", "13900000001", "单位t1", "干部", "pass-word-1"},  // row 3: phone repeats row 2
-			{"王五", "1390000000", "单位t1", "干部", "pass-word-1"},   // row 4: 10 digits
-			{"赵六", "13900000004", "单位t1", "办公室", "pass-word-1"}, // row 5: role not held
-			{"孙七", "13900000005", "火星", "干部", "pass-word-1"},    // row 6: unknown unit
-			{"周八", "13900000006", "单位t1", "干部", "12345678"},     // row 7: all digits
+			{"张三", "13900000001", "好的镇", "干部", "pass-word-1"},  // row 2: fine (new unit)
+			{"李四", "13900000001", "单位t1", "干部", "pass-word-1"}, // row 3: phone repeats row 2
+			{"王五", "1390000000", "单位t1", "干部", "pass-word-1"},  // row 4: 10 digits
+			{"赵六", "13900000004", "单位t1", "皇帝", "pass-word-1"}, // row 5: no such role
+			{"孙七", "13900000005", "火星", "干部", "pass-word-1"},   // row 6: unknown unit
+			{"周八", "13900000006", "单位t1", "干部", "12345678"},    // row 7: all digits
 		})
 	got := w.call("POST", "/api/v1/imports/units-users", admin, upload{file})
 	if got.status != 400 {

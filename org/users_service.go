@@ -48,20 +48,27 @@ func (s *Service) CreateUser(ctx context.Context, scope auth.Scope, in NewUser) 
 	return u, s.Audit.Record(ctx, scope.UserID(), "user.create", u.UnitPath, u.ID, map[string]any{"roles": u.Roles})
 }
 
-// checkGrant validates name and roles, and refuses to add roles the administrator
-// does not hold: an administrator cannot make someone more powerful than
-// themselves. Roles the user already had may stay.
+// checkGrant validates name and roles, and refuses roles the caller may not
+// grant (CanGrant). Roles the user already had may stay.
 func checkGrant(scope auth.Scope, name string, had, roles []auth.Role) error {
 	if err := CheckUserFields(name, roles); err != nil {
 		return err
 	}
 	for _, r := range roles {
-		if !slices.Contains(had, r) && !scope.Has(r) {
-			return errs.Fields("不能授予自己没有的角色", errs.FieldError{Field: "roles", Code: "not_grantable",
-				Message: "不能授予自己没有的角色: " + string(r)})
+		if !slices.Contains(had, r) && !CanGrant(scope, r) {
+			return errs.Fields("不能授予该角色", errs.FieldError{Field: "roles", Code: "not_grantable",
+				Message: "只有管理员可以授予角色: " + string(r)})
 		}
 	}
 	return nil
+}
+
+// CanGrant reports whether the caller may give role to a user of their subtree
+// (the stores confine the unit). Administrators grant every role there: a fresh
+// deployment's only account is an administrator and must be able to create its
+// cadres and supervisors. Admin itself is granted only by an administrator.
+func CanGrant(scope auth.Scope, role auth.Role) bool {
+	return scope.Has(auth.RoleAdmin) && auth.ValidRole(role)
 }
 
 func (s *Service) unitForUser(ctx context.Context, scope auth.Scope, unitID string) (Unit, error) {

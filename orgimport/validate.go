@@ -140,8 +140,8 @@ func (v *validator) parseRoles(n int, text string) []auth.Role {
 		switch {
 		case !ok:
 			v.problem(UserSheet, n, "roles", "invalid", fmt.Sprintf("角色“%s”无效", name))
-		case !v.scope.Has(role):
-			v.problem(UserSheet, n, "roles", "not_grantable", fmt.Sprintf("不能授予自己没有的角色“%s”", name))
+		case !org.CanGrant(v.scope, role):
+			v.problem(UserSheet, n, "roles", "not_grantable", fmt.Sprintf("只有管理员可以授予角色“%s”", name))
 		case !slices.Contains(roles, role):
 			roles = append(roles, role)
 		}
