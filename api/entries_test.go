@@ -509,3 +509,47 @@ func TestEncodeEntryPageMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestReturnRacingApproveOnTheNextRevision replays the outside review's race: at
+// rev 1 (submitted) one supervisor returns with rev 1 while another approves
+// with rev 2. The approval was checked against the submitted state it read but
+// written on rev 2 — both got 200 and the return vanished. Now the step is
+// written only on the revision it was checked against: the return wins, the
+// approval is 409 naming the current revision, and the history keeps the return.
+func TestReturnRacingApproveOnTheNextRevision(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		ew := entryWorldIn(t, open(t))
+		secondTownSup := ew.tokenFor(ew.addUser("13900000004", "t1", false, auth.RoleSupervisor))
+		for round := range 15 {
+			e := entryOf(t, ew.file(fmt.Sprintf("7d3f0a52-3333-4e6b-9b1e-1000000000%02d", round), map[string]any{"name": "张三"}, true))
+			id := str(e, "id")
+			var wg sync.WaitGroup
+			var returned, approved reply
+			wg.Add(2)
+			go func() { defer wg.Done(); returned = ew.act(ew.townSup, id, 1, "return", "请补充照片") }()
+			go func() { defer wg.Done(); approved = ew.act(secondTownSup, id, 2, "approve", "") }()
+			wg.Wait()
+			if returned.status != 200 || approved.status != 409 {
+				t.Fatalf("round %d: return %d, approve %d %s; want 200 and 409", round, returned.status, approved.status, approved.body)
+			}
+			stored := entryOf(t, ew.call("GET", "/api/v1/entries/"+id, ew.townSup, nil))
+			if stored["status"] != "returned" || stored["rev"] != float64(2) {
+				t.Fatalf("round %d: the entry ends %v at rev %v, want returned at rev 2", round, stored["status"], stored["rev"])
+			}
+		}
+	})
+}
+
+// TestStaleRevisionNamesTheCurrentOne: a step sent with a revision that is not
+// the stored one is 409 with the current revision, whatever the state allows.
+func TestStaleRevisionNamesTheCurrentOne(t *testing.T) {
+	ew := newEntryWorld(t)
+	e := entryOf(t, ew.file("7d3f0a52-3333-4e6b-9b1e-200000000001", map[string]any{"name": "张三"}, true))
+	for _, rev := range []float64{0, 2, 7} {
+		r := ew.act(ew.townSup, str(e, "id"), rev, "approve", "")
+		if r.status != 409 || !strings.Contains(string(r.body), `"field":"rev","code":"stale"`) ||
+			!strings.Contains(string(r.body), `"params":{"current":1}`) {
+			t.Errorf("approve with rev %v at rev 1: %d %s", rev, r.status, r.body)
+		}
+	}
+}

@@ -145,11 +145,17 @@ type ActionRequest struct {
 }
 
 // Act runs a workflow transition as one conditional update on (id, scope, rev):
-// of two reviewers acting at once, exactly one wins and the other gets 409.
+// of two reviewers acting at once, exactly one wins and the other gets 409. The
+// update is conditioned on the revision the transition was checked against, and
+// that must be the one the caller saw: a step checked against one state can
+// never land on another.
 func (s *Service) Act(ctx context.Context, scope auth.Scope, id string, req ActionRequest) (Entry, error) {
 	e, version, err := s.Get(ctx, scope, id)
 	if err != nil {
 		return Entry{}, err
+	}
+	if req.Rev != e.Rev {
+		return Entry{}, StaleRevision(e.Rev)
 	}
 	wf := Workflows[version.Schema.Workflow]
 	t, found := wf.Find(req.Action, e.Status)
@@ -182,11 +188,18 @@ func (s *Service) Act(ctx context.Context, scope auth.Scope, id string, req Acti
 	}
 	e.Status, e.Open, e.UpdatedAt = t.To, wf.IsOpen(t.To), now
 	e.History = append(e.History, event)
-	fx, err := s.effects(ctx, scope, e, event, req.Rev+1)
+	checked := e.Rev
+	fx, err := s.effects(ctx, scope, e, event, checked+1)
 	if err != nil {
 		return Entry{}, err
 	}
-	return s.Store.Update(ctx, scope, e, req.Rev, fx)
+	updated, err := s.Store.Update(ctx, scope, e, checked, fx)
+	if errs.Is(err, errs.Conflict) {
+		if current, getErr := s.Store.Get(ctx, scope, id); getErr == nil {
+			return Entry{}, StaleRevision(current.Rev)
+		}
+	}
+	return updated, err
 }
 
 // resubmit validates the data being submitted — new data from the request, or

@@ -5,6 +5,7 @@ package entries
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -101,6 +102,13 @@ var (
 	// ErrStale: a conditional update found another revision.
 	ErrStale = errs.New(errs.Conflict, "记录已被他人修改，请刷新后重试")
 )
+
+// StaleRevision is ErrStale naming the stored revision, so a client can reload
+// exactly what it missed.
+func StaleRevision(current int) error {
+	return &errs.Error{Code: errs.Conflict, Message: ErrStale.Message, Fields: []errs.FieldError{{Field: "rev", Code: "stale",
+		Message: fmt.Sprintf("记录已更新到第 %d 版，请刷新后重试", current), Params: map[string]any{"current": current}}}}
+}
 
 // Store is what entry storage must do. Every method takes the caller's scope and
 // applies it inside the query; out-of-scope records behave as absent.
