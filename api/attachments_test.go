@@ -57,7 +57,7 @@ func TestAttachmentsEndToEnd(t *testing.T) {
 			photos []string
 			want   string
 		}{
-			"someone else's photo": {[]string{theirs}, "attachment_missing"},
+			"someone else's photo": {[]string{theirs}, "attachment_foreign"},
 			"a photo never sent":   {[]string{"0123456789abcdef01234567"}, "attachment_missing"},
 			"a PDF as a photo":     {[]string{str(pdf.json(t), "id")}, "not_an_image"},
 		} {
@@ -79,6 +79,25 @@ func TestAttachmentsEndToEnd(t *testing.T) {
 		}
 		if r := ew.call("GET", "/api/v1/attachments/"+id, stranger, nil); r.status != 404 {
 			t.Fatalf("a stranger reads the photo: %d", r.status)
+		}
+		// The outside review's reproduction: a cadre of another district names the
+		// photo in their own draft, submission or edit, to read it through that entry.
+		fileAsStranger := func(photos []string, submit bool) reply {
+			return ew.call("POST", "/api/v1/forms/"+ew.formID+"/entries", stranger, map[string]any{
+				"clientId": fmt.Sprintf("stranger-%04d", ew.next()), "data": map[string]any{"name": "x", "photos": photos}, "submit": submit})
+		}
+		for _, submit := range []bool{false, true} {
+			if r := fileAsStranger([]string{id}, submit); r.status != 422 || !strings.Contains(string(r.body), `"field":"photos[0]","code":"attachment_foreign"`) {
+				t.Errorf("someone else's photo in a filing (submit %v): %d %s", submit, r.status, r.body)
+			}
+		}
+		own := entryOf(t, fileAsStranger(nil, false))
+		if r := ew.callWith("PATCH", "/api/v1/entries/"+str(own, "id"), stranger, map[string]any{"data": map[string]any{"name": "x", "photos": []string{id}}},
+			map[string]string{"If-Match": "1"}); r.status != 422 || !strings.Contains(string(r.body), "attachment_foreign") {
+			t.Errorf("someone else's photo in an edit: %d %s", r.status, r.body)
+		}
+		if r := ew.call("GET", "/api/v1/attachments/"+id, stranger, nil); r.status != 404 {
+			t.Fatalf("after the attempts, the stranger reads the photo: %d", r.status)
 		}
 		// A draft may name a photo still in the phone's outbox: it shows 1 of 2 arrived.
 		draft := entryOf(t, ew.file("7d3f0a52-ffff-4e6b-9b1e-00000000000f",

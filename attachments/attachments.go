@@ -49,12 +49,22 @@ type Store interface {
 	// attachment with a.ID is returned unchanged.
 	Save(ctx context.Context, scope auth.Scope, a Attachment, content io.Reader) (Attachment, error)
 	// Get returns an attachment the caller uploaded, or one referenced by an
-	// entry in the caller's scope; errs.NotFound otherwise.
+	// entry in the caller's scope that its uploader filed; errs.NotFound
+	// otherwise. Only the uploader's own entries count: naming someone else's
+	// attachment id in one's entry must never make it readable.
 	Get(ctx context.Context, scope auth.Scope, id string) (Attachment, error)
 	// Open reads the bytes of an attachment Get would return.
 	Open(ctx context.Context, scope auth.Scope, id string) (Attachment, io.ReadCloser, error)
-	// Owned returns which of ids the caller uploaded.
-	Owned(ctx context.Context, scope auth.Scope, ids []string) (map[string]Attachment, error)
+	// Ownership sorts ids into the caller's own attachments and those that exist
+	// but someone else uploaded; an id in neither has not arrived yet.
+	Ownership(ctx context.Context, scope auth.Scope, ids []string) (Ownership, error)
+}
+
+// Ownership is what Store.Ownership found: the caller's attachments by id, and
+// the ids of others' attachments (nothing else about them is revealed).
+type Ownership struct {
+	Own     map[string]Attachment
+	Foreign map[string]bool
 }
 
 // Sniff names the type of a file from its first bytes: JPEG, PNG, WebP, HEIC

@@ -117,6 +117,9 @@ func (s *Service) Edit(ctx context.Context, scope auth.Scope, id string, rev int
 	if err != nil {
 		return Entry{}, err
 	}
+	if err := s.checkAttachments(ctx, scope, version.Schema, clean, false); err != nil {
+		return Entry{}, err
+	}
 	var before map[string]any
 	_ = json.Unmarshal(e.Data, &before)
 	now := s.Now().UTC().Truncate(time.Millisecond)
@@ -218,7 +221,7 @@ func (s *Service) resubmit(ctx context.Context, scope auth.Scope, e *Entry, sche
 	if err != nil {
 		return err
 	}
-	if err := s.checkAttachments(ctx, scope, schema, clean); err != nil {
+	if err := s.checkAttachments(ctx, scope, schema, clean, true); err != nil {
 		return err
 	}
 	event.Changes, event.Data = Diff(stored, clean), nil

@@ -33,7 +33,7 @@ type Service struct {
 	// supervisors, nearest first, and each one's supervisors.
 	ReviewUnits func(ctx context.Context, unitPath []string) ([]string, map[string][]string, error)
 	Now         func() time.Time
-	// Attachments, when set, lets submissions check that every referenced
+	// Attachments, when set, lets filings check that every referenced
 	// attachment was uploaded by the author (and is an image in photo fields).
 	Attachments attachments.Store
 }
@@ -115,10 +115,8 @@ func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string,
 	if err != nil {
 		return Entry{}, err
 	}
-	if in.Submit {
-		if err := s.checkAttachments(ctx, scope, version.Schema, data); err != nil {
-			return Entry{}, err
-		}
+	if err := s.checkAttachments(ctx, scope, version.Schema, data, in.Submit); err != nil {
+		return Entry{}, err
 	}
 	wf := Workflows[version.Schema.Workflow]
 	now := s.Now().UTC().Truncate(time.Millisecond)
@@ -194,10 +192,11 @@ func searchText(v any) string {
 	return b.String()
 }
 
-// checkAttachments refuses a submission that references attachments the author
-// did not upload (or that do not exist yet), or a document in a photo field.
-// Drafts may reference photos still waiting in a phone's outbox.
-func (s *Service) checkAttachments(ctx context.Context, scope auth.Scope, schema forms.Form, data map[string]any) error {
+// checkAttachments refuses data that names an attachment someone else uploaded
+// (drafts too: once linked, the file would be readable wherever the entry is),
+// a document in a photo field, and on submit an attachment not uploaded yet.
+// Drafts may name photos still waiting in the phone's outbox.
+func (s *Service) checkAttachments(ctx context.Context, scope auth.Scope, schema forms.Form, data map[string]any, submit bool) error {
 	if s.Attachments == nil {
 		return nil
 	}
@@ -209,18 +208,21 @@ func (s *Service) checkAttachments(ctx context.Context, scope auth.Scope, schema
 	for _, r := range refs {
 		ids = append(ids, r.id)
 	}
-	owned, err := s.Attachments.Owned(ctx, scope, ids)
+	owner, err := s.Attachments.Ownership(ctx, scope, ids)
 	if err != nil {
 		return err
 	}
 	var problems []errs.FieldError
 	for _, r := range refs {
-		a, ok := owned[r.id]
+		a, own := owner.Own[r.id]
 		switch {
-		case !ok:
+		case owner.Foreign[r.id]:
+			problems = append(problems, errs.FieldError{Field: r.path, Code: "attachment_foreign",
+				Message: "只能使用自己上传的附件，请重新上传", Params: map[string]any{"id": r.id}})
+		case !own && submit:
 			problems = append(problems, errs.FieldError{Field: r.path, Code: "attachment_missing",
-				Message: "附件不存在或不是您上传的，请重新上传", Params: map[string]any{"id": r.id}})
-		case r.image && !a.IsImage():
+				Message: "附件尚未上传完成，请稍后重试或重新上传", Params: map[string]any{"id": r.id}})
+		case own && r.image && !a.IsImage():
 			problems = append(problems, errs.FieldError{Field: r.path, Code: "not_an_image", Message: "照片字段只能上传图片"})
 		}
 	}

@@ -88,7 +88,7 @@ func (s *AttachmentStore) byID(ctx context.Context, id string) (attachments.Atta
 }
 
 // Get implements attachments.Store: the uploader reads their own; others read
-// what an entry in their scope references.
+// what an entry in their scope, filed by the uploader, references.
 func (s *AttachmentStore) Get(ctx context.Context, scope auth.Scope, id string) (attachments.Attachment, error) {
 	unitID, ok := scope.UnitID()
 	if !ok {
@@ -98,7 +98,7 @@ func (s *AttachmentStore) Get(ctx context.Context, scope auth.Scope, id string) 
 	if err != nil || a.UploaderID == scope.UserID() {
 		return a, err
 	}
-	err = s.entries.FindOne(ctx, bson.D{{Key: "attachments", Value: id}, {Key: "unitPath", Value: unitID}},
+	err = s.entries.FindOne(ctx, bson.D{{Key: "attachments", Value: id}, {Key: "unitPath", Value: unitID}, {Key: "authorId", Value: a.UploaderID}},
 		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return attachments.Attachment{}, errAttachmentNotFound
@@ -119,22 +119,26 @@ func (s *AttachmentStore) Open(ctx context.Context, scope auth.Scope, id string)
 	return a, stream, nil
 }
 
-// Owned implements attachments.Store.
-func (s *AttachmentStore) Owned(ctx context.Context, scope auth.Scope, ids []string) (map[string]attachments.Attachment, error) {
-	out := map[string]attachments.Attachment{}
+// Ownership implements attachments.Store.
+func (s *AttachmentStore) Ownership(ctx context.Context, scope auth.Scope, ids []string) (attachments.Ownership, error) {
+	out := attachments.Ownership{Own: map[string]attachments.Attachment{}, Foreign: map[string]bool{}}
 	if len(ids) == 0 || scope.UserID() == "" {
 		return out, nil
 	}
-	cur, err := s.meta.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "uploaderId", Value: scope.UserID()}})
+	cur, err := s.meta.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 	if err != nil {
-		return out, mapError("owned attachments", err)
+		return out, mapError("attachment ownership", err)
 	}
 	var docs []attachmentDoc
 	if err := cur.All(ctx, &docs); err != nil {
-		return out, mapError("owned attachments", err)
+		return out, mapError("attachment ownership", err)
 	}
 	for _, d := range docs {
-		out[d.ID] = d.toAttachment()
+		if d.UploaderID == scope.UserID() {
+			out.Own[d.ID] = d.toAttachment()
+		} else {
+			out.Foreign[d.ID] = true
+		}
 	}
 	return out, nil
 }

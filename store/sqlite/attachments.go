@@ -98,7 +98,7 @@ func (s *AttachmentStore) Get(ctx context.Context, scope auth.Scope, id string) 
 	}
 	a, err = scanAttachment(s.db.queryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments a
 		WHERE a.id = ? AND (a.uploader_id = ? OR EXISTS (SELECT 1 FROM entry_attachments ea JOIN entries e ON e.id = ea.entry_id
-			WHERE ea.attachment_id = a.id AND `+inScope+`))`, id, scope.UserID(), unitID))
+			WHERE ea.attachment_id = a.id AND e.author_id = a.uploader_id AND `+inScope+`))`, id, scope.UserID(), unitID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, errAttachmentNotFound
 	}
@@ -118,20 +118,24 @@ func (s *AttachmentStore) Open(ctx context.Context, scope auth.Scope, id string)
 	return a, f, nil
 }
 
-// Owned implements attachments.Store.
-func (s *AttachmentStore) Owned(ctx context.Context, scope auth.Scope, ids []string) (map[string]attachments.Attachment, error) {
-	out := map[string]attachments.Attachment{}
+// Ownership implements attachments.Store.
+func (s *AttachmentStore) Ownership(ctx context.Context, scope auth.Scope, ids []string) (attachments.Ownership, error) {
+	out := attachments.Ownership{Own: map[string]attachments.Attachment{}, Foreign: map[string]bool{}}
 	if len(ids) == 0 || scope.UserID() == "" {
 		return out, nil
 	}
-	args := []any{scope.UserID()}
-	for _, id := range ids {
-		args = append(args, id)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
 	}
-	list, err := queryAll(ctx, s.db, "owned attachments", scanAttachment, `SELECT `+attachmentColumns+` FROM attachments a
-		WHERE a.uploader_id = ? AND a.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	list, err := queryAll(ctx, s.db, "attachment ownership", scanAttachment, `SELECT `+attachmentColumns+` FROM attachments a
+		WHERE a.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
 	for _, a := range list {
-		out[a.ID] = a
+		if a.UploaderID == scope.UserID() {
+			out.Own[a.ID] = a
+		} else {
+			out.Foreign[a.ID] = true
+		}
 	}
 	return out, err
 }

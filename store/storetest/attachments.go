@@ -68,10 +68,17 @@ func testAttachments(t *testing.T, h Harness) {
 	}
 	_, err = h.Attachments.Get(ctx, scopeOf(t, "d2"), first.ID)
 	wantCode(t, err, errs.NotFound)
-	owned, _ := h.Attachments.Owned(ctx, cadre, []string{first.ID, other.ID, "nope"})
-	if len(owned) != 1 || owned[first.ID].ID != first.ID {
-		t.Fatalf("owned: %v", owned)
+	owner, err := h.Attachments.Ownership(ctx, cadre, []string{first.ID, other.ID, "nope"})
+	if err != nil || len(owner.Own) != 1 || owner.Own[first.ID].ID != first.ID || len(owner.Foreign) != 1 || !owner.Foreign[other.ID] {
+		t.Fatalf("ownership: %+v %v", owner, err)
 	}
+	// An entry of another author that names the cadre's photo (as a crafted
+	// draft would) does not make it readable where that entry is.
+	foreign := newEntry(pathD2, 2)
+	foreign.Attachments = []string{first.ID}
+	mustInsert(t, h.Entries, scopeOf(t, "d2"), foreign)
+	_, err = h.Attachments.Get(ctx, scopeOf(t, "d2"), first.ID)
+	wantCode(t, err, errs.NotFound)
 	for name, content := range map[string][]byte{"text": []byte("hello, not an image"), "empty": nil} {
 		if _, err := attachments.Receive(ctx, h.Attachments, cadre, pathV1, bytes.NewReader(content), 1<<20, epoch); !errs.Is(err, errs.Invalid) {
 			t.Errorf("%s: want invalid, got %v", name, err)
