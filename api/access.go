@@ -52,9 +52,31 @@ func (s *server) guard(access Access) fiber.Handler {
 		if len(access.Roles) > 0 && !hasAny(scope, access.Roles) {
 			return errs.New(errs.Forbidden, "没有权限执行此操作")
 		}
+		if changesState(c.Method()) {
+			if err := s.stillCurrent(c, claims); err != nil {
+				return err
+			}
+		}
 		c.Locals(scopeKey, scope)
 		return c.Next()
 	}
+}
+
+func changesState(method string) bool {
+	return method != fiber.MethodGet && method != fiber.MethodHead && method != fiber.MethodOptions
+}
+
+// stillCurrent refuses a change made with a token issued before the user was
+// deactivated or their roles, unit or password changed: a token lives 15
+// minutes, and a deactivated supervisor must not approve for that long. Read
+// from the store on every write (never from the token cache); reads keep the
+// token's lifetime.
+func (s *server) stillCurrent(c *fiber.Ctx, claims auth.Claims) error {
+	user, err := s.deps.Users.UserByID(c.UserContext(), claims.UserID)
+	if errs.Is(err, errs.NotFound) || (err == nil && (!user.Active || user.AuthVersion != claims.AuthVersion)) {
+		return errs.New(errs.Unauthorized, "账号信息已变更，请重新登录")
+	}
+	return err
 }
 
 func hasAny(scope auth.Scope, roles []auth.Role) bool {

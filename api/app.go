@@ -8,6 +8,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -51,6 +52,8 @@ type Deps struct {
 	UI            fs.FS // the built PWA (or a placeholder page)
 	BodyLimit     int
 	CORSOrigins   []string
+	// TrustedProxies may tell the client's address in X-Forwarded-For.
+	TrustedProxies []netip.Prefix
 }
 
 type server struct{ deps Deps }

@@ -55,7 +55,7 @@ func (s *server) login(c *fiber.Ctx) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	pair, err := s.deps.Sessions.Login(c.UserContext(), in.Phone, in.Password, c.IP())
+	pair, err := s.deps.Sessions.Login(c.UserContext(), in.Phone, in.Password, s.clientIP(c))
 	if err != nil {
 		return err
 	}

@@ -164,7 +164,7 @@ func (w *world) addUser(phone, unit string, mustChange bool, roles ...auth.Role)
 
 // tokenFor signs an access token as login would.
 func (w *world) tokenFor(u org.User) string {
-	tok, err := w.tokens.Issue(u.ID, u.UnitID, u.Roles, u.MustChangePassword)
+	tok, err := w.tokens.Issue(u.ID, u.UnitID, u.Roles, u.MustChangePassword, u.AuthVersion)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -106,10 +106,22 @@ func matrixForm(w *world) string {
 	return w.formID
 }
 
+// residentToken is a token of the target unit's resident cadre at their current
+// auth version (earlier calls may have reset their password; the change it asks
+// for is beside the point here).
+func residentToken(w *world, target string) string {
+	u, err := w.st.org.UserByID(context.Background(), "user-"+residents[target])
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	token, _ := w.tokens.Issue(u.ID, u.UnitID, u.Roles, false, u.AuthVersion)
+	return token
+}
+
 // freshEntry is a submitted entry filed by the target unit's resident cadre.
 func freshEntry(w *world, target string) string {
 	w.seq++
-	token, _ := w.tokens.Issue("user-"+residents[target], w.units[target].ID, []auth.Role{auth.RoleCadre}, false)
+	token := residentToken(w, target)
 	r := w.call("POST", "/api/v1/forms/"+matrixForm(w)+"/entries", token, map[string]any{
 		"clientId": fmt.Sprintf("matrix-entry-%06d", w.seq), "data": map[string]any{"name": "住户"}, "submit": true})
 	if r.status != 201 {
@@ -121,7 +133,7 @@ func freshEntry(w *world, target string) string {
 // attachmentURL: the target's resident uploads a photo and files an entry with it.
 func attachmentURL(w *world, target string, _ int) (string, any) {
 	w.seq++
-	token, _ := w.tokens.Issue("user-"+residents[target], w.units[target].ID, []auth.Role{auth.RoleCadre}, false)
+	token := residentToken(w, target)
 	up := w.call("POST", "/api/v1/attachments", token, upload{pngBytes(uint8(w.seq))})
 	if up.status != 201 {
 		w.t.Fatalf("upload: %d %s", up.status, up.body)

@@ -1,8 +1,10 @@
 package auth
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -56,7 +58,7 @@ func mustTokens(t *testing.T, c *clock, s string, prev ...string) *Tokens {
 func TestTokenRoundTrip(t *testing.T) {
 	c := newClock()
 	tokens := mustTokens(t, c, secret("k1"))
-	raw, err := tokens.Issue("u1", "unit-1", []Role{RoleSupervisor}, true)
+	raw, err := tokens.Issue("u1", "unit-1", []Role{RoleSupervisor}, true, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func TestTokenRoundTrip(t *testing.T) {
 func TestTokenAttacks(t *testing.T) {
 	c := newClock()
 	tokens := mustTokens(t, c, secret("k1"))
-	good, _ := tokens.Issue("u1", "unit-1", []Role{RoleCadre}, false)
+	good, _ := tokens.Issue("u1", "unit-1", []Role{RoleCadre}, false, 1)
 	parts := strings.Split(good, ".")
 	var payload map[string]any
 	raw, _ := base64.RawURLEncoding.DecodeString(parts[1])
@@ -149,7 +151,7 @@ func TestTokenAttacks(t *testing.T) {
 func TestKeyRotation(t *testing.T) {
 	c := newClock()
 	old := mustTokens(t, c, secret("old"))
-	oldToken, _ := old.Issue("u1", "unit-1", []Role{RoleCadre}, false)
+	oldToken, _ := old.Issue("u1", "unit-1", []Role{RoleCadre}, false, 1)
 	rotated := mustTokens(t, c, secret("new"), secret("old"))
 	if _, err := rotated.Verify(oldToken); err != nil {
 		t.Fatalf("a token signed with the previous key must verify for its lifetime: %v", err)
@@ -159,7 +161,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatal("an expired token verified")
 	}
 	onlyNew := mustTokens(t, c, secret("new"))
-	fresh, _ := old.Issue("u1", "unit-1", nil, false)
+	fresh, _ := old.Issue("u1", "unit-1", nil, false, 1)
 	if _, err := onlyNew.Verify(fresh); err == nil {
 		t.Fatal("a retired key must no longer verify")
 	}
@@ -168,36 +170,75 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
+// fail reserves and settles a failed attempt.
+func fail(t *testing.T, th *Throttle, key string) {
+	t.Helper()
+	settle, _, ok := th.Reserve(key)
+	if !ok {
+		t.Fatalf("%s refused before its failure", key)
+	}
+	settle(true)
+}
+
 func TestThrottleLocksAndGrows(t *testing.T) {
 	c := newClock()
 	th := NewThrottle(5, 15*time.Minute, c.now)
 	for range 4 {
-		th.Fail("13800138000")
+		fail(t, th, "13800138000")
 	}
-	if _, ok := th.Allow("13800138000"); !ok {
+	settle, _, ok := th.Reserve("13800138000")
+	if !ok {
 		t.Fatal("locked before the limit")
 	}
-	th.Fail("13800138000")
-	wait, ok := th.Allow("13800138000")
+	if !settle(true) {
+		t.Fatal("the fifth failure must report the lock")
+	}
+	_, wait, ok := th.Reserve("13800138000")
 	if ok || wait != 15*time.Minute {
 		t.Fatalf("after 5 failures: ok=%v wait=%s, want locked for 15m", ok, wait)
 	}
-	if _, ok := th.Allow("13900139000"); !ok {
+	if _, _, ok := th.Reserve("13900139000"); !ok {
 		t.Fatal("another key must not be locked")
 	}
 	c.advance(15 * time.Minute)
-	if _, ok := th.Allow("13800138000"); !ok {
-		t.Fatal("still locked after the lock ran out")
-	}
 	for range 5 {
-		th.Fail("13800138000")
+		fail(t, th, "13800138000")
 	}
-	if wait, _ := th.Allow("13800138000"); wait != 30*time.Minute {
+	if _, wait, _ := th.Reserve("13800138000"); wait != 30*time.Minute {
 		t.Fatalf("second lockout = %s, want 30m (growing)", wait)
 	}
 	th.Succeed("13800138000")
-	if _, ok := th.Allow("13800138000"); !ok {
+	if _, _, ok := th.Reserve("13800138000"); !ok {
 		t.Fatal("success must clear the key")
+	}
+}
+
+// TestThrottleCountsAttemptsBeforeTheirOutcome: twenty guesses in flight at
+// once — only the limit's worth is let through; the rest wait for the outcome.
+func TestThrottleCountsAttemptsBeforeTheirOutcome(t *testing.T) {
+	c := newClock()
+	th := NewThrottle(5, 15*time.Minute, c.now)
+	var settles []func(bool) bool
+	for range 20 {
+		if settle, wait, ok := th.Reserve("13800138000"); ok {
+			settles = append(settles, settle)
+		} else if wait != time.Second {
+			t.Fatalf("refused while attempts are in flight: wait %s, want 1s", wait)
+		}
+	}
+	if len(settles) != 5 {
+		t.Fatalf("%d of 20 parallel attempts let through, want 5", len(settles))
+	}
+	settles[0](false) // a right password frees its place…
+	next, _, ok := th.Reserve("13800138000")
+	if !ok {
+		t.Fatal("a settled success must free its place")
+	}
+	for _, settle := range append(settles[1:], next) {
+		settle(true)
+	}
+	if _, wait, ok := th.Reserve("13800138000"); ok || wait != 15*time.Minute {
+		t.Fatalf("after the failures settle: ok=%v wait=%s", ok, wait)
 	}
 }
 
@@ -213,7 +254,7 @@ func TestZeroScopeMatchesNothing(t *testing.T) {
 func TestVerifiedTokensExpireAndStayBounded(t *testing.T) {
 	c := newClock()
 	tokens := mustTokens(t, c, secret("k1"))
-	raw, _ := tokens.Issue("u1", "unit-1", []Role{RoleCadre}, false)
+	raw, _ := tokens.Issue("u1", "unit-1", []Role{RoleCadre}, false, 1)
 	first, err := tokens.Verify(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +271,7 @@ func TestVerifiedTokensExpireAndStayBounded(t *testing.T) {
 		t.Fatalf("a remembered token verified after it expired: %v", err)
 	}
 	for i := range maxVerifiedTokens + 10 {
-		tok, _ := tokens.Issue(fmt.Sprintf("u%d", i), "unit-1", nil, false)
+		tok, _ := tokens.Issue(fmt.Sprintf("u%d", i), "unit-1", nil, false, 1)
 		if _, err := tokens.Verify(tok); err != nil {
 			t.Fatal(err)
 		}
@@ -238,4 +279,40 @@ func TestVerifiedTokensExpireAndStayBounded(t *testing.T) {
 	if n := len(tokens.checked.claims); n > maxVerifiedTokens {
 		t.Fatalf("%d tokens remembered, ceiling %d", n, maxVerifiedTokens)
 	}
+}
+
+// TestPasswordSlotsBoundTheWork: beyond the slots callers queue; beyond the
+// queue they are told to come back, with a delay.
+func TestPasswordSlotsBoundTheWork(t *testing.T) {
+	slots := NewPasswordSlots(1, 1)
+	release, started := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 2)
+	go func() { done <- slots.Do(context.Background(), func() { close(started); <-release }) }()
+	<-started
+	queued := make(chan struct{})
+	go func() { done <- slots.Do(context.Background(), func() { close(queued) }) }()
+	waitUntil(t, func() bool { return len(slots.waiting) == 2 })
+	err := slots.Do(context.Background(), func() { t.Error("ran beyond the queue") })
+	var busy *errs.Error
+	if !errors.As(err, &busy) || busy.Code != errs.Unavailable || busy.RetryAfter <= 0 {
+		t.Fatalf("beyond the queue: %v, want unavailable with a retry delay", err)
+	}
+	close(release)
+	<-queued
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func waitUntil(t *testing.T, ok func() bool) {
+	t.Helper()
+	for range 1000 {
+		if ok() {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("condition never held")
 }

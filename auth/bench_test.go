@@ -29,7 +29,7 @@ func BenchmarkVerifyTokenFirstTime(b *testing.B) {
 
 func benchVerify(b *testing.B, verify func(*Tokens, string) (Claims, error)) {
 	tokens, _ := NewTokens("0123456789abcdef0123456789abcdef", nil, DefaultTTL, time.Now)
-	raw, _ := tokens.Issue("u1", "unit-1", []Role{RoleCadre, RoleSupervisor}, false)
+	raw, _ := tokens.Issue("u1", "unit-1", []Role{RoleCadre, RoleSupervisor}, false, 1)
 	b.ResetTimer()
 	for range b.N {
 		if _, err := verify(tokens, raw); err != nil {

@@ -25,10 +25,14 @@ const (
 
 // Claims are what a verified access token says about its bearer.
 type Claims struct {
-	UserID              string
-	UnitID              string
-	Roles               []Role
-	MustChangePassword  bool
+	UserID             string
+	UnitID             string
+	Roles              []Role
+	MustChangePassword bool
+	// AuthVersion is the user's auth version when the token was issued; it
+	// changes with roles, unit, activation and password, and a write with an
+	// older one is refused.
+	AuthVersion         int
 	TokenID             string
 	ExpiresAt, IssuedAt time.Time
 }
@@ -43,6 +47,7 @@ type jwtClaims struct {
 	Unit       string   `json:"unit"`
 	Roles      []string `json:"roles"`
 	ChangePass bool     `json:"pwc,omitempty"`
+	AuthVer    int      `json:"av,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -82,14 +87,14 @@ func KeyID(secret string) string {
 // TTL is the lifetime of an access token.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
-// Issue signs an access token for a user.
-func (t *Tokens) Issue(userID, unitID string, roles []Role, mustChangePassword bool) (string, error) {
+// Issue signs an access token for a user at their current auth version.
+func (t *Tokens) Issue(userID, unitID string, roles []Role, mustChangePassword bool, authVersion int) (string, error) {
 	now := t.now().Truncate(time.Second)
 	names := make([]string, len(roles))
 	for i, r := range roles {
 		names[i] = string(r)
 	}
-	claims := jwtClaims{Unit: unitID, Roles: names, ChangePass: mustChangePassword,
+	claims := jwtClaims{Unit: unitID, Roles: names, ChangePass: mustChangePassword, AuthVer: authVersion,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: Issuer, Audience: jwt.ClaimStrings{Audience}, Subject: userID, ID: ids.New(now),
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now),
@@ -138,7 +143,7 @@ func (t *Tokens) verify(raw string) (Claims, error) {
 		}
 		roles = append(roles, Role(r))
 	}
-	return Claims{UserID: c.Subject, UnitID: c.Unit, Roles: roles, MustChangePassword: c.ChangePass,
+	return Claims{UserID: c.Subject, UnitID: c.Unit, Roles: roles, MustChangePassword: c.ChangePass, AuthVersion: c.AuthVer,
 		TokenID: c.ID, ExpiresAt: c.ExpiresAt.Time, IssuedAt: c.IssuedAt.Time}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,6 +35,10 @@ type Config struct {
 	MaxUpload          int64
 	CORSOrigins        []string
 	ShutdownTimeout    time.Duration
+	// LoginConcurrency bounds concurrent password hashings (64 MiB each).
+	LoginConcurrency int
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // variable describes one environment variable: its name, default and how to apply it.
@@ -58,6 +63,8 @@ var variables = []variable{
 	{"TAIZHANG_MAX_UPLOAD", "10485760", "largest attachment in bytes", setMaxUpload},
 	{"TAIZHANG_CORS_ORIGINS", "", "comma-separated origins allowed by CORS; empty: CORS off", setCORS},
 	{"TAIZHANG_SHUTDOWN_TIMEOUT", "15s", "how long to drain requests on SIGTERM", durationVar(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{"TAIZHANG_LOGIN_CONCURRENCY", "4", "password checks at once (64 MiB each); more wait, a full queue is 503", setLoginConcurrency},
+	{"TAIZHANG_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client", setTrustedProxies},
 }
 
 // Variables returns the names of every environment variable the binary reads, so
@@ -163,6 +170,35 @@ func setMaxUpload(c *Config, v string) error {
 	return nil
 }
 
+func setLoginConcurrency(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 256 {
+		return errors.New("must be a whole number from 1 to 256 (each check holds 64 MiB)")
+	}
+	c.LoginConcurrency = n
+	return nil
+}
+
+func setTrustedProxies(c *Config, v string) error {
+	c.TrustedProxies = nil
+	for _, cidr := range strings.Split(v, ",") {
+		if cidr = strings.TrimSpace(cidr); cidr == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			if addr, addrErr := netip.ParseAddr(cidr); addrErr == nil {
+				p, err = addr.Prefix(addr.BitLen())
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%q is not an address or CIDR such as 10.0.0.0/8", cidr)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	return nil
+}
+
 func setCORS(c *Config, v string) error {
 	c.CORSOrigins = nil
 	for _, origin := range strings.Split(v, ",") {
@@ -231,6 +267,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("admin_password", mask(c.AdminPassword)), slog.Bool("demo", c.Demo),
 		slog.String("log_level", c.LogLevel.String()), slog.String("log_format", c.LogFormat),
 		slog.Int("body_limit", c.BodyLimit), slog.Int64("max_upload", c.MaxUpload), slog.Any("cors_origins", c.CORSOrigins),
+		slog.Int("login_concurrency", c.LoginConcurrency), slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
 

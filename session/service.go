@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"time"
 
 	"taizhang/audit"
@@ -28,8 +30,10 @@ type Service struct {
 	// PhoneThrottle and IPThrottle bound password guessing per account and per
 	// client address (a village office shares one address, so its limit is higher).
 	PhoneThrottle, IPThrottle *auth.Throttle
-	Now                       func() time.Time
-	Audit                     *audit.Log
+	// Slots bounds concurrent password hashing on this instance (nil: unbounded).
+	Slots *auth.PasswordSlots
+	Now   func() time.Time
+	Audit *audit.Log
 }
 
 // Pair is what a successful login or refresh returns.
@@ -44,31 +48,27 @@ var errBadLogin = errs.New(errs.Unauthorized, "手机号或密码错误")
 
 // Login checks a phone and password. Unknown phones and wrong passwords fail the
 // same way, after the same amount of work, so neither answers nor timing reveal
-// which phones have accounts.
+// which phones have accounts. The attempt counts against the phone's and the
+// address's limits before the password is checked, and the check waits for a
+// free password slot.
 func (s *Service) Login(ctx context.Context, rawPhone, password, clientIP string) (Pair, error) {
 	phone, err := org.NormalizePhone(rawPhone)
 	if err != nil {
 		return Pair{}, err
 	}
-	if err := s.throttled(phone, clientIP); err != nil {
-		return Pair{}, err
-	}
-	user, err := s.Users.UserByPhone(ctx, phone)
-	if errs.Is(err, errs.NotFound) {
-		auth.SpendPasswordTime(password, s.Password)
-		return Pair{}, s.failed(phone, clientIP)
-	}
+	settle, err := s.reserve(phone, clientIP)
 	if err != nil {
 		return Pair{}, err
 	}
-	ok, rehash, err := auth.VerifyPassword(password, user.PasswordHash, s.Password)
-	if err != nil || !ok || !user.Active {
-		return Pair{}, s.failed(phone, clientIP)
+	user, rehash, err := s.checkLogin(ctx, phone, password)
+	settle(errors.Is(err, errBadLogin))
+	if err != nil {
+		return Pair{}, err
 	}
 	s.PhoneThrottle.Succeed(phone)
 	newHash := ""
 	if rehash {
-		if newHash, err = auth.HashPassword(password, s.Password); err != nil {
+		if newHash, err = s.hash(ctx, password); err != nil {
 			return Pair{}, err
 		}
 	}
@@ -81,21 +81,62 @@ func (s *Service) Login(ctx context.Context, rawPhone, password, clientIP string
 	return s.issue(ctx, user, ids.New(s.Now()))
 }
 
-func (s *Service) throttled(phone, clientIP string) error {
-	wait, ok := s.PhoneThrottle.Allow(phone)
-	if ipWait, ipOK := s.IPThrottle.Allow(clientIP); !ipOK {
-		wait, ok = max(wait, ipWait), false
+// checkLogin finds the account and verifies the password in a password slot;
+// errBadLogin for an unknown phone, a wrong password or an inactive account.
+func (s *Service) checkLogin(ctx context.Context, phone, password string) (user org.User, rehash bool, err error) {
+	user, err = s.Users.UserByPhone(ctx, phone)
+	known := err == nil
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return org.User{}, false, err
 	}
-	if ok {
-		return nil
+	ok := false
+	var verifyErr error
+	slotErr := s.Slots.Do(ctx, func() {
+		if !known {
+			auth.SpendPasswordTime(password, s.Password)
+			return
+		}
+		ok, rehash, verifyErr = auth.VerifyPassword(password, user.PasswordHash, s.Password)
+	})
+	switch {
+	case slotErr != nil:
+		return org.User{}, false, slotErr
+	case verifyErr != nil || !ok || !user.Active:
+		return org.User{}, false, errBadLogin
 	}
-	return &errs.Error{Code: errs.TooManyRequests, Message: "登录失败次数过多，请稍后再试", RetryAfter: wait}
+	return user, rehash, nil
 }
 
-func (s *Service) failed(phone, clientIP string) error {
-	s.PhoneThrottle.Fail(phone)
-	s.IPThrottle.Fail(clientIP)
-	return errBadLogin
+// reserve counts an attempt against the phone's and the address's limits; the
+// returned settle records its outcome in both.
+func (s *Service) reserve(phone, clientIP string) (settle func(failed bool) (phoneLocked bool), err error) {
+	settlePhone, wait, ok := s.PhoneThrottle.Reserve(phone)
+	if !ok {
+		return nil, tooManyAttempts(wait)
+	}
+	settleIP, wait, ok := s.IPThrottle.Reserve(clientIP)
+	if !ok {
+		settlePhone(false)
+		return nil, tooManyAttempts(wait)
+	}
+	return func(failed bool) bool {
+		settleIP(failed)
+		return settlePhone(failed)
+	}, nil
+}
+
+func tooManyAttempts(wait time.Duration) error {
+	minutes := int(wait.Round(time.Minute) / time.Minute)
+	message := "登录失败次数过多，请稍后再试"
+	if minutes >= 1 {
+		message = fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试", minutes)
+	}
+	return &errs.Error{Code: errs.TooManyRequests, Message: message, RetryAfter: wait}
+}
+
+func (s *Service) hash(ctx context.Context, password string) (hash string, err error) {
+	slotErr := s.Slots.Do(ctx, func() { hash, err = auth.HashPassword(password, s.Password) })
+	return hash, errors.Join(slotErr, err)
 }
 
 var errBadRefresh = errs.New(errs.Unauthorized, "登录已过期，请重新登录")
@@ -152,21 +193,38 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 
 // ChangePassword lets a signed-in user set a new password. It ends every other
 // session (the auth version changes) and returns a fresh pair for this one.
+// Wrong old passwords count against the phone's login limit: a stolen access
+// token must not become an unlimited password oracle. The failure that locks
+// the phone also ends every session of the user.
 func (s *Service) ChangePassword(ctx context.Context, scope auth.Scope, oldPassword, newPassword string) (Pair, error) {
 	user, err := s.Users.GetUser(ctx, scope, scope.UserID())
 	if err != nil {
 		return Pair{}, err
 	}
-	if ok, _, err := auth.VerifyPassword(oldPassword, user.PasswordHash, s.Password); err != nil || !ok {
+	settle, wait, ok := s.PhoneThrottle.Reserve(user.Phone)
+	if !ok {
+		return Pair{}, tooManyAttempts(wait)
+	}
+	right := false
+	var verifyErr error
+	if err := s.Slots.Do(ctx, func() { right, _, verifyErr = auth.VerifyPassword(oldPassword, user.PasswordHash, s.Password) }); err != nil {
+		settle(false)
+		return Pair{}, err
+	}
+	if verifyErr != nil || !right {
+		if settle(true) {
+			return Pair{}, s.endSessions(ctx, scope, user)
+		}
 		return Pair{}, errs.Fields("原密码错误", errs.FieldError{Field: "oldPassword", Code: "wrong_password", Message: "原密码错误"})
 	}
+	settle(false)
 	if err := org.CheckPassword("newPassword", newPassword, user.Phone); err != nil {
 		return Pair{}, err
 	}
 	if newPassword == oldPassword {
 		return Pair{}, errs.Fields("新密码不能与原密码相同", errs.FieldError{Field: "newPassword", Code: "unchanged", Message: "新密码不能与原密码相同"})
 	}
-	if user.PasswordHash, err = auth.HashPassword(newPassword, s.Password); err != nil {
+	if user.PasswordHash, err = s.hash(ctx, newPassword); err != nil {
 		return Pair{}, err
 	}
 	user.MustChangePassword, user.AuthVersion, user.UpdatedAt = false, user.AuthVersion+1, s.Now()
@@ -180,9 +238,24 @@ func (s *Service) ChangePassword(ctx context.Context, scope auth.Scope, oldPassw
 	return s.issue(ctx, user, ids.New(s.Now()))
 }
 
+// endSessions signs a user out everywhere after their old password was guessed
+// at too often: the new auth version voids their refresh tokens, and access
+// tokens stop working for changes at once.
+func (s *Service) endSessions(ctx context.Context, scope auth.Scope, user org.User) error {
+	user.AuthVersion, user.UpdatedAt = user.AuthVersion+1, s.Now()
+	if err := s.Users.UpdateUser(ctx, scope, user); err != nil {
+		return err
+	}
+	if err := s.Audit.Record(ctx, user.ID, "password.guessing", user.UnitPath, user.ID, nil); err != nil {
+		return err
+	}
+	return &errs.Error{Code: errs.TooManyRequests, Message: "原密码错误次数过多，已退出所有登录，请稍后重新登录",
+		RetryAfter: s.PhoneThrottle.Lock}
+}
+
 // issue signs an access token and stores a new refresh token in family.
 func (s *Service) issue(ctx context.Context, user org.User, familyID string) (Pair, error) {
-	access, err := s.Tokens.Issue(user.ID, user.UnitID, user.Roles, user.MustChangePassword)
+	access, err := s.Tokens.Issue(user.ID, user.UnitID, user.Roles, user.MustChangePassword, user.AuthVersion)
 	if err != nil {
 		return Pair{}, err
 	}

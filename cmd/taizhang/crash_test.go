@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,10 +28,7 @@ func TestKillNineLosesNoAcknowledgedEntry(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "taizhang")
-	if out, err := exec.Command("go", "build", "-o", bin, "taizhang/cmd/taizhang").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := testBinary(t)
 	t.Run("sqlite", func(t *testing.T) { killNineDuringFilings(t, bin) })
 	t.Run("ferretdb", func(t *testing.T) {
 		u, _ := url.Parse(mongotest.StartFerretDB(t).URI)
@@ -91,7 +87,7 @@ func killNineDuringFilings(t *testing.T, bin string, env ...string) {
 }
 
 // startBinary serves the demo city with the binary at bin, env added to ours.
-func startBinary(t *testing.T, bin string, env ...string) (string, *exec.Cmd) {
+func startBinary(t testing.TB, bin string, env ...string) (string, *exec.Cmd) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -118,7 +114,7 @@ func startBinary(t *testing.T, bin string, env ...string) (string, *exec.Cmd) {
 	return base, cmd
 }
 
-func waitFor(t *testing.T, ok func() bool) {
+func waitFor(t testing.TB, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !ok() {

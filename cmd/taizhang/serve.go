@@ -119,9 +119,10 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
 		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: auditLog},
 		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens, Password: params, Now: now, Audit: auditLog,
-			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, now), IPThrottle: auth.NewThrottle(50, 15*time.Minute, now)},
+			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, now), IPThrottle: auth.NewThrottle(50, 15*time.Minute, now),
+			Slots: auth.NewPasswordSlots(cfg.LoginConcurrency, 32*cfg.LoginConcurrency)},
 		Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),
-		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins,
+		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
 	}
 }
 
