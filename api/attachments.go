@@ -1,10 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"io"
-	"regexp"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -82,19 +79,16 @@ func (s *server) uploadStatus(c *fiber.Ctx) error {
 	return c.JSON(u)
 }
 
-var contentRange = regexp.MustCompile(`^bytes (\d+)-(\d+)/(\d+)$`)
-
 // appendChunk takes "Content-Range: bytes start-end/size" and the bytes. When the
 // last byte arrives, the file is checked against its hash and stored: 201 with
 // the attachment. Before that: 200 with the new offset.
 func (s *server) appendChunk(c *fiber.Ctx) error {
-	m := contentRange.FindStringSubmatch(c.Get(fiber.HeaderContentRange))
-	if m == nil {
-		return errs.Fields("Content-Range 无效", errs.FieldError{Field: "Content-Range", Code: "invalid", Message: "应为 bytes 起始-结束/总大小"})
+	r, err := attachments.ParseRange(c.Get(fiber.HeaderContentRange))
+	if err != nil {
+		return err
 	}
-	start, _ := strconv.ParseInt(m[1], 10, 64)
 	scope := scopeOf(c)
-	u, err := s.deps.Chunks.Append(scope.UserID(), c.Params("uploadId"), start, bytes.NewReader(c.Body()))
+	u, err := s.deps.Chunks.Append(scope.UserID(), c.Params("uploadId"), r, c.Body())
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,16 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"image"
 	"image/png"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"taizhang/auth"
 )
@@ -155,4 +158,85 @@ func TestChunkedUploadResumes(t *testing.T) {
 	if r.status != 400 || !strings.Contains(string(r.body), "SHA-256") {
 		t.Fatalf("a hash mismatch: %d %s", r.status, r.body)
 	}
+}
+
+// TestAbandonedUploadsCannotFillTheDisk replays the outside review: ten
+// uploads of the largest size, each one byte short of done, left 101 MB that
+// nothing cleaned; a last piece that failed the type check left its file; and
+// "bytes 50-50/1" completed a larger upload.
+func TestAbandonedUploadsCannotFillTheDisk(t *testing.T) {
+	ew := newEntryWorld(t)
+	start := func(sha string, size int) reply {
+		return ew.call("POST", "/api/v1/attachments/uploads", ew.cadre, map[string]any{"sha256": sha, "size": size})
+	}
+	piece := func(id string, from, to, total int, body []byte) reply {
+		return ew.call("PATCH", "/api/v1/attachments/uploads/"+id, ew.cadre, withHeaders{body: rawBody(body),
+			headers: map[string]string{"Content-Range": fmt.Sprintf("bytes %d-%d/%d", from, to, total), "Content-Type": "application/octet-stream"}})
+	}
+	const size = 1<<20 - 1 // the world's largest upload, less one byte
+	var refused reply
+	opened := 0
+	for i := range 10 {
+		r := start(fmt.Sprintf("%064x", i+1), size)
+		if r.status != 201 {
+			refused = r
+			break
+		}
+		opened++
+		if p := piece(str(r.json(t), "uploadId"), 0, size-2, size, make([]byte, size-1)); p.status != 200 {
+			t.Fatalf("filling upload %d: %d %s", i, p.status, p.body)
+		}
+	}
+	if opened != 3 || refused.status != 429 || refused.header.Get("Retry-After") == "" {
+		t.Fatalf("%d uploads opened, then %d %s; want 3 (three largest files' worth) and a 429", opened, refused.status, refused.body)
+	}
+	if bytes := partialBytes(t, ew.chunks.Dir); bytes > 3<<20 {
+		t.Fatalf("%d bytes of partial uploads on disk", bytes)
+	}
+
+	ew.now = ew.now.Add(25 * time.Hour) // nobody came back for a day
+	if n, err := ew.chunks.Sweep(); err != nil || n != 3 || partialBytes(t, ew.chunks.Dir) != 0 {
+		t.Fatalf("sweep removed %d (%v), %d bytes left", n, err, partialBytes(t, ew.chunks.Dir))
+	}
+	cadre, _ := ew.st.org.UserByPhone(context.Background(), "13900000001")
+	ew.cadre = ew.tokenFor(cadre) // the old token expired meanwhile
+
+	notAPhoto := []byte("MZ\x90\x00 this is not a photo at all")
+	sum := sha256.Sum256(notAPhoto)
+	r := start(hex.EncodeToString(sum[:]), len(notAPhoto))
+	if r.status != 201 {
+		t.Fatalf("start after the sweep: %d %s", r.status, r.body)
+	}
+	id := str(r.json(t), "uploadId")
+	if p := piece(id, 50, 50, 1, notAPhoto[:1]); p.status != 400 || !strings.Contains(string(p.body), "Content-Range") {
+		t.Fatalf("bytes 50-50/1 on a %d-byte upload: %d %s", len(notAPhoto), p.status, p.body)
+	}
+	if p := piece(id, 0, 3, len(notAPhoto), notAPhoto); p.status != 400 {
+		t.Fatalf("a range that does not match its bytes: %d %s", p.status, p.body)
+	}
+	if p := piece(id, 0, len(notAPhoto)-1, len(notAPhoto), notAPhoto); p.status != 400 || !strings.Contains(string(p.body), "unsupported_type") {
+		t.Fatalf("a last piece of the wrong type: %d %s", p.status, p.body)
+	}
+	if n := partialBytes(t, ew.chunks.Dir); n != 0 {
+		t.Fatalf("the refused upload left %d bytes", n)
+	}
+	if s := ew.call("GET", "/api/v1/attachments/uploads/"+id, ew.cadre, nil); s.status != 404 {
+		t.Fatalf("the refused upload is still open: %d", s.status)
+	}
+}
+
+// partialBytes sums the sizes of the files in dir.
+func partialBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".part") {
+			n += info.Size()
+		}
+	}
+	return n
 }

@@ -89,6 +89,7 @@ type world struct {
 	// extraHeaders go on the next call only (If-Match).
 	extraHeaders map[string]string
 	audit        *audit.Log
+	chunks       *attachments.Chunks
 }
 
 func newWorld(t *testing.T) *world { return newWorldOn(t, sqliteStores(t)) }
@@ -100,6 +101,7 @@ func newWorldOn(t *testing.T, st stores) *world {
 	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
 	tree := &org.TreeCache{Units: st.org}
 	w.audit = &audit.Log{Store: st.audit, Now: clock}
+	w.chunks = &attachments.Chunks{Dir: t.TempDir(), MaxBytes: 1 << 20, Now: clock}
 	versions := &forms.VersionCache{Source: st.forms}
 	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
 	reviewUnits := func(ctx context.Context, path []string) ([]string, map[string][]string, error) {
@@ -110,7 +112,7 @@ func newWorldOn(t *testing.T, st stores) *world {
 			ReviewUnits: reviewUnits, Now: clock, Attachments: st.attachments},
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
 		Attachments: st.attachments, MaxUpload: 1 << 20,
-		Chunks: &attachments.Chunks{Dir: t.TempDir(), MaxBytes: 1 << 20},
+		Chunks: w.chunks,
 		Units:  st.org, Users: st.org, Tokens: w.tokens, Tree: tree, Forms: formService,
 		Importer: &orgimport.Importer{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock},
 		Org:      &org.Service{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock, Audit: w.audit},

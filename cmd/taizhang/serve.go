@@ -35,6 +35,8 @@ type program struct {
 	log   *slog.Logger
 	store openStore
 	app   *fiber.App
+	// chunks holds partial uploads, swept of abandoned ones while serving.
+	chunks *attachments.Chunks
 }
 
 // openStore is the chosen adapter, seen through what the program needs of it.
@@ -94,7 +96,8 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		store.close()
 		return nil, fmt.Errorf("TAIZHANG_JWT_SECRET: %w", err)
 	}
-	p.app = api.New(services(cfg, store, tokens, log, metrics))
+	deps := services(cfg, store, tokens, log, metrics)
+	p.app, p.chunks = api.New(deps), deps.Chunks
 	return p, nil
 }
 
@@ -114,7 +117,7 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 			ReviewUnits: reviewUnits, Now: now, Attachments: store.attachments},
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
-		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload},
+		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload, Now: now},
 		Units:  store.units, Users: store.users, Tokens: tokens, Tree: tree, Forms: formService,
 		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
 		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: auditLog},
@@ -153,6 +156,9 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 // no request loses its database mid-flight.
 func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	p.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
+	sweeping, stopSweeping := context.WithCancel(ctx)
+	defer stopSweeping()
+	go p.sweepUploads(sweeping)
 	served := make(chan error, 1)
 	go func() { served <- p.app.Listener(ln) }()
 	var serveErr error
@@ -169,6 +175,22 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	closeErr := p.store.close()
 	p.log.Info("stopped")
 	return errors.Join(serveErr, closeErr)
+}
+
+// sweepUploads removes abandoned partial uploads at start and every hour.
+func (p *program) sweepUploads(ctx context.Context) {
+	for {
+		if n, err := p.chunks.Sweep(); err != nil {
+			p.log.Warn("sweeping partial uploads", "err", err)
+		} else if n > 0 {
+			p.log.Info("removed abandoned partial uploads", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
