@@ -15,6 +15,7 @@ import (
 	"taizhang/auth"
 	"taizhang/errs"
 	"taizhang/org"
+	"taizhang/workbook"
 )
 
 // Importer validates and applies a workbook within the caller's scope.
@@ -47,9 +48,9 @@ func (im *Importer) Import(ctx context.Context, scope auth.Scope, r io.Reader, d
 	if err := scope.Require(auth.RoleAdmin); err != nil {
 		return Result{}, err
 	}
-	f, err := excelize.OpenReader(r)
+	f, err := workbook.Open(r)
 	if err != nil {
-		return Result{}, errs.Wrap(errs.Invalid, "文件不是有效的 Excel（.xlsx）文件", err)
+		return Result{}, err
 	}
 	defer f.Close()
 	unitRows, userRows, err := readSheets(f)
@@ -118,7 +119,7 @@ func readRows(f *excelize.File, sheet string, budget *int) ([][]string, error) {
 				break
 			}
 		}
-		cols, err := it.Columns()
+		cols, err := it.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, err
 		}
