@@ -146,8 +146,8 @@ func TestFileReturnFixApprove(t *testing.T) {
 		}
 		// the form's publish, then create, edit, submit, return, submit, approve;
 		// refused steps leave no record
-		if n, err := audit.Verify(context.Background(), ew.st.audit); err != nil || n != 7 {
-			t.Fatalf("audit chain: %d records, %v", n, err)
+		if rep, err := audit.Verify(context.Background(), ew.st.audit, ew.st.auditKey); err != nil || rep.Records != 7 {
+			t.Fatalf("audit chain: %d records, %v", rep.Records, err)
 		}
 	})
 }
@@ -437,7 +437,7 @@ func TestAuditCoversAccountability(t *testing.T) {
 	if body := string(w.call("GET", "/api/v1/audit", d2, nil).body); strings.Contains(body, "user-13800000002") {
 		t.Errorf("another district's office sees d1's audit: %s", body)
 	}
-	if _, err := audit.Verify(context.Background(), w.st.audit); err != nil {
+	if _, err := audit.Verify(context.Background(), w.st.audit, w.st.auditKey); err != nil {
 		t.Fatal(err)
 	}
 }

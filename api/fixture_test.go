@@ -42,6 +42,7 @@ type stores struct {
 	notifications notify.Store
 	attachments   attachments.Store
 	ping          func(context.Context) error
+	auditKey      []byte
 }
 
 func sqliteStores(t *testing.T) stores {
@@ -57,7 +58,7 @@ func sqliteStores(t *testing.T) stores {
 func mongoStores(t *testing.T, b mongotest.Backend) stores {
 	db := b.Open(t)
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ping: db.Ping}
+		notifications: db.Notifications(), attachments: db.Attachments(), ping: db.Ping, auditKey: mongotest.AuditKey}
 }
 
 // eachBackend runs a scenario on the embedded SQLite store and on embedded

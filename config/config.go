@@ -24,6 +24,8 @@ type Config struct {
 	DBURL            string // empty: embedded SQLite in DataDir
 	DBConnectTimeout time.Duration
 	JWTSecret        string
+	// AuditKey keys the audit chain (HMAC); generated into the data dir if empty.
+	AuditKey string
 	// JWTPreviousSecrets still verify tokens after a key rotation (for one token lifetime).
 	JWTPreviousSecrets []string
 	AdminPhone         string
@@ -54,6 +56,7 @@ var variables = []variable{
 	{"TAIZHANG_DB_CONNECT_TIMEOUT", "30s", "how long to wait for MongoDB at start", durationVar(func(c *Config) *time.Duration { return &c.DBConnectTimeout })},
 	{"TAIZHANG_JWT_SECRET", "", "HS256 key, at least 32 bytes; generated into the data dir if empty", setJWTSecret},
 	{"TAIZHANG_JWT_PREVIOUS_SECRET", "", "the secret before a rotation: still verifies tokens it signed", setPreviousSecret},
+	{"TAIZHANG_AUDIT_KEY", "", "key of the audit chain's HMAC, at least 32 bytes; generated into the data dir if empty", setAuditKey},
 	{"TAIZHANG_ADMIN_PHONE", "", "bootstrap administrator's phone (on a store with no users)", func(c *Config, v string) error { c.AdminPhone = v; return nil }},
 	{"TAIZHANG_ADMIN_PASSWORD", "", "bootstrap administrator's password", func(c *Config, v string) error { c.AdminPassword = v; return nil }},
 	{"TAIZHANG_DEMO", "0", "1: load the demo city once and print its logins", setDemo},
@@ -113,6 +116,14 @@ func setJWTSecret(c *Config, v string) error {
 		return errors.New("must be at least 32 bytes (or empty to generate one)")
 	}
 	c.JWTSecret = v
+	return nil
+}
+
+func setAuditKey(c *Config, v string) error {
+	if v != "" && len(v) < 32 {
+		return errors.New("must be at least 32 bytes (or empty to generate one)")
+	}
+	c.AuditKey = v
 	return nil
 }
 
@@ -225,18 +236,50 @@ func durationVar(field func(*Config) *time.Duration) func(*Config, string) error
 	}
 }
 
-// secretFile holds the generated JWT secret inside the data directory.
-const secretFile = "jwt.secret"
+// Files of generated secrets inside the data directory.
+const (
+	secretFile   = "jwt.secret"
+	auditKeyFile = "audit.key"
+	// CheckpointFile receives the signed checkpoints of the audit chain's head.
+	CheckpointFile = "audit-checkpoints.jsonl"
+)
 
 // EnsureJWTSecret fills an empty JWTSecret from the data directory, generating and
 // storing one (mode 0600) on first start so tokens survive restarts.
 func (c *Config) EnsureJWTSecret() error {
-	if c.JWTSecret != "" {
+	return ensureSecret(filepath.Join(c.DataDir, secretFile), &c.JWTSecret)
+}
+
+// EnsureAuditKey fills an empty AuditKey the same way. A key in the data dir
+// sits beside the embedded database: whoever can rewrite one can read the
+// other, so deployments that must resist their own administrators set
+// TAIZHANG_AUDIT_KEY from a secret store instead (docs/entries.md).
+func (c *Config) EnsureAuditKey() error {
+	return ensureSecret(filepath.Join(c.DataDir, auditKeyFile), &c.AuditKey)
+}
+
+// LoadAuditKey is EnsureAuditKey for tools that must not create one (audit
+// verify): an absent key is an error.
+func (c *Config) LoadAuditKey() error {
+	if c.AuditKey != "" {
 		return nil
 	}
-	path := filepath.Join(c.DataDir, secretFile)
+	b, err := os.ReadFile(filepath.Join(c.DataDir, auditKeyFile))
+	if err != nil {
+		return fmt.Errorf("no TAIZHANG_AUDIT_KEY and no %s in the data dir: %w", auditKeyFile, err)
+	}
+	c.AuditKey = strings.TrimSpace(string(b))
+	return nil
+}
+
+// ensureSecret reads a secret of at least 32 bytes from path into an empty
+// *secret, or generates and stores one there first.
+func ensureSecret(path string, secret *string) error {
+	if *secret != "" {
+		return nil
+	}
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		c.JWTSecret = strings.TrimSpace(string(b))
+		*secret = strings.TrimSpace(string(b))
 		return nil
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", path, err)
@@ -245,14 +288,14 @@ func (c *Config) EnsureJWTSecret() error {
 	if _, err := rand.Read(key); err != nil {
 		return err
 	}
-	secret := base64.RawURLEncoding.EncodeToString(key)
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+	generated := base64.RawURLEncoding.EncodeToString(key)
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return fmt.Errorf("store generated JWT secret: %w", err)
+	if err := os.WriteFile(path, []byte(generated+"\n"), 0o600); err != nil {
+		return fmt.Errorf("store generated secret: %w", err)
 	}
-	c.JWTSecret = secret
+	*secret = generated
 	return nil
 }
 
@@ -263,6 +306,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr), slog.String("data_dir", c.DataDir),
 		slog.String("db", RedactURL(c.DBURL)), slog.Duration("db_connect_timeout", c.DBConnectTimeout),
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.Int("jwt_previous_secrets", len(c.JWTPreviousSecrets)),
+		slog.String("audit_key", mask(c.AuditKey)),
 		slog.String("admin_phone", c.AdminPhone),
 		slog.String("admin_password", mask(c.AdminPassword)), slog.Bool("demo", c.Demo),
 		slog.String("log_level", c.LogLevel.String()), slog.String("log_format", c.LogFormat),

@@ -29,9 +29,12 @@ const usage = `taizhang — 台账: records of the work-style rectification camp
 
 Usage:
   taizhang [serve]       serve the API and the PWA (the default)
-  taizhang audit verify  check that the audit log's hash chain is intact
+  taizhang audit verify [--checkpoint FILE]
+                         check the audit log's keyed hash chain, and that every
+                         checkpoint (the data dir's audit-checkpoints.jsonl, and
+                         FILE: a copy of it or a JSON server log) still matches it
   taizhang version       print the version
-  taizhang help      show this text
+  taizhang help          show this text
 
 Configuration is read from TAIZHANG_* environment variables; see README.md.
 `
@@ -46,10 +49,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, getenv, stdout, stderr)
 	case "audit":
-		if len(args) != 2 || args[1] != "verify" {
-			return errors.New("usage: taizhang audit verify")
+		if len(args) < 2 || args[1] != "verify" {
+			return errors.New("usage: taizhang audit verify [--checkpoint FILE]")
 		}
-		return verifyAudit(ctx, getenv, stdout)
+		return verifyAudit(ctx, args[2:], getenv, stdout)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err

@@ -6,10 +6,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"taizhang/audit"
 	"taizhang/config"
 )
 
@@ -131,7 +134,9 @@ func TestCommands(t *testing.T) {
 }
 
 // TestAuditVerifyCommand runs `taizhang audit verify` beside a running server
-// whose demo logins were audited, then after tampering with the file.
+// whose logins were audited, then after tampering with the file as the outside
+// review did: an edited record, a cut-off tail (which used to read "intact"),
+// and a record changed with every later hash recomputed.
 func TestAuditVerifyCommand(t *testing.T) {
 	dir := t.TempDir()
 	base, stop := runningServer(t, map[string]string{"TAIZHANG_DATA_DIR": dir, "TAIZHANG_ADMIN_PHONE": "13800000001",
@@ -144,25 +149,49 @@ func TestAuditVerifyCommand(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	var out bytes.Buffer
 	env := envOf(map[string]string{"TAIZHANG_DATA_DIR": dir})
-	if err := run(context.Background(), []string{"audit", "verify"}, env, &out, io.Discard); err != nil ||
-		!strings.Contains(out.String(), "intact: 3 records") {
-		t.Fatalf("verify beside the server: %v %q", err, out.String())
+	verify := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"audit", "verify"}, args...), env, &out, io.Discard)
+		return out.String(), err
 	}
-	if err := stop(); err != nil {
+	if out, err := verify(); err != nil || !strings.Contains(out, "intact: 3 records") {
+		t.Fatalf("verify beside the server: %v %q", err, out)
+	}
+	if err := stop(); err != nil { // shutting down writes the last checkpoint
 		t.Fatal(err)
 	}
-	db, err := sqliteOpenForTamper(dir)
-	if err != nil {
-		t.Fatal(err)
+	saved, _ := os.ReadFile(filepath.Join(dir, config.CheckpointFile))
+	elsewhere := filepath.Join(t.TempDir(), "checkpoints.jsonl")
+	_ = os.WriteFile(elsewhere, saved, 0o600)
+	if out, err := verify("--checkpoint", elsewhere); err != nil || !strings.Contains(out, "records after 3 are not covered") {
+		t.Fatalf("verify with the checkpoints: %v %q", err, out)
 	}
-	if _, err := db.Exec(`UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 2`); err != nil {
-		t.Fatal(err)
+	tamper := func(stmt string, args ...any) {
+		db, err := sqliteOpenForTamper(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(stmt, args...); err != nil {
+			t.Fatal(err)
+		}
 	}
-	db.Close()
-	err = run(context.Background(), []string{"audit", "verify"}, env, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "record 2") {
-		t.Fatalf("a tampered chain: %v", err)
+	tamper(`DELETE FROM audit_log WHERE seq = 3`)
+	if _, err := verify(); err == nil || !strings.Contains(err.Error(), "cut off") {
+		t.Fatalf("a cut-off tail: %v", err)
+	}
+	_ = os.Remove(filepath.Join(dir, config.CheckpointFile)) // the attacker removes the file too…
+	if _, err := verify("--checkpoint", elsewhere); err == nil || !strings.Contains(err.Error(), "cut off") {
+		t.Fatalf("a cut-off tail, against the copy kept elsewhere: %v", err)
+	}
+	tamper(`UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 2`)
+	if _, err := verify(); err == nil || !strings.Contains(err.Error(), "record 2") {
+		t.Fatalf("an edited record: %v", err)
+	}
+	forged := audit.Record{Seq: 2}
+	tamper(`UPDATE audit_log SET hash = ? WHERE seq = 2`, forged.Seal([]byte("not-the-key-not-the-key-not-the-key")))
+	if _, err := verify(); err == nil || !strings.Contains(err.Error(), "record 2") {
+		t.Fatalf("a record resealed without the key: %v", err)
 	}
 }

@@ -77,6 +77,9 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 	if err := cfg.EnsureJWTSecret(); err != nil {
 		return nil, fmt.Errorf("JWT secret (TAIZHANG_JWT_SECRET): %w", err)
 	}
+	if err := cfg.EnsureAuditKey(); err != nil {
+		return nil, fmt.Errorf("audit key (TAIZHANG_AUDIT_KEY): %w", err)
+	}
 	log.Info("starting taizhang", "version", version, "config", cfg, "ui_built", webui.Built)
 	metrics := api.NewMetrics(version)
 	store, err := open(ctx, cfg, metrics.ObserveStore)
@@ -132,14 +135,15 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 // open connects the configured store: embedded SQLite unless TAIZHANG_DB_URL names MongoDB.
 func open(ctx context.Context, cfg config.Config, observe func(string, time.Duration, error)) (openStore, error) {
 	if cfg.DBURL == "" {
-		db, err := sqlite.Open(ctx, sqlite.Options{Dir: cfg.DataDir, Observe: observe})
+		db, err := sqlite.Open(ctx, sqlite.Options{Dir: cfg.DataDir, Observe: observe, AuditKey: []byte(cfg.AuditKey)})
 		if err != nil {
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
 		return openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
 			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ping: db.Ping, close: db.Close}, nil
 	}
-	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe})
+	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe,
+		AuditKey: []byte(cfg.AuditKey)})
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
@@ -159,6 +163,11 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	sweeping, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	go p.sweepUploads(sweeping)
+	checkpointer := &audit.Checkpointer{Store: p.store.audit, Key: []byte(p.cfg.AuditKey), Log: p.log, Now: time.Now,
+		Path: filepath.Join(p.cfg.DataDir, config.CheckpointFile)}
+	checkpointing, stopCheckpointing := context.WithCancel(context.Background())
+	checkpointed := make(chan struct{})
+	go func() { checkpointer.Run(checkpointing); close(checkpointed) }()
 	served := make(chan error, 1)
 	go func() { served <- p.app.Listener(ln) }()
 	var serveErr error
@@ -172,6 +181,8 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 		_ = ln.Close()
 		<-served
 	}
+	stopCheckpointing() // the last checkpoint, after the last request, before the store closes
+	<-checkpointed
 	closeErr := p.store.close()
 	p.log.Info("stopped")
 	return errors.Join(serveErr, closeErr)

@@ -52,7 +52,7 @@ func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Reco
 			return r, mapError("read audit head", err)
 		}
 		r.Seq, r.PrevHash = last.Seq+1, last.Hash
-		r.Hash = r.ComputeHash()
+		r.Hash = r.Seal(s.db.auditKey)
 		detail, _ := json.Marshal(r.Detail)
 		_, err = s.coll.InsertOne(ctx, auditDoc{Seq: r.Seq, At: r.At, ActorID: r.ActorID, Action: r.Action,
 			UnitPath: r.UnitPath, Target: r.Target, Detail: string(detail), PrevHash: r.PrevHash, Hash: r.Hash})
@@ -64,6 +64,19 @@ func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Reco
 		}
 	}
 	return r, fmt.Errorf("append audit: too much contention")
+}
+
+// Head implements audit.Store.
+func (s *AuditStore) Head(ctx context.Context) (audit.Record, error) {
+	var last auditDoc
+	err := s.coll.FindOne(ctx, bson.D{}, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&last)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return audit.Record{}, nil
+	}
+	if err != nil {
+		return audit.Record{}, mapError("audit head", err)
+	}
+	return last.toRecord()
 }
 
 func (d auditDoc) toRecord() (audit.Record, error) {

@@ -35,6 +35,8 @@ type Options struct {
 	// 1, or it loses concurrent updates.
 	MaxPoolSize uint64
 	Observe     Observer
+	// AuditKey seals audit records (HMAC-SHA256); empty writes unkeyed ones.
+	AuditKey []byte
 }
 
 // DefaultDatabase is used when the URI names none.
@@ -42,10 +44,11 @@ const DefaultDatabase = "taizhang"
 
 // DB is an open MongoDB store: one client for the whole process.
 type DB struct {
-	uri     string
-	client  *mongo.Client
-	db      *mongo.Database
-	observe Observer
+	uri      string
+	client   *mongo.Client
+	db       *mongo.Database
+	observe  Observer
+	auditKey []byte
 	// transactions is whether the server runs multi-document transactions: a
 	// replica set or a sharded cluster does, a standalone server or FerretDB does not.
 	transactions bool
@@ -73,7 +76,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to MongoDB: %w", err)
 	}
-	db := &DB{uri: opts.URI, client: client, db: client.Database(dbName), observe: opts.Observe}
+	db := &DB{uri: opts.URI, client: client, db: client.Database(dbName), observe: opts.Observe, auditKey: opts.AuditKey}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}

@@ -42,7 +42,7 @@ func appendAudit(ctx context.Context, tx *txn, r audit.Record) (audit.Record, er
 		return r, err
 	}
 	r.Seq, r.PrevHash = last+1, prev
-	r.Hash = r.ComputeHash()
+	r.Hash = r.Seal(tx.auditKey)
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_id, action, unit_path, target, detail,
 		prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)`, r.Seq, millis(r.At), r.ActorID, r.Action,
 		mustJSON(nonNil(r.UnitPath)), r.Target, mustJSON(r.Detail), r.PrevHash, r.Hash)
@@ -95,6 +95,15 @@ func (s *AuditStore) Walk(ctx context.Context, fn func(audit.Record) error) erro
 			after = r.Seq
 		}
 	}
+}
+
+// Head implements audit.Store.
+func (s *AuditStore) Head(ctx context.Context) (audit.Record, error) {
+	r, err := scanAudit(s.db.queryRow(ctx, `SELECT `+auditColumns+` FROM audit_log a ORDER BY a.seq DESC LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Record{}, nil
+	}
+	return r, mapError("audit head", err)
 }
 
 func scanAudit(row scanner) (audit.Record, error) {

@@ -68,7 +68,7 @@ func (db *DB) commitBatch(batch []writeJob) {
 		}
 		return
 	}
-	tx := &txn{Tx: sqlTx, stmts: db.writes}
+	tx := &txn{Tx: sqlTx, stmts: db.writes, auditKey: db.auditKey}
 	for i, j := range batch {
 		results[i] = runInSavepoint(tx, j)
 	}

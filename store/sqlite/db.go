@@ -32,6 +32,8 @@ type Options struct {
 	// ReadOnly opens an existing database beside a running server (for admin
 	// commands such as audit verify): no directory lock, no migrations, no writes.
 	ReadOnly bool
+	// AuditKey seals audit records (HMAC-SHA256); empty writes unkeyed ones.
+	AuditKey []byte
 }
 
 // DB is an open embedded store. SQLite allows one writer at a time, so writes go
@@ -46,6 +48,7 @@ type DB struct {
 	listCache *listCache  // decoded list rows by (id, rev)
 	lock      *os.File
 	observe   Observer
+	auditKey  []byte
 
 	jobs      chan writeJob // group commit: see commit.go
 	committed chan struct{}
@@ -66,7 +69,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dir: opts.Dir, lock: lock, observe: opts.Observe, listCache: newListCache()}
+	db := &DB{dir: opts.Dir, lock: lock, observe: opts.Observe, listCache: newListCache(), auditKey: opts.AuditKey}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}

@@ -49,9 +49,9 @@ func SeedEntries(tb testing.TB, db *DB, es []entries.Entry) {
 
 // ExecForTest runs a statement on the writer, for tests that must change data
 // behind the store's back.
-func ExecForTest(tb testing.TB, db *DB, stmt string) {
+func ExecForTest(tb testing.TB, db *DB, stmt string, args ...any) {
 	tb.Helper()
-	if _, err := db.writer.Exec(stmt); err != nil {
+	if _, err := db.writer.Exec(stmt, args...); err != nil {
 		tb.Fatal(err)
 	}
 }

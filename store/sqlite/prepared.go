@@ -108,7 +108,8 @@ func (w *writeStmts) close() {
 // txn is a write transaction that runs its statements prepared when it can.
 type txn struct {
 	*sql.Tx
-	stmts *writeStmts
+	stmts    *writeStmts
+	auditKey []byte // seals the audit records appended in it
 }
 
 func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {

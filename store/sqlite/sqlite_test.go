@@ -15,9 +15,11 @@ import (
 	"taizhang/store/storetest"
 )
 
+var testAuditKey = []byte("sqlite-test-audit-key-0123456789abcdef")
+
 func openTestDB(tb testing.TB) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: tb.TempDir()})
+	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: tb.TempDir(), AuditKey: testAuditKey})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -28,7 +30,7 @@ func openTestDB(tb testing.TB) *sqlite.DB {
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		db := openTestDB(t)
-		return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms(), Audit: db.Audit(), Notifications: db.Notifications(), Attachments: db.Attachments()}
+		return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms(), Audit: db.Audit(), Notifications: db.Notifications(), Attachments: db.Attachments(), AuditKey: testAuditKey}
 	})
 }
 
@@ -82,26 +84,69 @@ func TestSecondProcessCannotOpenDataDir(t *testing.T) {
 	t.Log(err)
 }
 
-// TestAuditVerifyDetectsTampering edits and deletes records behind the store's
-// back, as someone with database access might; verification names the record.
+// TestAuditVerifyDetectsTampering edits, deletes, cuts off and rewrites records
+// behind the store's back, as someone with database access might; verification
+// names the record.
 func TestAuditVerifyDetectsTampering(t *testing.T) {
-	db := openTestDB(t)
 	ctx := context.Background()
-	log := &audit.Log{Store: db.Audit(), Now: time.Now}
-	for i := range 5 {
-		if err := log.Record(ctx, "u", "login", []string{"city"}, fmt.Sprint(i), nil); err != nil {
-			t.Fatal(err)
+	chain := func(n int) *sqlite.DB {
+		db := openTestDB(t)
+		log := &audit.Log{Store: db.Audit(), Now: time.Now}
+		for i := range n {
+			if err := log.Record(ctx, "u", "login", []string{"city"}, fmt.Sprint(i), nil); err != nil {
+				t.Fatal(err)
+			}
 		}
+		return db
 	}
-	if n, err := audit.Verify(ctx, db.Audit()); err != nil || n != 5 {
-		t.Fatalf("intact chain: %d %v", n, err)
+	db := chain(5)
+	if rep, err := audit.Verify(ctx, db.Audit(), testAuditKey); err != nil || rep.Records != 5 {
+		t.Fatalf("intact chain: %+v %v", rep, err)
 	}
 	sqlite.ExecForTest(t, db, `UPDATE audit_log SET target = 'forged' WHERE seq = 3`)
-	if _, err := audit.Verify(ctx, db.Audit()); err == nil || !strings.Contains(err.Error(), "record 3") {
+	if _, err := audit.Verify(ctx, db.Audit(), testAuditKey); err == nil || !strings.Contains(err.Error(), "record 3") {
 		t.Fatalf("an edited record: %v", err)
 	}
 	sqlite.ExecForTest(t, db, `DELETE FROM audit_log WHERE seq = 3`)
-	if _, err := audit.Verify(ctx, db.Audit()); err == nil || !strings.Contains(err.Error(), "missing") {
+	if _, err := audit.Verify(ctx, db.Audit(), testAuditKey); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("a deleted record: %v", err)
+	}
+
+	// A cut-off tail: the outside review deleted the last 107 records and the
+	// chain still read "intact". A checkpoint taken before the cut names them.
+	db = chain(120)
+	head, _ := db.Audit().Head(ctx)
+	checkpoint := audit.NewCheckpoint(testAuditKey, head, time.Now())
+	sqlite.ExecForTest(t, db, `DELETE FROM audit_log WHERE seq > 13`)
+	if _, err := audit.Verify(ctx, db.Audit(), testAuditKey, checkpoint); err == nil || !strings.Contains(err.Error(), "cut off") {
+		t.Fatalf("a tail cut off behind a checkpoint: %v", err)
+	}
+
+	// A record changed with every later hash recomputed: without the key the
+	// forger can only reseal unkeyed, or under a key of their own.
+	for name, forgerKey := range map[string][]byte{"unkeyed": nil, "another key": []byte("forger-key-forger-key-forger-key!!")} {
+		db = chain(6)
+		rewriteFrom(t, db, 4, forgerKey)
+		if _, err := audit.Verify(ctx, db.Audit(), testAuditKey); err == nil || !strings.Contains(err.Error(), "record 4") {
+			t.Errorf("a rewrite sealed %s: %v", name, err)
+		}
+	}
+}
+
+// rewriteFrom edits record seq and reseals it and every later record under
+// key, chaining each to the one before: a complete rewrite.
+func rewriteFrom(t *testing.T, db *sqlite.DB, seq int64, key []byte) {
+	ctx := context.Background()
+	var records []audit.Record
+	_ = db.Audit().Walk(ctx, func(r audit.Record) error { records = append(records, r); return nil })
+	prev := records[seq-2].Hash
+	for _, r := range records[seq-1:] {
+		if r.Seq == seq {
+			r.Target = "forged"
+		}
+		r.PrevHash = prev
+		r.Hash = r.Seal(key)
+		sqlite.ExecForTest(t, db, `UPDATE audit_log SET target = ?, prev_hash = ?, hash = ? WHERE seq = ?`, r.Target, r.PrevHash, r.Hash, r.Seq)
+		prev = r.Hash
 	}
 }

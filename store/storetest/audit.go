@@ -54,9 +54,20 @@ func testAuditChain(t *testing.T, h Harness) {
 		}()
 	}
 	wg.Wait()
-	n, err := audit.Verify(ctx, h.Audit)
-	if err != nil || n != 11 {
-		t.Fatalf("verify: %d records, %v", n, err)
+	rep, err := audit.Verify(ctx, h.Audit, h.AuditKey)
+	if err != nil || rep.Records != 11 || rep.Unkeyed != 0 {
+		t.Fatalf("verify: %+v, %v", rep, err)
+	}
+	head, err := h.Audit.Head(ctx)
+	if err != nil || head.Seq != 11 || !head.Keyed() {
+		t.Fatalf("head: %+v %v", head, err)
+	}
+	cp := audit.NewCheckpoint(h.AuditKey, head, epoch)
+	if _, err := audit.Verify(ctx, h.Audit, h.AuditKey, cp); err != nil {
+		t.Fatalf("verify against its own checkpoint: %v", err)
+	}
+	if _, err := audit.Verify(ctx, h.Audit, []byte("another-key-another-key-another-key")); err == nil {
+		t.Fatal("a chain verified under another key")
 	}
 }
 
@@ -135,8 +146,8 @@ func testEntryEffects(t *testing.T, h Harness) {
 	if _, err := h.Entries.Update(ctx, scope, e, 1, fx); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("a stale update: %v", err)
 	}
-	if n, err := audit.Verify(ctx, h.Audit); err != nil || n != 2 {
-		t.Fatalf("the audit chain holds %d records (%v), want 2: a refused update must write none", n, err)
+	if rep, err := audit.Verify(ctx, h.Audit, h.AuditKey); err != nil || rep.Records != 2 {
+		t.Fatalf("the audit chain holds %d records (%v), want 2: a refused update must write none", rep.Records, err)
 	}
 	boss := auth.ScopeForTest(t, "t1", "boss", auth.RoleSupervisor)
 	if list, _ := h.Notifications.ListNotifications(ctx, boss, true, 10); len(list) != 1 {
@@ -170,7 +181,7 @@ func testEffectsAtomic(t *testing.T, h Harness) {
 	if got, _ := h.Entries.Get(ctx, scope, e.ID); got.Rev != 1 {
 		t.Fatalf("a failed update left revision %d, want 1", got.Rev)
 	}
-	if n, err := audit.Verify(ctx, h.Audit); err != nil || n != 0 {
-		t.Fatalf("the audit chain holds %d records (%v) after two failed steps, want 0", n, err)
+	if rep, err := audit.Verify(ctx, h.Audit, h.AuditKey); err != nil || rep.Records != 0 {
+		t.Fatalf("the audit chain holds %d records (%v) after two failed steps, want 0", rep.Records, err)
 	}
 }

@@ -27,6 +27,8 @@ type Harness struct {
 	Audit         audit.Store
 	Attachments   attachments.Store
 	Notifications notify.Store
+	// AuditKey is the key the audit store was opened with.
+	AuditKey []byte
 	// Missing names the features this backend lacks, each with the reason; tests that
 	// need one skip and say why, so the skip list is printed by `go test -v`.
 	Missing map[Feature]string

@@ -63,6 +63,9 @@ func Real() (Backend, bool) {
 var dbCounter atomic.Int64
 
 // Open returns a store on a fresh database of b, dropped after the test.
+// AuditKey seals the audit records of every store Open returns.
+var AuditKey = []byte("mongotest-audit-key-0123456789abcdef")
+
 func (b Backend) Open(tb testing.TB) *mongo.DB {
 	tb.Helper()
 	u, err := url.Parse(b.URI)
@@ -72,7 +75,7 @@ func (b Backend) Open(tb testing.TB) *mongo.DB {
 	u.Path = fmt.Sprintf("/taizhang_test_%d_%d", os.Getpid(), dbCounter.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := mongo.Open(ctx, mongo.Options{URI: u.String(), ConnectTimeout: 20 * time.Second, MaxPoolSize: b.MaxPoolSize})
+	db, err := mongo.Open(ctx, mongo.Options{URI: u.String(), ConnectTimeout: 20 * time.Second, MaxPoolSize: b.MaxPoolSize, AuditKey: AuditKey})
 	if err != nil {
 		tb.Fatal(err)
 	}
