@@ -54,6 +54,8 @@ type Deps struct {
 	CORSOrigins   []string
 	// TrustedProxies may tell the client's address in X-Forwarded-For.
 	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, lets a scraper off this host read /metrics.
+	MetricsToken string
 }
 
 type server struct{ deps Deps }
@@ -72,7 +74,7 @@ func (s *server) Routes() []Route {
 	return []Route{
 		{fiber.MethodGet, "/healthz", public, healthz},
 		{fiber.MethodGet, "/readyz", public, s.readyz},
-		{fiber.MethodGet, "/metrics", public, s.deps.Metrics.handler()},
+		{fiber.MethodGet, "/metrics", public, s.metrics(s.deps.Metrics.handler())},
 
 		{fiber.MethodPost, "/api/v1/auth/login", public, s.login},
 		{fiber.MethodPost, "/api/v1/auth/refresh", public, s.refresh},

@@ -50,7 +50,7 @@ func newTestApp(t *testing.T, ready func(context.Context) error, cors ...string)
 	}
 	deps := Deps{
 		Ready: ready, Log: slog.New(slog.NewTextHandler(logs, nil)), Metrics: NewMetrics("test"),
-		UI: ui, BodyLimit: 4096, CORSOrigins: cors,
+		UI: ui, BodyLimit: 4096, CORSOrigins: cors, MetricsToken: testMetricsToken,
 	}
 	app := build(deps, addTestRoutes)
 	return testApp{app: app, logs: logs}
@@ -224,11 +224,20 @@ func TestStoreDownAndBack(t *testing.T) {
 	ta.run(t, scenario{name: "back", method: "GET", url: "/readyz", wantStatus: 200})
 }
 
+const testMetricsToken = "metrics-token-for-tests"
+
+// TestMetrics: /metrics was public. Off this host it now needs the token (the
+// test's requests come from 0.0.0.0, not loopback; the binary's own test reads
+// it from 127.0.0.1 without one).
 func TestMetrics(t *testing.T) {
 	ta := newTestApp(t, readyOK)
 	ta.run(t, scenario{name: "warm up", method: "GET", url: "/healthz", wantStatus: 200})
 	ta.run(t, scenario{name: "unmatched", method: "GET", url: "/api/v1/random-path-123", wantStatus: 404})
-	ta.run(t, scenario{name: "metrics", method: "GET", url: "/metrics", wantStatus: 200, contains: []string{
+	ta.run(t, scenario{name: "a stranger", method: "GET", url: "/metrics", wantStatus: 403, notContains: []string{"taizhang_build_info"}})
+	ta.run(t, scenario{name: "a wrong token", method: "GET", url: "/metrics", wantStatus: 403,
+		headers: map[string]string{"Authorization": "Bearer not-the-metrics-token"}})
+	ta.run(t, scenario{name: "metrics", method: "GET", url: "/metrics", wantStatus: 200,
+		headers: map[string]string{"Authorization": "Bearer " + testMetricsToken}, contains: []string{
 		`taizhang_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
 		`taizhang_http_request_duration_seconds_bucket{method="GET",route="/healthz"`,
 		`taizhang_build_info{goversion="go`, `version="test"`,

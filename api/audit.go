@@ -7,6 +7,7 @@ import (
 
 	"taizhang/audit"
 	"taizhang/errs"
+	"taizhang/notify"
 )
 
 // listAudit pages the audit log of the caller's subtree, newest first:
@@ -65,7 +66,7 @@ func (s *server) readNotifications(c *fiber.Ctx) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.deps.Notifications.MarkRead(c.UserContext(), scopeOf(c), in.IDs, s.deps.Now()); err != nil {
+	if err := notify.MarkRead(c.UserContext(), s.deps.Notifications, scopeOf(c), in.IDs, s.deps.Now()); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -42,6 +42,14 @@ type pairJSON struct {
 	User         userJSON `json:"user"`
 }
 
+// sendPair answers with tokens, which no cache (browser, proxy, service worker)
+// may keep.
+func sendPair(c *fiber.Ctx, p session.Pair) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderPragma, "no-cache")
+	return c.JSON(toPairJSON(p))
+}
+
 func toPairJSON(p session.Pair) pairJSON {
 	return pairJSON{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken, ExpiresIn: int(p.ExpiresIn.Seconds()),
 		User: toUserJSON(p.User)}
@@ -59,7 +67,7 @@ func (s *server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toPairJSON(pair))
+	return sendPair(c, pair)
 }
 
 type refreshBody struct {
@@ -75,7 +83,7 @@ func (s *server) refresh(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toPairJSON(pair))
+	return sendPair(c, pair)
 }
 
 func (s *server) logout(c *fiber.Ctx) error {
@@ -110,5 +118,5 @@ func (s *server) changePassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toPairJSON(pair))
+	return sendPair(c, pair)
 }

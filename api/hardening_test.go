@@ -102,3 +102,48 @@ func TestDeactivatedSupervisorCannotApprove(t *testing.T) {
 		t.Fatalf("a demoted administrator's token creates a unit: %d %s", r.status, r.body)
 	}
 }
+
+// TestSmallerFindings replays the review's smaller findings.
+func TestSmallerFindings(t *testing.T) {
+	ew := newEntryWorld(t)
+	t.Run("marking 32,765 notifications read", func(t *testing.T) {
+		ids := make([]string, 32765)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("n-%d", i)
+		}
+		if r := ew.call("POST", "/api/v1/notifications/read", ew.cadre, map[string]any{"ids": ids}); r.status != 422 ||
+			!strings.Contains(string(r.body), `"field":"ids","code":"too_many"`) {
+			t.Fatalf("32,765 ids: %d %.300s", r.status, r.body)
+		}
+		if r := ew.call("POST", "/api/v1/notifications/read", ew.cadre, map[string]any{"ids": ids[:1000]}); r.status != 204 {
+			t.Fatalf("1,000 ids (two batches): %d %s", r.status, r.body)
+		}
+	})
+	t.Run("invisible and undecodable text", func(t *testing.T) {
+		for name, c := range map[string]struct {
+			body string
+			want string
+		}{
+			"30 zero-width spaces in a required field": {`"` + strings.Repeat(`\u200b`, 30) + `"`, `"field":"name","code":"required"`},
+			"NUL bytes":     {`"张\u0000三"`, `"field":"name","code":"invalid_char"`},
+			"invalid UTF-8": {"\"张\xff\xfe三\"", `"field":"name","code":"invalid_char"`},
+		} {
+			body := `{"clientId":"` + fmt.Sprintf("text-case-%04d", ew.next()) + `","submit":true,"data":{"name":` + c.body + `}}`
+			r := ew.call("POST", "/api/v1/forms/"+ew.formID+"/entries", ew.cadre, withHeaders{body: rawBody(body),
+				headers: map[string]string{"Content-Type": "application/json"}})
+			if r.status != 422 || !strings.Contains(string(r.body), c.want) {
+				t.Errorf("%s: %d %s", name, r.status, r.body)
+			}
+		}
+	})
+	t.Run("token responses are not cached", func(t *testing.T) {
+		r := ew.login("13900000001", "secret-pass-1")
+		if r.status != 200 || r.header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("login: %d Cache-Control=%q", r.status, r.header.Get("Cache-Control"))
+		}
+		refreshed := ew.call("POST", "/api/v1/auth/refresh", "", map[string]string{"refreshToken": str(r.json(t), "refreshToken")})
+		if refreshed.header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("refresh: Cache-Control=%q", refreshed.header.Get("Cache-Control"))
+		}
+	})
+}

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"crypto/subtle"
+	"net/netip"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
+
+	"taizhang/errs"
 )
 
 // Metrics are the Prometheus series taizhang exports on /metrics. They live in a
@@ -65,5 +70,24 @@ func (m *Metrics) handler() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		h(c.Context())
 		return nil
+	}
+}
+
+// metrics serves /metrics only to this host (a scraper beside the server) or to
+// a bearer of TAIZHANG_METRICS_TOKEN: the figures name routes, error rates and
+// the build, which strangers have no business reading. Behind a trusted proxy
+// the client's own address counts, so the proxy must set X-Forwarded-For.
+func (s *server) metrics(serve fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		token, bearer := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+		allowed := s.deps.MetricsToken != "" && bearer &&
+			subtle.ConstantTimeCompare([]byte(token), []byte(s.deps.MetricsToken)) == 1
+		if ip, err := netip.ParseAddr(s.clientIP(c)); err == nil && ip.IsLoopback() {
+			allowed = true
+		}
+		if !allowed {
+			return errs.New(errs.Forbidden, "监控指标只对本机或持有 TAIZHANG_METRICS_TOKEN 的采集端开放")
+		}
+		return serve(c)
 	}
 }

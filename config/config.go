@@ -41,6 +41,8 @@ type Config struct {
 	LoginConcurrency int
 	// TrustedProxies are the load balancers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// MetricsToken lets a scraper off this host read /metrics.
+	MetricsToken string
 }
 
 // variable describes one environment variable: its name, default and how to apply it.
@@ -68,6 +70,7 @@ var variables = []variable{
 	{"TAIZHANG_SHUTDOWN_TIMEOUT", "15s", "how long to drain requests on SIGTERM", durationVar(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 	{"TAIZHANG_LOGIN_CONCURRENCY", "4", "password checks at once (64 MiB each); more wait, a full queue is 503", setLoginConcurrency},
 	{"TAIZHANG_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client", setTrustedProxies},
+	{"TAIZHANG_METRICS_TOKEN", "", "bearer token for /metrics from other hosts; empty: this host only", setMetricsToken},
 }
 
 // Variables returns the names of every environment variable the binary reads, so
@@ -210,6 +213,14 @@ func setTrustedProxies(c *Config, v string) error {
 	return nil
 }
 
+func setMetricsToken(c *Config, v string) error {
+	if v != "" && len(v) < 16 {
+		return errors.New("must be at least 16 characters (or empty: /metrics for this host only)")
+	}
+	c.MetricsToken = v
+	return nil
+}
+
 func setCORS(c *Config, v string) error {
 	c.CORSOrigins = nil
 	for _, origin := range strings.Split(v, ",") {
@@ -306,7 +317,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr), slog.String("data_dir", c.DataDir),
 		slog.String("db", RedactURL(c.DBURL)), slog.Duration("db_connect_timeout", c.DBConnectTimeout),
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.Int("jwt_previous_secrets", len(c.JWTPreviousSecrets)),
-		slog.String("audit_key", mask(c.AuditKey)),
+		slog.String("audit_key", mask(c.AuditKey)), slog.String("metrics_token", mask(c.MetricsToken)),
 		slog.String("admin_phone", c.AdminPhone),
 		slog.String("admin_password", mask(c.AdminPassword)), slog.Bool("demo", c.Demo),
 		slog.String("log_level", c.LogLevel.String()), slog.String("log_format", c.LogFormat),

@@ -182,7 +182,7 @@ func (s *Service) Act(ctx context.Context, scope auth.Scope, id string, req Acti
 	}
 	now := s.Now().UTC().Truncate(time.Millisecond)
 	event := Event{At: now, ActorID: scope.UserID(), ActorRole: string(who), Action: t.Action, From: e.Status, To: t.To,
-		Comment: strings.TrimSpace(req.Comment), Data: actionData(t, req)}
+		Comment: forms.TrimBlank(req.Comment), Data: actionData(t, req)}
 	if t.Action == "submit" {
 		if err := s.resubmit(ctx, scope, &e, version.Schema, req.Data, &event); err != nil {
 			return Entry{}, err
@@ -230,7 +230,11 @@ func (s *Service) resubmit(ctx context.Context, scope auth.Scope, e *Entry, sche
 }
 
 func checkActionInput(t Transition, req ActionRequest) error {
-	if t.RequireComment && strings.TrimSpace(req.Comment) == "" {
+	if forms.HasBadText(req.Comment) || len(req.Comment) > forms.MaxTextBytes {
+		return &errs.Error{Code: errs.Unprocessable, Message: "意见含有无法识别的字符或过长",
+			Fields: []errs.FieldError{{Field: "comment", Code: "invalid_char", Message: "意见含有控制字符或乱码，或超过 64 KB"}}}
+	}
+	if t.RequireComment && forms.TrimBlank(req.Comment) == "" {
 		return &errs.Error{Code: errs.Unprocessable, Message: "请填写意见",
 			Fields: []errs.FieldError{{Field: "comment", Code: "required", Message: "退回、驳回或重新整改时必须填写意见"}}}
 	}

@@ -62,8 +62,10 @@ func checkText(f *Field, v any) (any, []problem) {
 	if !ok {
 		return nil, fail("type", "应为文本")
 	}
-	n := utf8.RuneCountInString(s)
+	n := utf8.RuneCountInString(TrimBlank(s)) // blank ends are not content
 	switch {
+	case HasBadText(s):
+		return nil, fail("invalid_char", "含有控制字符或无法识别的字符（乱码），请删除后重新输入")
 	case len(s) > MaxTextBytes:
 		return nil, fail("too_long", "内容过长", "max", MaxTextBytes)
 	case f.MinLength != nil && n < *f.MinLength:

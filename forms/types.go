@@ -3,7 +3,6 @@ package forms
 import (
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // FieldType is the behaviour of one field type: which settings it takes, how it
@@ -98,7 +97,7 @@ func IsBlank(v any) bool {
 	case nil:
 		return true
 	case string:
-		return strings.TrimSpace(x) == ""
+		return TrimBlank(x) == ""
 	case []any:
 		return len(x) == 0
 	}

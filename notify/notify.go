@@ -4,9 +4,11 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"taizhang/auth"
+	"taizhang/errs"
 )
 
 // Notification is one message to one user about one entry.
@@ -18,6 +20,21 @@ type Notification struct {
 	Message   string    `json:"message"`
 	CreatedAt time.Time `json:"createdAt"`
 	ReadAt    time.Time `json:"readAt"`
+}
+
+// MaxMarkedAtOnce is how many ids one request may mark read; a client with more
+// marks all (no ids) instead.
+const MaxMarkedAtOnce = 1000
+
+// MarkRead marks the caller's notifications read: the given ones, or all when
+// ids is empty. More than MaxMarkedAtOnce ids is 422.
+func MarkRead(ctx context.Context, s Store, scope auth.Scope, ids []string, at time.Time) error {
+	if len(ids) > MaxMarkedAtOnce {
+		return &errs.Error{Code: errs.Unprocessable, Message: fmt.Sprintf("一次最多标记 %d 条消息为已读", MaxMarkedAtOnce),
+			Fields: []errs.FieldError{{Field: "ids", Code: "too_many", Message: fmt.Sprintf("最多 %d 条；全部标记为已读请不传 ids", MaxMarkedAtOnce),
+				Params: map[string]any{"max": MaxMarkedAtOnce}}}}
+	}
+	return s.MarkRead(ctx, scope, ids, at)
 }
 
 // Store keeps notifications; a user only ever reaches their own, through the

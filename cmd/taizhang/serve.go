@@ -129,6 +129,7 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 			Slots: auth.NewPasswordSlots(cfg.LoginConcurrency, 32*cfg.LoginConcurrency)},
 		Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),
 		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
+		MetricsToken: cfg.MetricsToken,
 	}
 }
 

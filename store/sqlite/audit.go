@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -156,17 +157,26 @@ func (s *NotificationStore) ListNotifications(ctx context.Context, scope auth.Sc
 		scope.UserID(), limit)
 }
 
-// MarkRead implements notify.Store.
+// MarkRead implements notify.Store, in batches that stay far below SQLite's
+// limit on bound variables.
 func (s *NotificationStore) MarkRead(ctx context.Context, scope auth.Scope, ids []string, at time.Time) error {
 	query, args := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, []any{millis(at), scope.UserID()}
-	if len(ids) > 0 {
-		query += ` AND id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
-		for _, id := range ids {
-			args = append(args, id)
+	if len(ids) == 0 {
+		_, err := s.db.writer.ExecContext(ctx, query, args...)
+		return mapError("mark notifications read", err)
+	}
+	for batch := range slices.Chunk(ids, 500) {
+		in := make([]any, len(batch))
+		for i, id := range batch {
+			in[i] = id
+		}
+		_, err := s.db.writer.ExecContext(ctx, query+` AND id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`,
+			append(slices.Clone(args), in...)...)
+		if err != nil {
+			return mapError("mark notifications read", err)
 		}
 	}
-	_, err := s.db.writer.ExecContext(ctx, query, args...)
-	return mapError("mark notifications read", err)
+	return nil
 }
 
 func scanNotification(row scanner) (notify.Notification, error) {

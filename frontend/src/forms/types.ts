@@ -2,6 +2,7 @@
 // return it normalised. Codes and messages match the server's.
 import type { Field } from './schema'
 import { isVague } from './vague'
+import { hasBadText, trimBlank } from './text'
 
 export interface Problem {
   code: string
@@ -41,7 +42,8 @@ const utf8Length = (s: string) => new TextEncoder().encode(s).length
 
 function checkText(f: Field, v: unknown): [unknown, Problem[]] {
   if (typeof v !== 'string') return fail('type', '应为文本')
-  const n = [...v].length
+  const n = [...trimBlank(v)].length // blank ends are not content
+  if (hasBadText(v)) return fail('invalid_char', '含有控制字符或无法识别的字符（乱码），请删除后重新输入')
   if (utf8Length(v) > MAX_TEXT_BYTES) return fail('too_long', '内容过长', { max: MAX_TEXT_BYTES })
   if (f.minLength !== undefined && n < f.minLength) return fail('too_short', `至少填写 ${f.minLength} 个字`, { min: f.minLength })
   if (f.maxLength !== undefined && n > f.maxLength) return fail('too_long', `最多填写 ${f.maxLength} 个字`, { max: f.maxLength })

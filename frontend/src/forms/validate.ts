@@ -5,6 +5,7 @@
 import { apply, truthy } from '../rules'
 import type { Field, FieldError, Form } from './schema'
 import { fieldTypes, type Env, type Problem } from './types'
+import { trimBlank } from './text'
 
 export type Mode = 'submit' | 'draft'
 type Values = Record<string, unknown>
@@ -17,7 +18,7 @@ export interface Result {
 }
 
 const isBlank = (v: unknown) =>
-  v === null || v === undefined || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0)
+  v === null || v === undefined || (typeof v === 'string' && trimBlank(v) === '') || (Array.isArray(v) && v.length === 0)
 
 const DRAFT_CODES = new Set(['type', 'too_long', 'invalid_attachment'])
 
