@@ -16,10 +16,13 @@ type Access struct {
 	// DuringPasswordChange lets a user who must change their password call the
 	// route anyway (only /me and /me/password).
 	DuringPasswordChange bool
+	// Note says who may call a public route that its handler restricts itself.
+	Note string
 }
 
 var (
 	public          = Access{Public: true}
+	operators       = Access{Public: true, Note: "this host, or a bearer of `TAIZHANG_METRICS_TOKEN`"}
 	signedIn        = Access{}
 	passwordChange  = Access{DuringPasswordChange: true}
 	admins          = Access{Roles: []auth.Role{auth.RoleAdmin}}

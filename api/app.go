@@ -74,7 +74,7 @@ func (s *server) Routes() []Route {
 	return []Route{
 		{fiber.MethodGet, "/healthz", public, healthz},
 		{fiber.MethodGet, "/readyz", public, s.readyz},
-		{fiber.MethodGet, "/metrics", public, s.metrics(s.deps.Metrics.handler())},
+		{fiber.MethodGet, "/metrics", operators, s.metrics(s.deps.Metrics.handler())},
 
 		{fiber.MethodPost, "/api/v1/auth/login", public, s.login},
 		{fiber.MethodPost, "/api/v1/auth/refresh", public, s.refresh},

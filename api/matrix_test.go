@@ -185,7 +185,7 @@ func reviewersBelow(role auth.Role, rel string) int {
 var matrix = map[string]matrixCase{
 	"GET /healthz": {fixed("/healthz", nil), always(200)},
 	"GET /readyz":  {fixed("/readyz", nil), always(200)},
-	"GET /metrics": {fixed("/metrics", nil), always(200)},
+	"GET /metrics": {fixed("/metrics", nil), always(403)}, // not loopback, no metrics token: whatever the role
 	"POST /api/v1/auth/login": {func(_ *world, _ string, n int) (string, any) {
 		return "/api/v1/auth/login", map[string]string{"phone": fmt.Sprintf("1370000%04d", n), "password": "wrong-password"}
 	}, always(401)},

@@ -14,7 +14,9 @@ export default defineConfig({
       filename: 'sw.ts',
       registerType: 'prompt',
       injectRegister: false,
-      injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,woff2}'] },
+      // iife: a classic worker script every browser runs (and no deprecated
+      // inlineDynamicImports in the worker's build)
+      injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,woff2}'], rollupFormat: 'iife' },
       manifest: {
         name: '台账 · 作风整顿与我为群众办实事',
         short_name: '台账',

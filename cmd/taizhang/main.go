@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"taizhang/api"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -33,6 +35,7 @@ Usage:
                          check the audit log's keyed hash chain, and that every
                          checkpoint (the data dir's audit-checkpoints.jsonl, and
                          FILE: a copy of it or a JSON server log) still matches it
+  taizhang routes        print the API's route table (Markdown, as in docs/api.md)
   taizhang version       print the version
   taizhang help          show this text
 
@@ -53,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("usage: taizhang audit verify [--checkpoint FILE]")
 		}
 		return verifyAudit(ctx, args[2:], getenv, stdout)
+	case "routes":
+		return api.WriteRouteTable(stdout)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err
