@@ -6,18 +6,23 @@ SHELL := /bin/bash
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO_BUILD_FLAGS := -trimpath -tags embedui -ldflags "-X main.version=$(VERSION)"
 FRONTEND_DEPS := frontend/node_modules/.package-lock.json
+# The PWA is rebuilt only when something it is built from changed.
+UI := webui/dist/index.html
+UI_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html \
+	frontend/vite.config.ts frontend/tsconfig.json frontend/package.json frontend/package-lock.json
+DATA_DIR ?= data
 
-.PHONY: run build ui deps test test-go test-store test-frontend test-e2e test-deploy vet lint bench lighthouse fuzz clean
+.PHONY: run build deps test test-go test-frontend test-e2e test-deploy vet lint bench lighthouse fuzz clean reset-demo
 
-## run: build everything and serve the demo city on the embedded store
+## run: build what changed and serve the demo city on the embedded store
 run: build
-	TAIZHANG_DEMO=1 ./bin/taizhang serve
+	TAIZHANG_DEMO=1 TAIZHANG_DATA_DIR=$(DATA_DIR) ./bin/taizhang serve
 
-## build: bin/taizhang with the PWA embedded
-build: ui
+## build: bin/taizhang with the PWA embedded (Go's own cache makes a rebuild quick)
+build: $(UI)
 	go build $(GO_BUILD_FLAGS) -o bin/taizhang ./cmd/taizhang
 
-ui: $(FRONTEND_DEPS)
+$(UI): $(FRONTEND_DEPS) $(UI_SOURCES)
 	cd frontend && npm run build
 
 deps: $(FRONTEND_DEPS)
@@ -27,44 +32,53 @@ deps: $(FRONTEND_DEPS)
 $(FRONTEND_DEPS): frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 
-## test: every test — Go (with the race detector; deploy/ checks the compose wiring),
-## the store contract on SQLite and embedded FerretDB (printing what FerretDB lacks),
-## the front end, and docker-compose.yml validated offline
-test: vet test-go test-store test-frontend test-e2e test-deploy
+## test: every test, each step run even when an earlier one failed, then a
+## summary of all of them. The binary is built once and shared by the Go tests
+## that start it and the browser tests.
+TEST_STEPS := build test-go test-frontend test-e2e test-deploy
+test:
+	@failed=""; summary=""; \
+	for step in $(TEST_STEPS); do \
+	  start=$$(date +%s); \
+	  if $(MAKE) --no-print-directory $$step; then result=ok; else result=FAILED; failed="$$failed $$step"; fi; \
+	  summary+=$$(printf '  %-14s %-7s %5ss' $$step $$result $$(( $$(date +%s) - start )))$$'\n'; \
+	done; \
+	printf '\n== make test ==\n%s' "$$summary"; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
-vet:
-	go vet ./...
-
-test-go:
-	go test -race -count=1 $$(go list ./... | grep -v '/store/')
-
-# Verbose so the contract's skip list is printed; only results and skips are shown.
-test-store:
-	go test -race -count=1 -v ./store/... | tee /tmp/taizhang-store-test.log \
-	  | grep -E '^(ok|FAIL|--- FAIL|panic)|^\s+--- (FAIL|SKIP)|lacks|MONGODB_TEST_URI' || true
-	@! grep -qE '^(FAIL|panic)' /tmp/taizhang-store-test.log
+## test-go: all Go tests with the race detector — the domain, the API on SQLite
+## and embedded FerretDB, the store contract (its skips name what FerretDB lacks),
+## the running binary — and go test's vet checks. Full log: bin/go-test.json.
+test-go: build
+	status=0; TAIZHANG_TEST_BINARY=$(CURDIR)/bin/taizhang go test -race -count=1 -json ./... > bin/go-test.json 2>&1 || status=$$?; \
+	go run ./tools/testreport < bin/go-test.json; exit $$status
 
 test-frontend: $(FRONTEND_DEPS)
 	cd frontend && npx vitest run
 
-# Browser end-to-end: the built binary and Debian's Chromium (apt-get install chromium
-# fonts-noto-cjk; .ci/run does). Screenshots land in frontend/screenshots.
+# Browser end-to-end in one process: the built binary and one Debian Chromium
+# (apt-get install chromium fonts-noto-cjk; .ci/run does). Screenshots land in
+# frontend/screenshots.
 test-e2e: build
 	@command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium fonts-noto-cjk"; exit 1; }
-	node --test frontend/e2e/
+	node --test frontend/e2e/all.mjs
 
 test-deploy:
 	@command -v docker-compose >/dev/null || { echo "docker-compose is missing: apt-get install docker-compose"; exit 1; }
 	docker-compose config -q
 
-## lint: staticcheck (installed from the Go module proxy on first use)
+vet:
+	go vet ./...
+
+## lint: go vet (all checks) and staticcheck (installed from the Go module proxy on first use)
 lint: vet
 	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-## bench: store benchmarks on SQLite and embedded FerretDB
-bench:
+## bench: store benchmarks on SQLite and embedded FerretDB, and the binary's
+## filing, listing and login-burst figures (docs/performance.md)
+bench: build
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/
-	go test -run '^$$' -bench FilingAndListing -benchtime 1x ./cmd/taizhang/
+	TAIZHANG_TEST_BINARY=$(CURDIR)/bin/taizhang go test -run '^$$' -bench 'FilingAndListing|LoginBurst' -benchtime 1x ./cmd/taizhang/
 
 ## lighthouse: Lighthouse 12.8 (mobile) on Debian's Chromium: performance ≥ 0.9 and
 ## accessibility ≥ 0.95 on the sign-in and 待办 pages (reports in frontend/screenshots)
@@ -79,5 +93,13 @@ fuzz:
 	  go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./forms/ || exit 1; \
 	done
 
-clean:
-	rm -rf bin webui/dist
+## reset-demo: forget the demo city of `make run` (its database, uploads and
+## generated keys in ./data); the next `make run` seeds it afresh
+reset-demo:
+	@if [ -e $(DATA_DIR)/taizhang.lock ] && ! flock -n $(DATA_DIR)/taizhang.lock true; then \
+	  echo "$(DATA_DIR) is in use by a running taizhang: stop it first"; exit 1; fi
+	rm -rf $(DATA_DIR)
+
+## clean: build outputs, test logs and screenshots, and the demo data (reset-demo)
+clean: reset-demo
+	rm -rf bin webui/dist frontend/screenshots

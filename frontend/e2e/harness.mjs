@@ -3,7 +3,7 @@
 // playwright-core at a phone's size. Screenshots go to frontend/screenshots
 // (git-ignored).
 import { spawn, execSync } from 'node:child_process'
-import { mkdtempSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -22,7 +22,8 @@ function freePort() {
   })
 }
 
-/** startServer runs bin/taizhang with the demo city and resolves its base URL. */
+/** startServer runs bin/taizhang with the demo city and resolves its base URL;
+ *  stop() ends it and removes its data dir. */
 export async function startServer() {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'taizhang-e2e-'))
@@ -30,14 +31,22 @@ export async function startServer() {
     env: { ...process.env, TAIZHANG_ADDR: `127.0.0.1:${port}`, TAIZHANG_DATA_DIR: dataDir, TAIZHANG_DEMO: '1', TAIZHANG_LOG_LEVEL: 'error' },
     stdio: 'ignore',
   })
+  const exited = new Promise((resolve) => proc.once('exit', resolve))
+  const stop = async () => {
+    proc.kill('SIGTERM')
+    await exited
+    rmSync(dataDir, { recursive: true, force: true })
+  }
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; i < 200; i++) {
     try {
-      if ((await fetch(`${base}/readyz`)).ok) return { base, stop: () => proc.kill('SIGTERM') }
+      if ((await fetch(`${base}/readyz`)).ok) return { base, stop }
     } catch {}
     await new Promise((r) => setTimeout(r, 50))
   }
   proc.kill('SIGKILL')
+  await exited
+  rmSync(dataDir, { recursive: true, force: true })
   throw new Error('the server did not become ready')
 }
 
@@ -46,20 +55,30 @@ export const chromiumPath = () => execSync('command -v chromium', { shell: '/bin
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync']
 
-/** browserFor launches Debian's Chromium, headless. */
-export async function browserFor() {
+let shared = null
+
+/** browserFor is Debian's Chromium, headless: one browser for every test of
+ *  the run (e2e/all.mjs loads them into one process); each test opens its own
+ *  contexts, and closeBrowser ends it after the last one. */
+export function browserFor() {
   mkdirSync(screenshots, { recursive: true })
-  return chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs })
+  shared ??= chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs })
+  return shared
+}
+
+export async function closeBrowser() {
+  if (shared) await (await shared).close()
+  shared = null
 }
 
 /** phoneContext opens a fresh context at a phone's viewport, in Chinese. */
 const phoneContext = (browser) => browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
 
-/** phone opens Debian's Chromium at a phone's viewport. */
+/** phone opens a page at a phone's viewport in the shared browser. */
 export async function phone() {
   const browser = await browserFor()
   const context = await phoneContext(browser)
-  return { browser, page: await context.newPage() }
+  return { browser, context, page: await context.newPage() }
 }
 
 /** shot saves a full-page screenshot of a main screen. */

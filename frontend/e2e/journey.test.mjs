@@ -20,8 +20,7 @@ before(async () => {
   browser = await browserFor()
 })
 after(async () => {
-  await browser?.close()
-  server?.stop()
+  await server?.stop()
 })
 
 const signIn = (phone) => signInAs(browser, server.base, phone)

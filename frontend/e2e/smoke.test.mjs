@@ -5,16 +5,16 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { phone, screenshots, startServer } from './harness.mjs'
 
-let server, browser, page
+let server, context, page
 
 before(async () => {
   server = await startServer()
-  ;({ browser, page } = await phone())
+  ;({ context, page } = await phone())
 })
 
 after(async () => {
-  await browser?.close()
-  server?.stop()
+  await context?.close()
+  await server?.stop()
 })
 
 test('a cadre signs in and sees what is due', async () => {

@@ -1,0 +1,10 @@
+// Every browser test in one process, so they share one Chromium (harness.mjs)
+// and the one binary make built: `node --test frontend/e2e/all.mjs`.
+import { after } from 'node:test'
+import { closeBrowser } from './harness.mjs'
+import './smoke.test.mjs'
+import './budget.test.mjs'
+import './journey.test.mjs'
+import './review.test.mjs'
+
+after(closeBrowser)
