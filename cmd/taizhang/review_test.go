@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -111,5 +113,32 @@ func TestImportRefusesAZipBombBeforeReadingIt(t *testing.T) {
 	r := upload(t, base+"/api/v1/imports/units-users?dryRun=true", admin, "bomb.xlsx", bomb)
 	if r.status != 413 || !bytes.Contains(r.body, []byte("sheet1.xml")) {
 		t.Fatalf("a zip bomb: %d %s", r.status, r.body)
+	}
+}
+
+// TestParallelGuessesAgainstTheServer: 20 parallel wrong logins on one phone
+// all used to be checked (limit 5). Against the real server, with its real
+// password cost, exactly 5 are.
+func TestParallelGuessesAgainstTheServer(t *testing.T) {
+	base, _ := freshDeployment(t, nil)
+	statuses := make(chan int, 20)
+	body := `{"phone":"` + bootstrapPhone + `","password":"guess"}`
+	for range 20 {
+		go func() {
+			resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	got := map[int]int{}
+	for range 20 {
+		got[<-statuses]++
+	}
+	if got[401] != 5 || got[429] != 15 {
+		t.Fatalf("20 parallel guesses: %v, want 5 checked and 15 refused", got)
 	}
 }
