@@ -81,8 +81,10 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/auth/logout", public, s.logout},
 		{fiber.MethodGet, "/api/v1/me", passwordChange, s.me},
 		{fiber.MethodPost, "/api/v1/me/password", passwordChange, s.changePassword},
+		{fiber.MethodGet, "/api/v1/me/counts", signedIn, s.myCounts},
 
 		{fiber.MethodGet, "/api/v1/units", signedIn, s.listUnits},
+		{fiber.MethodGet, "/api/v1/units/unreviewed", admins, s.unreviewedUnits},
 		{fiber.MethodPost, "/api/v1/units", admins, s.createUnit},
 		{fiber.MethodPatch, "/api/v1/units/:id", admins, s.updateUnit},
 		{fiber.MethodPost, "/api/v1/units/:id/move", admins, s.moveUnit},

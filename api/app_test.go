@@ -238,10 +238,10 @@ func TestMetrics(t *testing.T) {
 		headers: map[string]string{"Authorization": "Bearer not-the-metrics-token"}})
 	ta.run(t, scenario{name: "metrics", method: "GET", url: "/metrics", wantStatus: 200,
 		headers: map[string]string{"Authorization": "Bearer " + testMetricsToken}, contains: []string{
-		`taizhang_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
-		`taizhang_http_request_duration_seconds_bucket{method="GET",route="/healthz"`,
-		`taizhang_build_info{goversion="go`, `version="test"`,
-	}, notContains: []string{"random-path-123"}})
+			`taizhang_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
+			`taizhang_http_request_duration_seconds_bucket{method="GET",route="/healthz"`,
+			`taizhang_build_info{goversion="go`, `version="test"`,
+		}, notContains: []string{"random-path-123"}})
 }
 
 func TestStoreMetrics(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"taizhang/entries"
 	"taizhang/org"
 	"taizhang/session"
 )
@@ -104,6 +105,25 @@ func (s *server) me(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(toUserJSON(user))
+}
+
+// myCounts is what the tab bar's badges show: entries waiting for the caller's
+// review, the caller's returned entries and unread messages (each up to 100).
+func (s *server) myCounts(c *fiber.Ctx) error {
+	ctx, scope := c.UserContext(), scopeOf(c)
+	reviews, err := s.deps.Entries.Waiting(ctx, scope)
+	if err != nil {
+		return err
+	}
+	returned, err := s.deps.Entries.Count(ctx, scope, entries.Query{AuthorID: scope.UserID(), Status: "returned"}, false)
+	if err != nil {
+		return err
+	}
+	unread, err := s.deps.Notifications.ListNotifications(ctx, scope, true, entries.MaxCounted)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"reviews": reviews, "returned": returned, "unread": len(unread)})
 }
 
 func (s *server) changePassword(c *fiber.Ctx) error {

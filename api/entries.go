@@ -17,8 +17,11 @@ type entryJSON struct {
 	FormID      string     `json:"formId"`
 	FormVersion int        `json:"formVersion"`
 	FormTitle   string     `json:"formTitle,omitempty"` // the title of the version it was filed on
+	Title       string     `json:"title,omitempty"`     // the value of the form's title field
 	UnitID      string     `json:"unitId"`
+	UnitName    string     `json:"unitName,omitempty"` // the unit's path below the caller's unit
 	AuthorID    string     `json:"authorId"`
+	AuthorName  string     `json:"authorName,omitempty"`
 	ClientID    string     `json:"clientId"`
 	Data        any        `json:"data,omitempty"` // always present: nil only inside encodeEntryPage
 	Status      string     `json:"status"`
@@ -29,19 +32,49 @@ type entryJSON struct {
 	Attachments []string   `json:"attachments"`
 	// AttachmentsArrived counts those already uploaded (GET of one entry only): a
 	// draft may name photos still waiting in a phone's outbox.
-	AttachmentsArrived *int           `json:"attachmentsArrived,omitempty"`
-	CreatedAt          time.Time      `json:"createdAt"`
-	SubmittedAt        *time.Time     `json:"submittedAt"`
-	UpdatedAt          time.Time      `json:"updatedAt"`
-	ClientCreatedAt    *time.Time     `json:"clientCreatedAt"`
-	LastEvent          *entries.Event `json:"lastEvent,omitempty"`
+	AttachmentsArrived *int       `json:"attachmentsArrived,omitempty"`
+	CreatedAt          time.Time  `json:"createdAt"`
+	SubmittedAt        *time.Time `json:"submittedAt"`
+	UpdatedAt          time.Time  `json:"updatedAt"`
+	ClientCreatedAt    *time.Time `json:"clientCreatedAt"`
+	LastEvent          *eventJSON `json:"lastEvent,omitempty"`
 	// StateDueAt is when the reviewer should act on the entry's current state.
 	StateDueAt    *time.Time `json:"stateDueAt"`
 	ReviewOverdue bool       `json:"reviewOverdue"`
 	// Actions the caller may take now: always on one entry, on lists when
 	// asked with ?withActions=true (it costs a reviewer lookup per unit).
 	Actions []string `json:"actions,omitempty"`
+	// Measures is each rectification measure's progress (one entry only).
+	Measures []entries.MeasureState `json:"measures,omitempty"`
+	// Notice tells the filer something they should know about the step just
+	// taken (nobody can review it).
+	Notice string `json:"notice,omitempty"`
 }
+
+// eventJSON is a history event with the actor's name.
+type eventJSON struct {
+	entries.Event
+	ActorName string `json:"actorName,omitempty"`
+}
+
+// named adds what names an entry: its unit's path and its author's name.
+func (n namer) named(out entryJSON, e entries.Entry) entryJSON {
+	out.UnitName, out.AuthorName = n.unitPath(e), n.users[e.AuthorID]
+	if out.LastEvent != nil {
+		out.LastEvent.ActorName = n.users[out.LastEvent.ActorID]
+	}
+	return out
+}
+
+func (n namer) history(h []entries.Event) []eventJSON {
+	out := make([]eventJSON, len(h))
+	for i, ev := range h {
+		out[i] = eventJSON{Event: ev, ActorName: n.users[ev.ActorID]}
+	}
+	return out
+}
+
+const noReviewerNotice = "本单位及上级暂无审核人，已通知管理员"
 
 func optional(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -55,12 +88,12 @@ func toEntryJSON(e entries.Entry, wf entries.Workflow, now time.Time) entryJSON 
 	if attachments == nil {
 		attachments = []string{}
 	}
-	out := entryJSON{ID: e.ID, FormID: e.FormID, FormVersion: e.FormVersion, UnitID: e.UnitID, AuthorID: e.AuthorID,
+	out := entryJSON{ID: e.ID, FormID: e.FormID, FormVersion: e.FormVersion, Title: e.Title, UnitID: e.UnitID, AuthorID: e.AuthorID,
 		ClientID: e.ClientID, Data: e.Data, Status: e.Status, Rev: e.Rev, Period: e.Period, DueAt: optional(e.DueAt),
 		Overdue: e.Open && !e.DueAt.IsZero() && e.DueAt.Before(now), Attachments: attachments, CreatedAt: e.CreatedAt,
 		SubmittedAt: optional(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optional(e.ClientCreatedAt)}
 	if last, ok := e.LastEvent(); ok {
-		out.LastEvent = &last // the reviewer's comment on a returned entry
+		out.LastEvent = &eventJSON{Event: last} // the reviewer's comment on a returned entry
 	}
 	if due := wf.StateDueAt(e); !due.IsZero() {
 		out.StateDueAt, out.ReviewOverdue = &due, due.Before(now)
@@ -100,8 +133,15 @@ func (s *server) sendEntry(c *fiber.Ctx, status int, e entries.Entry) error {
 	if err != nil {
 		return err
 	}
-	out := toEntryJSON(e, workflows[entries.WorkflowKey(e)], s.deps.Now())
+	names, err := s.namesFor(c.UserContext(), scopeOf(c), []entries.Entry{e})
+	if err != nil {
+		return err
+	}
+	out := names.named(toEntryJSON(e, workflows[entries.WorkflowKey(e)], s.deps.Now()), e)
 	out.Actions = may[e.ID]
+	if e.NoReviewer {
+		out.Notice = noReviewerNotice
+	}
 	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
 	return c.Status(status).JSON(fiber.Map{"entry": out})
 }
@@ -134,10 +174,14 @@ func (s *server) listEntries(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	names, err := s.namesFor(c.UserContext(), scopeOf(c), page.Items)
+	if err != nil {
+		return err
+	}
 	now := s.deps.Now()
 	items := make([]entryJSON, len(page.Items))
 	for i, e := range page.Items {
-		items[i] = toEntryJSON(e, workflows[entries.WorkflowKey(e)], now)
+		items[i] = names.named(toEntryJSON(e, workflows[entries.WorkflowKey(e)], now), e)
 		items[i].Actions, items[i].FormTitle = may[e.ID], versions[entries.WorkflowKey(e)].Schema.Title
 	}
 	total := -1
@@ -220,8 +264,12 @@ func (s *server) getEntry(c *fiber.Ctx) error {
 		history = []entries.Event{}
 	}
 	wf := entries.Workflows[v.Schema.Workflow]
-	out := toEntryJSON(e, wf, s.deps.Now())
-	out.FormTitle = v.Schema.Title
+	names, err := s.namesFor(c.UserContext(), scopeOf(c), []entries.Entry{e})
+	if err != nil {
+		return err
+	}
+	out := names.named(toEntryJSON(e, wf, s.deps.Now()), e)
+	out.FormTitle, out.Measures = v.Schema.Title, e.Measures()
 	may, err := s.deps.Entries.MayDo(c.UserContext(), scopeOf(c), []entries.Entry{e}, map[string]entries.Workflow{entries.WorkflowKey(e): wf})
 	if err != nil {
 		return err
@@ -237,7 +285,7 @@ func (s *server) getEntry(c *fiber.Ctx) error {
 	}
 	out.AttachmentsArrived = &arrived
 	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
-	return c.JSON(fiber.Map{"entry": out, "history": history,
+	return c.JSON(fiber.Map{"entry": out, "history": names.history(history),
 		"form": fiber.Map{"id": v.FormID, "version": v.Version, "schema": v.Schema}})
 }
 

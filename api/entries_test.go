@@ -376,8 +376,10 @@ func TestOverdueAndFilters(t *testing.T) {
 	}
 }
 
-// TestProblemItemToClosure carries a problem item through rectification to a
-// verified close, including a reopen and the evidence rule.
+// TestProblemItemToClosure: a problem item with two measures goes from 立项
+// through each measure reported done with its own evidence to 销号, including a
+// reopen; the item is overdue by its earliest open measure, and the reviewer
+// sees the evidence photos.
 func TestProblemItemToClosure(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
 		w := open(t)
@@ -385,14 +387,20 @@ func TestProblemItemToClosure(t *testing.T) {
 		cadre := w.tokenFor(w.addUser("13900000001", "v1", false, auth.RoleCadre))
 		sup := w.tokenFor(w.addUser("13900000002", "t1", false, auth.RoleSupervisor))
 		sample := forms.TemplateSamples()["problem"]
+		sample["measures"] = []any{sample["measures"].([]any)[0],
+			map[string]any{"measure": "由村文书每月10日前将公开栏照片上传镇纪委备查并登记台账", "deadline": "2026-12-20", "owner": "李文书"}}
 		r := w.call("POST", "/api/v1/forms/"+formID+"/entries", cadre, map[string]any{"clientId": "7d3f0a52-cccc-4e6b-9b1e-00000000000c", "data": sample, "submit": true})
 		if r.status != 201 {
 			t.Fatalf("file: %d %s", r.status, r.body)
 		}
 		e := entryOf(t, r)
-		if !strings.HasPrefix(str(e, "dueAt"), "2026-12-05T16:00:00") { // end of the measure's deadline day, Beijing
-			t.Errorf("due: %v", e["dueAt"])
+		dueIs := func(day string) {
+			t.Helper()
+			if !strings.HasPrefix(str(e, "dueAt"), day+"T16:00:00") { // the end of that day in Beijing
+				t.Errorf("due %v, want the end of %s", e["dueAt"], day)
+			}
 		}
+		dueIs("2026-12-05")
 		act := func(token, action string, body map[string]any, want int) {
 			t.Helper()
 			body["action"], body["rev"] = action, e["rev"]
@@ -404,17 +412,65 @@ func TestProblemItemToClosure(t *testing.T) {
 				e = entryOf(t, r)
 			}
 		}
+		photo := str(w.call("POST", "/api/v1/attachments", cadre, upload{pngBytes(31)}).json(t), "id")
 		act(sup, "accept", map[string]any{}, 200)
-		act(cadre, "rectify", map[string]any{}, 422)
-		act(cadre, "rectify", map[string]any{"data": map[string]any{"evidence": "公开栏已更新，照片见附件"}}, 200)
+		act(cadre, "rectify", map[string]any{"data": map[string]any{"evidence": "都整改完了"}}, 422) // two measures still open
+		act(cadre, "measure", map[string]any{"data": map[string]any{"measure": 0}}, 422)        // no evidence
+		act(cadre, "measure", map[string]any{"data": map[string]any{"measure": 0, "evidence": "公开栏已更新", "evidencePhotos": []any{photo}}}, 200)
+		if e["status"] != "accepted" {
+			t.Fatalf("a measure reported done leaves the item at %v", e["status"])
+		}
+		dueIs("2026-12-20") // the next open measure's deadline
+		act(cadre, "measure", map[string]any{"data": map[string]any{"measure": 0, "evidence": "再报一次"}}, 422)
+		act(cadre, "measure", map[string]any{"data": map[string]any{"measure": 5, "evidence": "不存在的措施"}}, 422)
+		if got := w.call("GET", "/api/v1/attachments/"+photo, sup, nil); got.status != 200 {
+			t.Fatalf("the reviewer cannot see the evidence photo: %d", got.status)
+		}
+		act(cadre, "measure", map[string]any{"data": map[string]any{"measure": 1, "evidence": "已登记台账，照片已报镇纪委"}}, 200)
+		act(cadre, "rectify", map[string]any{}, 200) // every measure brought its evidence
 		act(sup, "reopen", map[string]any{}, 422)
 		act(sup, "reopen", map[string]any{"comment": "照片看不清，请重拍"}, 200)
-		act(cadre, "rectify", map[string]any{"data": map[string]any{"evidencePhotos": []any{"0123456789abcdef01234567"}}}, 200)
-		act(sup, "close", map[string]any{}, 200)
+		dueIs("2026-12-05") // reopened: every measure is open again
+		got := entryOf(t, w.call("GET", "/api/v1/entries/"+str(e, "id"), sup, nil))
+		if m := got["measures"].([]any); len(m) != 2 || m[0].(map[string]any)["done"] != false {
+			t.Fatalf("measures after the reopen: %v", got["measures"])
+		}
+		act(sup, "close", map[string]any{}, 422) // closing a reopened item needs a comment
+		act(sup, "close", map[string]any{"comment": "经现场核实已整改到位"}, 200)
 		if e["status"] != "closed" || e["overdue"] != false {
 			t.Fatalf("closed: %v", e)
 		}
 	})
+}
+
+// TestProblemItemReturnedAtFiling: at 立项 the reviewer may send the item back
+// to the filer to fix, or reject it.
+func TestProblemItemReturnedAtFiling(t *testing.T) {
+	w := newWorld(t)
+	formID := w.publishForm(t, forms.Templates(forms.DefaultCampaignEnd)[1])
+	cadre := w.tokenFor(w.addUser("13900000001", "v1", false, auth.RoleCadre))
+	sup := w.tokenFor(w.addUser("13900000002", "t1", false, auth.RoleSupervisor))
+	file := func(clientID string) map[string]any {
+		return entryOf(t, w.call("POST", "/api/v1/forms/"+formID+"/entries", cadre,
+			map[string]any{"clientId": clientID, "data": forms.TemplateSamples()["problem"], "submit": true}))
+	}
+	e := file("7d3f0a52-cccc-4e6b-9b1e-00000000001c")
+	if fmt.Sprint(e["actions"]) != "<nil>" || fmt.Sprint(entryOf(t, w.call("GET", "/api/v1/entries/"+str(e, "id"), sup, nil))["actions"]) != "[accept return reject]" {
+		t.Fatalf("the reviewer's actions at 立项")
+	}
+	r := w.call("POST", "/api/v1/entries/"+str(e, "id")+"/actions", sup, map[string]any{"action": "return", "rev": 1, "comment": "措施不具体"})
+	if r.status != 200 || entryOf(t, r)["status"] != "returned" {
+		t.Fatalf("return at 立项: %d %s", r.status, r.body)
+	}
+	r = w.call("POST", "/api/v1/entries/"+str(e, "id")+"/actions", cadre, map[string]any{"action": "submit", "rev": 2})
+	if r.status != 200 || entryOf(t, r)["status"] != "submitted" {
+		t.Fatalf("resubmit: %d %s", r.status, r.body)
+	}
+	other := file("7d3f0a52-cccc-4e6b-9b1e-00000000002c")
+	r = w.call("POST", "/api/v1/entries/"+str(other, "id")+"/actions", sup, map[string]any{"action": "reject", "rev": 1, "comment": "不属于作风问题"})
+	if r.status != 200 || entryOf(t, r)["status"] != "rejected" {
+		t.Fatalf("reject at 立项: %d %s", r.status, r.body)
+	}
 }
 
 // TestAuditCoversAccountability: logins, role changes and form publishes are in

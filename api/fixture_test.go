@@ -105,12 +105,9 @@ func newWorldOn(t *testing.T, st stores) *world {
 	w.chunks = &attachments.Chunks{Dir: t.TempDir(), MaxBytes: 1 << 20, Now: clock}
 	versions := &forms.VersionCache{Source: st.forms}
 	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
-	reviewUnits := func(ctx context.Context, path []string) ([]string, map[string][]string, error) {
-		return org.ReviewUnits(ctx, st.org, path)
-	}
 	w.app = build(Deps{
 		Entries: &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
-			ReviewUnits: reviewUnits, Now: clock, Attachments: st.attachments},
+			People: org.Directory{Users: st.org}, Now: clock, Attachments: st.attachments},
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
 		Attachments: st.attachments, MaxUpload: 1 << 20,
 		Chunks: w.chunks,

@@ -169,12 +169,13 @@ func onlyAuthorEdits(_ auth.Role, rel string) int {
 	return 403
 }
 
-// reviewersBelow: supervisors approve entries of units below their own.
-func reviewersBelow(role auth.Role, rel string) int {
+// reviewers: supervisors approve entries of their own unit and the units below
+// it (never their own entries; the residents filed these).
+func reviewers(role auth.Role, rel string) int {
 	switch {
 	case rel == "sibling" || rel == "parent":
 		return 404
-	case role == auth.RoleSupervisor && rel == "child":
+	case role == auth.RoleSupervisor && (rel == "child" || rel == "own"):
 		return 200
 	}
 	return 403
@@ -194,7 +195,9 @@ var matrix = map[string]matrixCase{
 	"GET /api/v1/me":            {fixed("/api/v1/me", nil), always(200)},
 	"POST /api/v1/me/password": {fixed("/api/v1/me/password",
 		map[string]string{"oldPassword": "not-my-password", "newPassword": "another-pass-2"}), always(400)},
-	"GET /api/v1/units": {fixed("/api/v1/units", nil), always(200)},
+	"GET /api/v1/me/counts":        {fixed("/api/v1/me/counts", nil), always(200)},
+	"GET /api/v1/units/unreviewed": {fixed("/api/v1/units/unreviewed", nil), adminsInScope(200, 200)},
+	"GET /api/v1/units":            {fixed("/api/v1/units", nil), always(200)},
 	"POST /api/v1/units": {func(w *world, target string, _ int) (string, any) {
 		return "/api/v1/units", map[string]any{"name": "新单位", "parentId": w.units[target].ID, "kind": "village"}
 	}, adminsInScope(201, 400)},
@@ -255,7 +258,7 @@ var matrix = map[string]matrixCase{
 		url, _ := entryURL("", nil)(w, target, n)
 		return url, withHeaders{body: map[string]any{"data": map[string]any{"name": "改"}}, headers: map[string]string{"If-Match": "1"}}
 	}, onlyAuthorEdits},
-	"POST /api/v1/entries/:id/actions": {entryURL("/actions", map[string]any{"action": "approve", "rev": 1}), reviewersBelow},
+	"POST /api/v1/entries/:id/actions": {entryURL("/actions", map[string]any{"action": "approve", "rev": 1}), reviewers},
 	"GET /api/v1/audit": {fixed("/api/v1/audit", nil), func(role auth.Role, _ string) int {
 		if role == auth.RoleAdmin || role == auth.RoleOffice {
 			return 200

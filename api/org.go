@@ -40,6 +40,20 @@ func (s *server) listUnits(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// unreviewedUnits lists the administrator's units whose filers' entries have
+// nobody to review them: the units page shows them as a warning.
+func (s *server) unreviewedUnits(c *fiber.Ctx) error {
+	units, err := s.deps.Org.Unreviewed(c.UserContext(), scopeOf(c))
+	if err != nil {
+		return err
+	}
+	out := make([]unitJSON, len(units))
+	for i, u := range units {
+		out[i] = toUnitJSON(u)
+	}
+	return c.JSON(out)
+}
+
 func (s *server) createUnit(c *fiber.Ctx) error {
 	var in struct {
 		Name      string `json:"name"`

@@ -16,9 +16,9 @@ import (
 	"taizhang/notify"
 )
 
-// reviewersAt returns the supervisors of the level-th reviewing unit above the unit at path.
-func (s *Service) reviewersAt(ctx context.Context, unitPath []string, level int) ([]string, error) {
-	units, byUnit, err := s.ReviewUnits(ctx, unitPath)
+// reviewersAt returns the supervisors of the entry's level-th reviewing unit.
+func (s *Service) reviewersAt(ctx context.Context, e Entry, level int) ([]string, error) {
+	units, byUnit, err := s.People.ReviewUnits(ctx, e.UnitPath, e.AuthorID)
 	if err != nil || len(units) < level {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (s *Service) Edit(ctx context.Context, scope auth.Scope, id string, rev int
 		To: e.Status, Changes: Diff(before, clean)}
 	e.setData(clean, version.Schema)
 	e.UpdatedAt, e.History = now, append(e.History, event)
-	fx, err := s.effects(ctx, scope, e, event, rev+1)
+	fx, _, err := s.effects(ctx, scope, e, event, rev+1)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -161,47 +161,98 @@ func (s *Service) Act(ctx context.Context, scope auth.Scope, id string, req Acti
 		return Entry{}, StaleRevision(e.Rev)
 	}
 	wf := Workflows[version.Schema.Workflow]
-	t, found := wf.Find(req.Action, e.Status)
-	if !found {
-		return Entry{}, &errs.Error{Code: errs.Conflict,
-			Message: fmt.Sprintf("当前状态（%s）不能执行“%s”；可执行: %s", e.Status, req.Action, strings.Join(wf.Allowed(e.Status), ", ")),
-			Fields:  []errs.FieldError{{Field: "action", Code: "not_allowed", Params: map[string]any{"allowed": wf.Allowed(e.Status)}}}}
+	t, who, err := s.permitted(ctx, scope, wf, e, req.Action)
+	if err != nil {
+		return Entry{}, err
 	}
-	var reviewUnits []string
-	if t.Level > 0 {
-		if reviewUnits, _, err = s.ReviewUnits(ctx, e.UnitPath); err != nil {
-			return Entry{}, err
-		}
-	}
-	who, ok := mayAct(t, e, scope, reviewUnits)
-	if !ok {
-		return Entry{}, errs.New(errs.Forbidden, "您不能对这条记录执行此操作")
-	}
-	if err := checkActionInput(t, req); err != nil {
+	if err := s.checkStep(ctx, scope, t, e, req); err != nil {
 		return Entry{}, err
 	}
 	now := s.Now().UTC().Truncate(time.Millisecond)
 	event := Event{At: now, ActorID: scope.UserID(), ActorRole: string(who), Action: t.Action, From: e.Status, To: t.To,
 		Comment: forms.TrimBlank(req.Comment), Data: actionData(t, req)}
+	if event.To == "" {
+		event.To = e.Status
+	}
 	if t.Action == "submit" {
 		if err := s.resubmit(ctx, scope, &e, version.Schema, req.Data, &event); err != nil {
 			return Entry{}, err
 		}
 		e.SubmittedAt = now
 	}
-	e.Status, e.Open, e.UpdatedAt = t.To, wf.IsOpen(t.To), now
+	e.Status, e.Open, e.UpdatedAt = event.To, wf.IsOpen(event.To), now
 	e.History = append(e.History, event)
+	e.Attachments = mergeIDs(e.Attachments, evidenceIDs([]Event{event}))
+	if due := measuresDue(e.Measures()); !due.IsZero() {
+		e.DueAt = due
+	}
+	return s.write(ctx, scope, e, event)
+}
+
+// permitted finds the transition for action from the entry's state and checks
+// that the caller may take it.
+func (s *Service) permitted(ctx context.Context, scope auth.Scope, wf Workflow, e Entry, action string) (Transition, Who, error) {
+	allowed := wf.Allowed(e.Status)
+	var reviewUnits []string
+	for _, t := range wf.Transitions {
+		if t.Action != action || !slices.Contains(t.From, e.Status) {
+			continue
+		}
+		if t.Level > 0 && reviewUnits == nil {
+			var err error
+			if reviewUnits, _, err = s.People.ReviewUnits(ctx, e.UnitPath, e.AuthorID); err != nil {
+				return Transition{}, "", err
+			}
+		}
+		if who, ok := mayAct(t, e, scope, reviewUnits); ok {
+			return t, who, nil
+		}
+		return Transition{}, "", errs.New(errs.Forbidden, "您不能对这条记录执行此操作")
+	}
+	return Transition{}, "", &errs.Error{Code: errs.Conflict,
+		Message: fmt.Sprintf("当前状态（%s）不能执行“%s”；可执行: %s", e.Status, action, strings.Join(allowed, ", ")),
+		Fields:  []errs.FieldError{{Field: "action", Code: "not_allowed", Params: map[string]any{"allowed": allowed}}}}
+}
+
+// checkStep checks what the step carries: its comment and evidence, the
+// measure it reports, and that evidence photos are the actor's own uploads.
+func (s *Service) checkStep(ctx context.Context, scope auth.Scope, t Transition, e Entry, req ActionRequest) error {
+	measures := e.Measures()
+	if t.Action == "measure" || t.Action == "rectify" {
+		if err := checkMeasureStep(t.Action, measures, req.Data); err != nil {
+			return err
+		}
+	}
+	if t.Action == "rectify" && len(measures) > 0 {
+		t.RequireAnyOf = nil // each measure brought its own evidence
+	}
+	if err := checkActionInput(t, req); err != nil {
+		return err
+	}
+	photos, _ := req.Data["evidencePhotos"].([]any)
+	refs := make([]attachmentRef, 0, len(photos))
+	for i, p := range photos {
+		id, _ := p.(string)
+		refs = append(refs, attachmentRef{path: fmt.Sprintf("data.evidencePhotos[%d]", i), id: id, image: true})
+	}
+	return s.checkRefs(ctx, scope, refs, true)
+}
+
+// write stores the step with its audit record and notifications; a lost race
+// is 409 naming the revision that won.
+func (s *Service) write(ctx context.Context, scope auth.Scope, e Entry, event Event) (Entry, error) {
 	checked := e.Rev
-	fx, err := s.effects(ctx, scope, e, event, checked+1)
+	fx, noReviewer, err := s.effects(ctx, scope, e, event, checked+1)
 	if err != nil {
 		return Entry{}, err
 	}
 	updated, err := s.Store.Update(ctx, scope, e, checked, fx)
 	if errs.Is(err, errs.Conflict) {
-		if current, getErr := s.Store.Get(ctx, scope, id); getErr == nil {
+		if current, getErr := s.Store.Get(ctx, scope, e.ID); getErr == nil {
 			return Entry{}, StaleRevision(current.Rev)
 		}
 	}
+	updated.NoReviewer = noReviewer
 	return updated, err
 }
 
@@ -235,8 +286,10 @@ func checkActionInput(t Transition, req ActionRequest) error {
 			Fields: []errs.FieldError{{Field: "comment", Code: "invalid_char", Message: "意见含有控制字符或乱码，或超过 64 KB"}}}
 	}
 	if t.RequireComment && forms.TrimBlank(req.Comment) == "" {
-		return &errs.Error{Code: errs.Unprocessable, Message: "请填写意见",
-			Fields: []errs.FieldError{{Field: "comment", Code: "required", Message: "退回、驳回或重新整改时必须填写意见"}}}
+		return unprocessable("comment", "required", "请填写意见：写明原因和需要怎么做")
+	}
+	if evidence, _ := req.Data["evidence"].(string); forms.HasBadText(evidence) || len(evidence) > forms.MaxTextBytes {
+		return unprocessable("data.evidence", "invalid_char", "整改情况含有控制字符或乱码，或超过 64 KB")
 	}
 	if len(t.RequireAnyOf) == 0 {
 		return nil
@@ -250,6 +303,11 @@ func checkActionInput(t Transition, req ActionRequest) error {
 		Fields: []errs.FieldError{{Field: "data." + t.RequireAnyOf[0], Code: "required", Message: "请提供整改佐证（文字说明或照片）"}}}
 }
 
+func unprocessable(field, code, message string) error {
+	return &errs.Error{Code: errs.Unprocessable, Message: message,
+		Fields: []errs.FieldError{{Field: field, Code: code, Message: message}}}
+}
+
 // actionData keeps what an action carries besides the form data (evidence).
 func actionData(t Transition, req ActionRequest) any {
 	if t.Action == "submit" || len(req.Data) == 0 {
@@ -260,25 +318,41 @@ func actionData(t Transition, req ActionRequest) any {
 
 // effects builds what a step writes besides the entry: the audit record and the
 // notifications to whoever must act next. rev is the entry's revision after it.
-func (s *Service) effects(ctx context.Context, scope auth.Scope, e Entry, ev Event, rev int) (Effects, error) {
-	fx := Effects{Audit: &audit.Record{At: ev.At, ActorID: scope.UserID(), Action: "entry." + ev.Action,
-		UnitPath: e.UnitPath, Target: e.ID, Detail: map[string]any{"formId": e.FormID, "from": ev.From, "to": ev.To, "rev": rev}}}
+// A step that asks for review when nobody can review it tells the unit's
+// administrators instead, and reports noReviewer.
+func (s *Service) effects(ctx context.Context, scope auth.Scope, e Entry, ev Event, rev int) (fx Effects, noReviewer bool, err error) {
+	fx.Audit = &audit.Record{At: ev.At, ActorID: scope.UserID(), Action: "entry." + ev.Action,
+		UnitPath: e.UnitPath, Target: e.ID, Detail: map[string]any{"formId": e.FormID, "from": ev.From, "to": ev.To, "rev": rev}}
+	title := e.Title
+	if title != "" {
+		title = "“" + title + "”"
+	}
 	var recipients []string
-	var err error
-	message := "有新的记录等待您审核"
+	kind, message := ev.Action, "有新的记录等待您审核"+title
 	switch {
-	case ev.Action == "submit", ev.Action == "rectify":
-		recipients, err = s.reviewersAt(ctx, e.UnitPath, 1)
-	case ev.Action == "approve" && ev.To == "reviewed": // two-level approval: the next level's turn
-		recipients, err = s.reviewersAt(ctx, e.UnitPath, 2)
-	case ev.Action == "return", ev.Action == "reject", ev.Action == "reopen":
-		recipients, message = []string{e.AuthorID}, "您的记录被"+map[string]string{"return": "退回", "reject": "驳回", "reopen": "要求重新整改"}[ev.Action]+"："+ev.Comment
+	case ev.Action == "submit", ev.Action == "rectify", ev.Action == "approve" && ev.To == "reviewed":
+		level := 1
+		if ev.Action == "approve" { // two-level approval: the next level's turn
+			level = 2
+		}
+		if recipients, err = s.reviewersAt(ctx, e, level); err == nil && len(recipients) == 0 {
+			noReviewer, kind = true, "no_reviewer"
+			message = "记录" + title + "无人审核：本单位及上级单位都没有审核人，请指定审核人"
+			recipients, err = s.People.Admins(ctx, e.UnitPath)
+		}
+	case ev.Action == "return", ev.Action == "reject", ev.Action == "reopen", ev.Action == "accept", ev.Action == "close":
+		recipients = []string{e.AuthorID}
+		message = map[string]string{"return": "您的记录被退回", "reject": "您的记录被驳回", "reopen": "您的问题需重新整改",
+			"accept": "您的问题已立项，请按措施整改", "close": "您的问题已销号"}[ev.Action] + title
+		if ev.Comment != "" {
+			message += "：" + ev.Comment
+		}
 	}
 	for _, userID := range recipients {
 		fx.Notifications = append(fx.Notifications, notify.Notification{ID: ids.New(ev.At), UserID: userID, EntryID: e.ID,
-			Kind: ev.Action, Message: message, CreatedAt: ev.At})
+			Kind: kind, Message: message, CreatedAt: ev.At})
 	}
-	return fx, err
+	return fx, noReviewer, err
 }
 
 // MayDo lists, per entry id, the actions the caller may take on it now — what a
@@ -291,16 +365,17 @@ func (s *Service) MayDo(ctx context.Context, scope auth.Scope, items []Entry, wo
 			if !slices.Contains(t.From, e.Status) {
 				continue
 			}
-			units, known := reviewUnits[e.UnitID]
+			key := e.UnitID + "/" + e.AuthorID // the author is never their own reviewer
+			units, known := reviewUnits[key]
 			// Only a supervisor who is not the author can act at a level: nobody
 			// else needs the reviewer lookup (every filing's answer asks this).
 			couldReview := slices.Contains(t.Who, Supervisor) && scope.Has(auth.RoleSupervisor) && e.AuthorID != scope.UserID()
 			if t.Level > 0 && !known && couldReview {
 				var err error
-				if units, _, err = s.ReviewUnits(ctx, e.UnitPath); err != nil {
+				if units, _, err = s.People.ReviewUnits(ctx, e.UnitPath, e.AuthorID); err != nil {
 					return nil, err
 				}
-				reviewUnits[e.UnitID] = units
+				reviewUnits[key] = units
 			}
 			if _, ok := mayAct(t, e, scope, units); ok && !slices.Contains(out[e.ID], t.Action) {
 				out[e.ID] = append(out[e.ID], t.Action)
@@ -308,4 +383,35 @@ func (s *Service) MayDo(ctx context.Context, scope auth.Scope, items []Entry, wo
 		}
 	}
 	return out, nil
+}
+
+// reviewStates are the states in which an entry waits for a reviewer.
+var reviewStates = []string{"submitted", "reviewed", "rectified"}
+
+// MaxCounted is where Waiting stops counting: a badge shows 99+ beyond it.
+const MaxCounted = 100
+
+// Waiting counts the entries waiting for the caller's review (up to
+// MaxCounted): those in a reviewer's state where the caller may act.
+func (s *Service) Waiting(ctx context.Context, scope auth.Scope) (int, error) {
+	if !scope.Has(auth.RoleSupervisor) {
+		return 0, nil
+	}
+	n := 0
+	for _, state := range reviewStates {
+		page, err := s.Store.List(ctx, scope, Query{Status: state, Limit: MaxCounted})
+		if err != nil {
+			return 0, err
+		}
+		workflows, err := s.Workflows(ctx, page.Items)
+		if err != nil {
+			return 0, err
+		}
+		may, err := s.MayDo(ctx, scope, page.Items, workflows)
+		if err != nil {
+			return 0, err
+		}
+		n += len(may)
+	}
+	return min(n, MaxCounted), nil
 }

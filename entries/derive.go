@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"time"
 
 	"taizhang/forms"
 )
@@ -53,35 +52,30 @@ func attachmentRefs(fields []forms.Field, data map[string]any, prefix string) []
 	return out
 }
 
-// latestDeadline is the end (Beijing time) of the latest "deadline" date in the
-// data or its groups: a problem item is due when its last measure is.
-func latestDeadline(data map[string]any) time.Time {
-	var latest time.Time
-	var walk func(map[string]any)
-	walk = func(m map[string]any) {
-		for key, v := range m {
-			switch x := v.(type) {
-			case string:
-				if key != "deadline" {
-					continue
-				}
-				if d, err := time.ParseInLocation(time.DateOnly, x, forms.Beijing); err == nil {
-					end := d.AddDate(0, 0, 1).UTC()
-					if end.After(latest) {
-						latest = end
-					}
-				}
-			case []any:
-				for _, item := range x {
-					if obj, ok := item.(map[string]any); ok {
-						walk(obj)
-					}
-				}
+// evidenceIDs are the photos the history's steps brought as evidence: the
+// entry shows them to whoever reads it, like its own attachments.
+func evidenceIDs(history []Event) []string {
+	var out []string
+	for _, ev := range history {
+		m, _ := ev.Data.(map[string]any)
+		photos, _ := m["evidencePhotos"].([]any)
+		for _, p := range photos {
+			if id, ok := p.(string); ok {
+				out = append(out, id)
 			}
 		}
 	}
-	walk(data)
-	return latest
+	return out
+}
+
+// mergeIDs is the sorted union of two id lists.
+func mergeIDs(a, b []string) []string {
+	if len(b) == 0 {
+		return a
+	}
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Diff lists the field paths whose values differ between two versions of an

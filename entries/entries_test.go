@@ -43,19 +43,28 @@ func TestWhoMayAct(t *testing.T) {
 		scope auth.Scope
 		ok    bool
 	}{
-		"the author submits":                {submit, auth.ScopeForTest(t, "v1", "cadre", auth.RoleCadre), true},
-		"someone else cannot submit":        {submit, auth.ScopeForTest(t, "v1", "other", auth.RoleCadre), false},
-		"a supervisor above approves":       {approve, auth.ScopeForTest(t, "t1", "boss", auth.RoleSupervisor), true},
-		"a supervisor of the same unit":     {approve, auth.ScopeForTest(t, "v1", "peer", auth.RoleSupervisor), false},
-		"a supervisor elsewhere":            {approve, auth.ScopeForTest(t, "d2", "far", auth.RoleSupervisor), false},
-		"not the nearest reviewing unit":    {approve, auth.ScopeForTest(t, "d1", "higher", auth.RoleSupervisor), false},
-		"a cadre above cannot approve":      {approve, auth.ScopeForTest(t, "t1", "c2", auth.RoleCadre), false},
-		"the author never approves":         {approve, auth.ScopeForTest(t, "city", "cadre", auth.RoleSupervisor), false},
-		"the zero scope cannot do anything": {approve, auth.Scope{}, false},
+		"the author submits":                                   {submit, auth.ScopeForTest(t, "v1", "cadre", auth.RoleCadre), true},
+		"someone else cannot submit":                           {submit, auth.ScopeForTest(t, "v1", "other", auth.RoleCadre), false},
+		"a supervisor above approves":                          {approve, auth.ScopeForTest(t, "t1", "boss", auth.RoleSupervisor), true},
+		"a supervisor of the same unit, which has no reviewer": {approve, auth.ScopeForTest(t, "v1", "peer", auth.RoleSupervisor), false},
+		"a supervisor elsewhere":                               {approve, auth.ScopeForTest(t, "d2", "far", auth.RoleSupervisor), false},
+		"not the nearest reviewing unit":                       {approve, auth.ScopeForTest(t, "d1", "higher", auth.RoleSupervisor), false},
+		"a cadre above cannot approve":                         {approve, auth.ScopeForTest(t, "t1", "c2", auth.RoleCadre), false},
+		"the author never approves":                            {approve, auth.ScopeForTest(t, "city", "cadre", auth.RoleSupervisor), false},
+		"the zero scope cannot do anything":                    {approve, auth.Scope{}, false},
 	} {
 		if _, ok := mayAct(c.tr, entry, c.scope, []string{"t1", "d1"}); ok != c.ok {
 			t.Errorf("%s: %v, want %v", name, ok, c.ok)
 		}
+	}
+	// When the entry's own unit has a supervisor besides the author, that
+	// supervisor is the nearest reviewer.
+	peer := auth.ScopeForTest(t, "v1", "peer", auth.RoleSupervisor)
+	if _, ok := mayAct(approve, entry, peer, []string{"v1", "t1"}); !ok {
+		t.Error("a supervisor of the entry's own unit reviews it")
+	}
+	if _, ok := mayAct(approve, entry, auth.ScopeForTest(t, "t1", "boss", auth.RoleSupervisor), []string{"v1", "t1"}); ok {
+		t.Error("the unit above reviews when the entry's own unit has a reviewer")
 	}
 }
 
@@ -109,9 +118,19 @@ func TestDerivedFields(t *testing.T) {
 	if refs[len(refs)-1].path != "measures[0].files[0]" || refs[len(refs)-1].image {
 		t.Errorf("refs: %+v", refs)
 	}
-	// The end of 2026-12-20 in Beijing.
-	if got := latestDeadline(data); !got.Equal(time.Date(2026, 12, 20, 16, 0, 0, 0, time.UTC)) {
-		t.Errorf("latest deadline: %s", got)
+	// The end of 2026-12-05 in Beijing: the earliest open measure's deadline;
+	// once it is done, the next one's; when all are done, the latest.
+	states := []MeasureState{{Deadline: "2026-12-05"}, {Deadline: "2026-12-20"}}
+	if got := measuresDue(states); !got.Equal(time.Date(2026, 12, 5, 16, 0, 0, 0, time.UTC)) {
+		t.Errorf("due with both open: %s", got)
+	}
+	states[0].Done = true
+	if got := measuresDue(states); !got.Equal(time.Date(2026, 12, 20, 16, 0, 0, 0, time.UTC)) {
+		t.Errorf("due with the first done: %s", got)
+	}
+	states[1].Done = true
+	if got := measuresDue(states); !got.Equal(time.Date(2026, 12, 20, 16, 0, 0, 0, time.UTC)) {
+		t.Errorf("due with all done: %s", got)
 	}
 	if got := searchText(map[string]any{"a": "红旗村", "b": []any{"自来水", 3.0}}); len(got) == 0 {
 		t.Error("search text")

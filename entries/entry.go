@@ -31,7 +31,10 @@ type Entry struct {
 	Status   string
 	Rev      int
 	Period   string // e.g. "2026-W48" for scheduled forms; empty otherwise
-	Data     json.RawMessage
+	// Title is what lists show of the entry: its form's title field's value
+	// (forms.TitleOf), kept beside the data so a list need not decode it.
+	Title string
+	Data  json.RawMessage
 	// PayloadHash identifies what the client sent, so a replay can be told apart
 	// from a different payload under the same ClientID.
 	PayloadHash     string
@@ -46,6 +49,10 @@ type Entry struct {
 	Attachments []string // attachment ids referenced by Data
 	SearchText  string   // the data's text values, for the q filter
 	History     []Event  // every create, edit and transition, oldest first
+	// NoReviewer is set by a step that asked for review when nobody can review
+	// it (no supervisor in the unit or above): administrators were told, and the
+	// filer should be. Not stored.
+	NoReviewer bool
 }
 
 // Event is one step in an entry's history, kept for accountability.
@@ -121,7 +128,7 @@ type Store interface {
 	Get(ctx context.Context, scope auth.Scope, id string) (Entry, error)
 	// GetByClientID finds an author's entry by the device-made id, for replays.
 	GetByClientID(ctx context.Context, scope auth.Scope, authorID, clientID string) (Entry, error)
-	// Update replaces the mutable fields (Status, Data, PayloadHash, Period, DueAt,
+	// Update replaces the mutable fields (Status, Title, Data, PayloadHash, Period, DueAt,
 	// SubmittedAt, UpdatedAt, Open, Attachments, SearchText, History) if the stored
 	// Rev equals expectedRev, and returns the entry with Rev expectedRev+1. A
 	// different stored Rev gives errs.Conflict.

@@ -29,13 +29,22 @@ type Service struct {
 	}
 	// Units returns the caller's subtree (their own unit first).
 	Units func(ctx context.Context, scope auth.Scope) (own []string, inScope map[string]bool, err error)
-	// ReviewUnits returns the units above the unit at path that have active
-	// supervisors, nearest first, and each one's supervisors.
-	ReviewUnits func(ctx context.Context, unitPath []string) ([]string, map[string][]string, error)
-	Now         func() time.Time
+	// People says who reviews an entry and who administers its unit.
+	People People
+	Now    func() time.Time
 	// Attachments, when set, lets filings check that every referenced
 	// attachment was uploaded by the author (and is an image in photo fields).
 	Attachments attachments.Store
+}
+
+// People finds who acts on an entry besides its author (org.Directory).
+type People interface {
+	// ReviewUnits returns the units on unitPath — the entry's own first — that
+	// have active supervisors other than the author, nearest first, and each
+	// one's supervisors.
+	ReviewUnits(ctx context.Context, unitPath []string, authorID string) ([]string, map[string][]string, error)
+	// Admins returns the administrators of the units on unitPath.
+	Admins(ctx context.Context, unitPath []string) ([]string, error)
 }
 
 // FileRequest is a filing from a device.
@@ -63,7 +72,7 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 	e, err := s.newEntry(ctx, scope, formID, in, hash)
 	if err == nil {
 		var fx Effects
-		if fx, err = s.effects(ctx, scope, e, e.History[0], 1); err == nil {
+		if fx, e.NoReviewer, err = s.effects(ctx, scope, e, e.History[0], 1); err == nil {
 			err = s.Store.Insert(ctx, scope, e, fx)
 		}
 	}
@@ -158,14 +167,16 @@ func validate(schema forms.Form, data map[string]any, submit bool, inScope map[s
 	return res.Data, nil
 }
 
-// setData stores validated data with what is derived from it: attachment ids,
-// the search text, and for problem lists the latest measure deadline as due date.
+// setData stores validated data with what is derived from it: its title,
+// attachment ids (the data's and the history's evidence), the search text, and
+// for problem items the earliest open measure's deadline as due date.
 func (e *Entry) setData(data map[string]any, schema forms.Form) {
 	e.Data, _ = json.Marshal(data)
-	e.Attachments = attachmentIDs(schema.Fields, data)
+	e.Title = forms.TitleOf(&schema, data)
+	e.Attachments = mergeIDs(attachmentIDs(schema.Fields, data), evidenceIDs(e.History))
 	e.SearchText = searchText(data)
-	if latest := latestDeadline(data); !latest.IsZero() {
-		e.DueAt = latest
+	if due := measuresDue(e.Measures()); !due.IsZero() {
+		e.DueAt = due
 	}
 }
 
@@ -197,11 +208,12 @@ func searchText(v any) string {
 // a document in a photo field, and on submit an attachment not uploaded yet.
 // Drafts may name photos still waiting in the phone's outbox.
 func (s *Service) checkAttachments(ctx context.Context, scope auth.Scope, schema forms.Form, data map[string]any, submit bool) error {
-	if s.Attachments == nil {
-		return nil
-	}
-	refs := attachmentRefs(schema.Fields, data, "")
-	if len(refs) == 0 {
+	return s.checkRefs(ctx, scope, attachmentRefs(schema.Fields, data, ""), submit)
+}
+
+// checkRefs checks attachment references at their paths (see checkAttachments).
+func (s *Service) checkRefs(ctx context.Context, scope auth.Scope, refs []attachmentRef, submit bool) error {
+	if s.Attachments == nil || len(refs) == 0 {
 		return nil
 	}
 	ids := make([]string, 0, len(refs))

@@ -24,7 +24,7 @@ const (
 type Transition struct {
 	Action string
 	From   []string
-	To     string
+	To     string // empty: the entry stays in its state (a measure reported done)
 	Who    []Who
 	// Level picks which supervisors may act: 1 the nearest unit above the entry's
 	// that has active supervisors, 2 the next such unit above that; 0 any.
@@ -72,14 +72,23 @@ var Workflows = map[string]Workflow{
 			{Action: "reject", From: []string{"submitted"}, To: "rejected", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
 			{Action: "reject", From: []string{"reviewed"}, To: "rejected", Who: []Who{Supervisor}, Level: 2, RequireComment: true},
 		}},
-	"rectification": {Name: "rectification", Submitted: "submitted", Open: []string{"draft", "submitted", "accepted", "rectifying"},
+	// rectification: 立项 (accept), or back to the filer (return) or out
+	// (reject); each measure reported done with its evidence (measure), then the
+	// whole item put to 销号 (rectify) and closed, or sent back (reopen). A
+	// supervisor may also close an item still being rectified, saying why.
+	"rectification": {Name: "rectification", Submitted: "submitted", Open: []string{"draft", "returned", "submitted", "accepted", "rectifying"},
 		ReviewWithin: map[string]time.Duration{"submitted": threeDays, "rectified": threeDays},
 		Transitions: []Transition{
-			{Action: "submit", From: []string{"draft"}, To: "submitted", Who: []Who{Author}},
+			{Action: "submit", From: []string{"draft", "returned"}, To: "submitted", Who: []Who{Author}},
 			{Action: "accept", From: []string{"submitted"}, To: "accepted", Who: []Who{Supervisor}, Level: 1},
+			{Action: "return", From: []string{"submitted"}, To: "returned", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
+			{Action: "reject", From: []string{"submitted"}, To: "rejected", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
+			{Action: "measure", From: []string{"accepted", "rectifying"}, Who: []Who{Author},
+				RequireAnyOf: []string{"evidence", "evidencePhotos"}},
 			{Action: "rectify", From: []string{"accepted", "rectifying"}, To: "rectified", Who: []Who{Author},
 				RequireAnyOf: []string{"evidence", "evidencePhotos"}},
 			{Action: "close", From: []string{"rectified"}, To: "closed", Who: []Who{Supervisor}, Level: 1},
+			{Action: "close", From: []string{"accepted", "rectifying"}, To: "closed", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
 			{Action: "reopen", From: []string{"rectified"}, To: "rectifying", Who: []Who{Supervisor}, Level: 1, RequireComment: true},
 		}},
 	"none": {Name: "none", Submitted: "filed", Open: []string{"draft"},
@@ -124,19 +133,19 @@ func (w Workflow) StateDueAt(e Entry) time.Time {
 }
 
 // mayAct reports whether the caller may take t on e. Supervisors act on entries
-// of units strictly below their own, at the transition's level: reviewUnits lists
-// the units above the entry that have active supervisors, nearest first. Nobody
-// reviews their own entry.
+// of their own unit and the units below it, at the transition's level:
+// reviewUnits lists the units on the entry's path — its own first — that have
+// active supervisors other than the author, nearest first. Nobody reviews
+// their own entry.
 func mayAct(t Transition, e Entry, scope auth.Scope, reviewUnits []string) (who Who, ok bool) {
 	isAuthor := e.AuthorID == scope.UserID()
 	unitID, _ := scope.UnitID()
-	below := e.InScope(scope) && e.UnitID != unitID
 	atLevel := t.Level == 0 || (t.Level <= len(reviewUnits) && reviewUnits[t.Level-1] == unitID)
 	for _, w := range t.Who {
 		switch {
 		case w == Author && isAuthor:
 			return w, true
-		case w == Supervisor && !isAuthor && below && atLevel && scope.Has(auth.RoleSupervisor):
+		case w == Supervisor && !isAuthor && e.InScope(scope) && atLevel && scope.Has(auth.RoleSupervisor):
 			return w, true
 		case w == Office && !isAuthor && scope.Has(auth.RoleOffice):
 			return w, true

@@ -33,7 +33,35 @@ type Form struct {
 	Description string   `json:"description,omitempty"`
 	Category    Category `json:"category"`
 	Workflow    string   `json:"workflow,omitempty"`
-	Fields      []Field  `json:"fields"`
+	// TitleField names the top-level field whose value titles an entry in
+	// lists (事项名称); empty: the first single-line text field.
+	TitleField string  `json:"titleField,omitempty"`
+	Fields     []Field `json:"fields"`
+}
+
+// titleTypes are the field types an entry's title may come from.
+var titleTypes = []string{"text", "textarea", "select", "radio"}
+
+// TitleOf is an entry's title: the value of the form's title field (an
+// option's label for a choice), or of its first single-line text field,
+// shortened to 60 characters; "" when there is none.
+func TitleOf(f *Form, data map[string]any) string {
+	for _, field := range f.Fields {
+		if f.TitleField == field.Key || f.TitleField == "" && field.Type == "text" {
+			s, _ := data[field.Key].(string)
+			for _, o := range field.Options {
+				if o.Value == s {
+					s = o.Label
+				}
+			}
+			s = TrimBlank(s)
+			if r := []rune(s); len(r) > 60 {
+				s = string(r[:59]) + "…"
+			}
+			return s
+		}
+	}
+	return ""
 }
 
 // Limits that keep one form and one entry within what a phone and a request handle.
@@ -78,6 +106,11 @@ func (f *Form) Check() error {
 		c.add("workflow", "invalid", "流程应为 approval、approval2（两级审核）、rectification 或 none")
 	}
 	c.fields("fields", f.Fields, 1)
+	if f.TitleField != "" && !slices.ContainsFunc(f.Fields, func(x Field) bool {
+		return x.Key == f.TitleField && slices.Contains(titleTypes, x.Type)
+	}) {
+		c.add("titleField", "invalid", "标题字段应为本表单第一层的文本、多行文本、下拉或单选字段")
+	}
 	if c.count > MaxFields {
 		c.add("fields", "too_many", fmt.Sprintf("字段总数不能超过 %d 个", MaxFields))
 	}

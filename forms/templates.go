@@ -20,7 +20,7 @@ var ShishiCategories = []Option{
 }
 
 func shishiTemplate() Form {
-	return Form{Key: "shishi", Title: "我为群众办实事台账", Category: CategoryShishi, Workflow: "approval",
+	return Form{Key: "shishi", Title: "我为群众办实事台账", Category: CategoryShishi, Workflow: "approval", TitleField: "title",
 		Description: "干部走基层、办实事的记录：办了什么、为谁办、在哪里办、办得怎么样。",
 		Fields: []Field{
 			{Key: "category", Type: "select", Label: "实事类别", Required: true, Options: ShishiCategories},
@@ -38,7 +38,7 @@ func shishiTemplate() Form {
 
 func problemTemplate(campaignEnd string) Form {
 	deadlineRule := map[string]any{"<=": []any{map[string]any{"today": []any{}}, map[string]any{"var": "deadline"}, campaignEnd}}
-	return Form{Key: "problem", Title: "问题清单", Category: CategoryProblem, Workflow: "rectification",
+	return Form{Key: "problem", Title: "问题清单", Category: CategoryProblem, Workflow: "rectification", TitleField: "problem",
 		Description: "对照检查、巡察反馈、群众反映和自查发现的问题，每个问题都要有具体的整改措施、责任人和完成时限。",
 		Fields: []Field{
 			{Key: "problem", Type: "textarea", Label: "问题表现", Required: true, MinLength: intp(10), MaxLength: intp(1000)},
@@ -52,6 +52,7 @@ func problemTemplate(campaignEnd string) Form {
 					Help: "写明具体做什么、谁来做、做到什么程度；不要只写“加强”“进一步”“认真落实”"},
 				{Key: "deadline", Type: "date", Label: "完成时限", Required: true, ValidIf: deadlineRule,
 					ValidMessage: "完成时限应在今天到整顿结束（" + campaignEnd + "）之间"},
+				{Key: "owner", Type: "text", Label: "措施责任人", MaxLength: intp(30), Help: "不填则为本问题的责任人"},
 			}},
 		}}
 }

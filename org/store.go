@@ -43,10 +43,14 @@ type UserStore interface {
 	// UpdateUser writes every mutable field if the stored Rev equals u.Rev, and
 	// stores Rev+1; otherwise errs.Conflict.
 	UpdateUser(ctx context.Context, scope auth.Scope, u User) error
-	// Supervisors returns the active users with the supervisor role whose own unit
-	// is one of unitIDs, with only ID and UnitID filled: every filing asks, and
-	// finding the reviewers needs no more.
-	Supervisors(ctx context.Context, scope auth.Scope, unitIDs []string) ([]User, error)
+	// WithRole returns the active users holding role whose own unit is one of
+	// unitIDs, with only ID, UnitID and Name filled: every filing asks who
+	// reviews it, and needs no more.
+	WithRole(ctx context.Context, scope auth.Scope, role auth.Role, unitIDs []string) ([]User, error)
+	// Names returns the names of the given users, wherever their unit: records
+	// the caller may read show who filed and acted on them, even someone since
+	// moved out of the caller's subtree. The zero scope gets none.
+	Names(ctx context.Context, scope auth.Scope, ids []string) (map[string]string, error)
 	// CountActiveUsers counts active users in the subtree of unitID.
 	CountActiveUsers(ctx context.Context, scope auth.Scope, unitID string) (int, error)
 

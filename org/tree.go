@@ -18,7 +18,8 @@ type TreeCache struct {
 
 	mu      sync.Mutex
 	version int64
-	units   []Unit // root first, by depth
+	units   []Unit            // root first, by depth
+	names   map[string]string // unit id → name, of the same tree
 	loaded  bool
 }
 
@@ -56,10 +57,26 @@ func (c *TreeCache) all(ctx context.Context) ([]Unit, error) {
 	if err != nil {
 		return nil, err
 	}
+	names := make(map[string]string, len(units))
+	for _, u := range units {
+		names[u.ID] = u.Name
+	}
 	// Remember the version read before loading: a change during the load makes the
 	// next call reload again rather than keep a tree older than its version.
-	c.units, c.version, c.loaded = units, version, true
+	c.units, c.names, c.version, c.loaded = units, names, version, true
 	return units, nil
+}
+
+// NameOf returns a lookup of unit names ("" for an unknown id) in the current
+// tree. Names are shown for records the caller may already read.
+func (c *TreeCache) NameOf(ctx context.Context) (func(id string) string, error) {
+	if _, err := c.all(ctx); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	names := c.names // replaced, never changed, on reload
+	c.mu.Unlock()
+	return func(id string) string { return names[id] }, nil
 }
 
 func (c *TreeCache) load(ctx context.Context) ([]Unit, error) {

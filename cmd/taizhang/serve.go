@@ -112,12 +112,9 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 	auditLog := &audit.Log{Store: store.audit, Now: now}
 	versions := &forms.VersionCache{Source: store.forms}
 	formService := &forms.Service{Store: store.forms, Versions: versions, PathOf: tree.PathOf, Now: now, Audit: auditLog}
-	reviewUnits := func(ctx context.Context, path []string) ([]string, map[string][]string, error) {
-		return org.ReviewUnits(ctx, store.users, path)
-	}
 	return api.Deps{
 		Entries: &entries.Service{Store: store.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
-			ReviewUnits: reviewUnits, Now: now, Attachments: store.attachments},
+			People: org.Directory{Users: store.users}, Now: now, Attachments: store.attachments},
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
 		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload, Now: now},

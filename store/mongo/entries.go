@@ -42,6 +42,7 @@ type entryDoc struct {
 	Status          string     `bson:"status"`
 	Rev             int        `bson:"rev"`
 	Period          string     `bson:"period"`
+	Title           string     `bson:"title,omitempty"`
 	Data            bson.Raw   `bson:"data"`
 	PayloadHash     string     `bson:"payloadHash"`
 	DueAt           *time.Time `bson:"dueAt"`
@@ -134,7 +135,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	filter := bson.D{{Key: "_id", Value: e.ID}, {Key: "unitPath", Value: unitID}, {Key: "rev", Value: expectedRev}}
 	update := bson.D{
 		{Key: "$set", Value: bson.D{
-			{Key: "status", Value: doc.Status}, {Key: "data", Value: doc.Data},
+			{Key: "status", Value: doc.Status}, {Key: "title", Value: doc.Title}, {Key: "data", Value: doc.Data},
 			{Key: "payloadHash", Value: doc.PayloadHash}, {Key: "period", Value: doc.Period},
 			{Key: "dueAt", Value: doc.DueAt}, {Key: "submittedAt", Value: doc.SubmittedAt},
 			{Key: "updatedAt", Value: doc.UpdatedAt}, {Key: "open", Value: doc.Open},
@@ -267,7 +268,7 @@ func toEntryDoc(e entries.Entry) (entryDoc, error) {
 	}
 	return entryDoc{
 		ID: e.ID, FormID: e.FormID, FormVersion: e.FormVersion, UnitID: e.UnitID, UnitPath: e.UnitPath,
-		AuthorID: e.AuthorID, ClientID: e.ClientID, Status: e.Status, Rev: e.Rev, Period: e.Period,
+		AuthorID: e.AuthorID, ClientID: e.ClientID, Status: e.Status, Rev: e.Rev, Period: e.Period, Title: e.Title,
 		Data: data, PayloadHash: e.PayloadHash, DueAt: optionalTime(e.DueAt), CreatedAt: e.CreatedAt,
 		SubmittedAt: optionalTime(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optionalTime(e.ClientCreatedAt),
 		Open: e.Open, Attachments: attachments, Search: e.SearchText, History: string(history),
@@ -282,7 +283,7 @@ func (d entryDoc) toEntry() (entries.Entry, error) {
 	}
 	e := entries.Entry{
 		ID: d.ID, FormID: d.FormID, FormVersion: d.FormVersion, UnitID: d.UnitID, UnitPath: d.UnitPath,
-		AuthorID: d.AuthorID, ClientID: d.ClientID, Status: d.Status, Rev: d.Rev, Period: d.Period,
+		AuthorID: d.AuthorID, ClientID: d.ClientID, Status: d.Status, Rev: d.Rev, Period: d.Period, Title: d.Title,
 		Data: json.RawMessage(data), PayloadHash: d.PayloadHash, DueAt: timeOf(d.DueAt),
 		CreatedAt: d.CreatedAt.UTC(), SubmittedAt: timeOf(d.SubmittedAt), UpdatedAt: d.UpdatedAt.UTC(),
 		ClientCreatedAt: timeOf(d.ClientCreatedAt), Open: d.Open, SearchText: d.Search,

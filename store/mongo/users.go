@@ -147,29 +147,50 @@ func (s *OrgStore) UpdateUser(ctx context.Context, scope auth.Scope, u org.User)
 }
 
 // Supervisors implements org.UserStore.
-func (s *OrgStore) Supervisors(ctx context.Context, scope auth.Scope, unitIDs []string) ([]org.User, error) {
+func (s *OrgStore) WithRole(ctx context.Context, scope auth.Scope, role auth.Role, unitIDs []string) ([]org.User, error) {
 	scopeUnit, ok := scope.UnitID()
 	if !ok || len(unitIDs) == 0 {
 		return nil, nil
 	}
-	cur, err := s.users.Find(ctx, bson.D{{Key: "unitPath", Value: scopeUnit}, {Key: "unitId", Value: bson.D{{Key: "$in", Value: unitIDs}}},
-		{Key: "roles", Value: string(auth.RoleSupervisor)}, {Key: "active", Value: true}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unitId", Value: 1}}))
-	if err != nil {
-		return nil, mapError("list supervisors", err)
-	}
-	var docs []struct {
-		ID     string `bson:"_id"`
-		UnitID string `bson:"unitId"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list supervisors", err)
-	}
+	docs, err := s.findNamed(ctx, "list users by role", bson.D{{Key: "unitPath", Value: scopeUnit},
+		{Key: "unitId", Value: bson.D{{Key: "$in", Value: unitIDs}}}, {Key: "roles", Value: string(role)}, {Key: "active", Value: true}})
 	out := make([]org.User, len(docs))
 	for i, d := range docs {
-		out[i] = org.User{ID: d.ID, UnitID: d.UnitID}
+		out[i] = org.User{ID: d.ID, UnitID: d.UnitID, Name: d.Name}
 	}
-	return out, nil
+	return out, err
+}
+
+// Names implements org.UserStore.
+func (s *OrgStore) Names(ctx context.Context, scope auth.Scope, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if _, ok := scope.UnitID(); !ok || len(ids) == 0 {
+		return out, nil
+	}
+	docs, err := s.findNamed(ctx, "user names", bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	for _, d := range docs {
+		out[d.ID] = d.Name
+	}
+	return out, err
+}
+
+type namedDoc struct {
+	ID     string `bson:"_id"`
+	UnitID string `bson:"unitId"`
+	Name   string `bson:"name"`
+}
+
+// findNamed reads only the id, unit and name of the matching users.
+func (s *OrgStore) findNamed(ctx context.Context, op string, filter bson.D) ([]namedDoc, error) {
+	cur, err := s.users.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unitId", Value: 1}, {Key: "name", Value: 1}}))
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	var docs []namedDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError(op, err)
+	}
+	return docs, nil
 }
 
 // CountActiveUsers implements org.UserStore.

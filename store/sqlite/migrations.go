@@ -166,6 +166,9 @@ var migrations = []string{
 
 	// 6: the last history event alone, so listings need not decode whole histories.
 	`ALTER TABLE entries ADD COLUMN last_event TEXT NOT NULL DEFAULT '';`,
+
+	// 7: an entry's title, for lists (forms.TitleOf); entries filed before it have none.
+	`ALTER TABLE entries ADD COLUMN title TEXT NOT NULL DEFAULT '';`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,20 +97,45 @@ func (s *OrgStore) UpdateUser(ctx context.Context, scope auth.Scope, u org.User)
 	return nil
 }
 
-// Supervisors implements org.UserStore.
-func (s *OrgStore) Supervisors(ctx context.Context, scope auth.Scope, unitIDs []string) ([]org.User, error) {
+// WithRole implements org.UserStore.
+func (s *OrgStore) WithRole(ctx context.Context, scope auth.Scope, role auth.Role, unitIDs []string) ([]org.User, error) {
 	scopeUnit, ok := scope.UnitID()
 	if !ok || len(unitIDs) == 0 {
 		return nil, nil
 	}
-	args := []any{scopeUnit}
+	args := []any{scopeUnit, string(role)}
 	for _, id := range unitIDs {
 		args = append(args, id)
 	}
-	scanIDs := func(row scanner) (u org.User, err error) { return u, row.Scan(&u.ID, &u.UnitID) }
-	return queryAll(ctx, s.db, "list supervisors", scanIDs, `SELECT u.id, u.unit_id FROM users u WHERE u.active AND `+userInScope+`
-		AND u.unit_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(unitIDs)), ",")+`)
-		AND EXISTS (SELECT 1 FROM json_each(u.roles) WHERE json_each.value = 'supervisor')`, args...)
+	scan := func(row scanner) (u org.User, err error) { return u, row.Scan(&u.ID, &u.UnitID, &u.Name) }
+	return queryAll(ctx, s.db, "list users by role", scan, `SELECT u.id, u.unit_id, u.name FROM users u WHERE u.active AND `+userInScope+`
+		AND EXISTS (SELECT 1 FROM json_each(u.roles) WHERE json_each.value = ?)
+		AND u.unit_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(unitIDs)), ",")+`)`, args...)
+}
+
+// Names implements org.UserStore.
+func (s *OrgStore) Names(ctx context.Context, scope auth.Scope, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if _, ok := scope.UnitID(); !ok || len(ids) == 0 {
+		return out, nil
+	}
+	for batch := range slices.Chunk(ids, 500) {
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		type named struct{ id, name string }
+		scan := func(row scanner) (n named, err error) { return n, row.Scan(&n.id, &n.name) }
+		list, err := queryAll(ctx, s.db, "user names", scan, `SELECT id, name FROM users WHERE id IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range list {
+			out[n.id] = n.name
+		}
+	}
+	return out, nil
 }
 
 // CountActiveUsers implements org.UserStore.

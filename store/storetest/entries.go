@@ -36,7 +36,7 @@ func newEntry(path []string, n int) entries.Entry {
 		ID: ids.New(at), FormID: "form-visit", FormVersion: 3,
 		UnitID: path[len(path)-1], UnitPath: path,
 		AuthorID: "author-" + path[len(path)-1], ClientID: fmt.Sprintf("client-%d", n),
-		Status: "submitted", Rev: 1, Period: "2026-W48",
+		Status: "submitted", Rev: 1, Period: "2026-W48", Title: "张三家",
 		Data:        json.RawMessage(`{"name":"张三","size":4,"poor":"y","members":[{"name":"李四"}],"subsidy":120.5}`),
 		PayloadHash: fmt.Sprintf("hash-%d", n),
 		DueAt:       epoch.Add(72 * time.Hour), CreatedAt: at, SubmittedAt: at, UpdatedAt: at,
@@ -208,7 +208,7 @@ func testUpdateRevision(t *testing.T, h Harness) {
 	e := newEntry(pathV1, 1)
 	mustInsert(t, h.Entries, scope, e)
 	e.Status, e.Data, e.UpdatedAt = "approved", json.RawMessage(`{"name":"王五"}`), epoch.Add(time.Hour)
-	e.Open, e.SearchText, e.Attachments = false, "王五", nil
+	e.Open, e.SearchText, e.Attachments, e.Title = false, "王五", nil, "王五家"
 	e.History = append(e.History, entries.Event{At: epoch.Add(time.Hour), ActorID: "boss", ActorRole: "supervisor",
 		Action: "approve", From: "submitted", To: "approved", Comment: "同意"})
 	updated, err := h.Entries.Update(ctx, scope, e, 1)

@@ -234,19 +234,33 @@ func testSupervisors(t *testing.T, h Harness) {
 	add("13700000003", pathT1, true, auth.RoleCadre)       // not a supervisor
 	add("13700000004", pathV1, true, auth.RoleSupervisor)  // not one of the units asked
 	city := add("13700000005", pathCity, true, auth.RoleSupervisor)
-	got, err := h.Org.Supervisors(ctx, root, []string{"city", "d1", "t1"})
+	got, err := h.Org.WithRole(ctx, root, auth.RoleSupervisor, []string{"city", "d1", "t1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids := []string{}
 	for _, u := range got {
 		ids = append(ids, u.ID)
+		if u.Name == "" || u.UnitID == "" {
+			t.Errorf("a reviewer without name or unit: %+v", u)
+		}
 	}
 	slices.Sort(ids)
 	want := []string{d1, city}
 	slices.Sort(want)
 	assertIDs(t, ids, want...)
-	if got, _ := h.Org.Supervisors(ctx, scopeOf(t, "d2"), []string{"city", "d1"}); len(got) != 0 {
+	if got, _ := h.Org.WithRole(ctx, scopeOf(t, "d2"), auth.RoleSupervisor, []string{"city", "d1"}); len(got) != 0 {
 		t.Fatalf("out-of-scope supervisors leaked: %v", got)
+	}
+	cadres, _ := h.Org.WithRole(ctx, root, auth.RoleCadre, []string{"d1", "t1"})
+	if len(cadres) != 2 {
+		t.Fatalf("cadres of d1 and t1: %+v", cadres)
+	}
+	names, err := h.Org.Names(ctx, scopeOf(t, "d2"), []string{d1, city, "nobody"})
+	if err != nil || len(names) != 2 || names[d1] == "" {
+		t.Fatalf("names, asked from another district: %v %v", names, err)
+	}
+	if none, _ := h.Org.Names(ctx, auth.Scope{}, []string{d1}); len(none) != 0 {
+		t.Fatalf("the zero scope read names: %v", none)
 	}
 }

@@ -36,6 +36,8 @@ export interface Form {
   description?: string
   category: 'shishi' | 'problem' | 'weekly' | 'custom'
   workflow?: string
+  /** the top-level field whose value titles an entry in lists */
+  titleField?: string
   fields: Field[]
 }
 
