@@ -81,3 +81,18 @@ func TestSupervisorsReviewTheirOwnUnit(t *testing.T) {
 		t.Errorf("a supervisor reads the administrators' warning: %d", r.status)
 	}
 }
+
+// TestReplayRepeatsTheNoReviewerNotice: a phone that sends its filing twice
+// (the page and the service worker at once) hears the notice on the replay too.
+func TestReplayRepeatsTheNoReviewerNotice(t *testing.T) {
+	w := newWorld(t)
+	formID := w.publishForm(t, visitLite)
+	lonely := w.tokenFor(w.addUser("13900000015", "d2", false, auth.RoleCadre))
+	body := map[string]any{"clientId": "replay-notice-0001", "data": map[string]any{"name": "张三"}, "submit": true}
+	for i, want := range []int{201, 200} {
+		r := w.call("POST", "/api/v1/forms/"+formID+"/entries", lonely, body)
+		if r.status != want || entryOf(t, r)["notice"] != "本单位及上级暂无审核人，已通知管理员" {
+			t.Fatalf("filing %d: %d %s", i+1, r.status, r.body)
+		}
+	}
+}

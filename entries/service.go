@@ -83,6 +83,13 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 	stored, getErr := s.Store.GetByClientID(ctx, scope, scope.UserID(), in.ClientID)
 	switch {
 	case getErr == nil:
+		if stored.Status == "submitted" { // a replay tells the filer what the first answer did
+			reviewers, err := s.reviewersAt(ctx, stored, 1)
+			if err != nil {
+				return Entry{}, false, err
+			}
+			stored.NoReviewer = len(reviewers) == 0
+		}
 		return replay(stored, hash)
 	case errs.Is(getErr, errs.NotFound):
 		return Entry{}, false, err

@@ -21,6 +21,7 @@ type formCases struct {
 		Visible  map[string]bool `json:"visible"`
 		Computed map[string]any  `json:"computed"`
 		Stored   map[string]any  `json:"stored"`
+		Title    *string         `json:"title"`
 	} `json:"cases"`
 }
 
@@ -72,6 +73,9 @@ func TestSharedFormCases(t *testing.T) {
 				if res.Visible[path] != visible {
 					t.Errorf("visible[%s] = %v, want %v", path, res.Visible[path], visible)
 				}
+			}
+			if c.Title != nil && TitleOf(&form, c.Data) != *c.Title {
+				t.Errorf("title %q, want %q", TitleOf(&form, c.Data), *c.Title)
 			}
 			for path, value := range c.Computed {
 				if !sameJSON(res.Computed[path], value) {

@@ -6,5 +6,7 @@ import './smoke.test.mjs'
 import './budget.test.mjs'
 import './journey.test.mjs'
 import './review.test.mjs'
+import './phone.test.mjs'
+import './layout.test.mjs'
 
 after(closeBrowser)

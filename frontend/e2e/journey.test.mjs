@@ -119,7 +119,7 @@ test('the supervisor returns it with a comment; the cadre fixes and resubmits; t
   await shot(sup.page, 'review-entry')
   await sup.page.getByRole('button', { name: '退回' }).click()
   await sup.page.getByLabel('退回意见').fill('请补充受益群众名单和维修费用')
-  await sup.page.getByRole('button', { name: '确认' }).click()
+  await sup.page.getByRole('button', { name: '提交' }).click()
   await sup.page.getByText('已退回').first().waitFor()
 
   const cadre = await signIn(CADRE)
@@ -161,12 +161,12 @@ test('an administrator builds and publishes a form, and a cadre fills it', async
   await page.getByText('新建空白表单').click()
   await page.waitForURL('**/admin/forms/new')
   await page.getByLabel('表单名称').fill('防汛值班登记')
-  await page.getByLabel('表单代码').fill('flood_duty')
   await page.getByRole('tab', { name: '字段' }).click()
   await page.getByLabel('新字段类型').selectOption('text')
   await page.getByRole('button', { name: '添加字段' }).click()
   await page.getByLabel('标题', { exact: true }).fill('值班人员')
-  await page.getByLabel('字段代码').last().fill('on_duty')
+  await page.getByRole('button', { name: '高级设置' }).last().click() // the field's code is technical
+  await page.getByLabel('字段代码（导出和接口用）').fill('on_duty')
   await page.getByText('必填', { exact: true }).click()
   await page.getByLabel('新字段类型').selectOption('checkbox')
   await page.getByRole('button', { name: '添加字段' }).click()

@@ -25,15 +25,15 @@ const formByKey = async (key) => (await api(CADRE, 'GET', '/api/v1/forms?assigne
 const file = async (key, data) =>
   (await api(CADRE, 'POST', `/api/v1/forms/${(await formByKey(key)).id}/entries`, { clientId: crypto.randomUUID(), data, submit: true })).entry
 
-test('a supervisor approves several weekly reports at once', async () => {
+test('a supervisor approves several weekly reports at once, choosing all with 全选', async () => {
   const progress = '本周走访低保户十二户，解决自来水、道路照明等实际问题三件，整改问题清单两项。'
   const a = await file('weekly', { progress, plan: '下周完成河口镇两个村的入户走访。' })
   const b = await file('weekly', { progress: progress + '另协调修复路灯一处。', plan: '下周完成红旗村三组的入户走访。' })
   const { context, page } = await signIn(TOWN_SUPERVISOR)
   await page.getByText('审批', { exact: true }).click()
   await page.locator('.pick').nth(1).waitFor()
-  for (const box of await page.locator('.pick').all()) await box.click()
   assert.equal(await page.locator('.pick').count(), 2, 'each entry once')
+  await page.getByText('全选可通过的 2 条').click()
   await shot(page, 'review-queue')
   await page.getByRole('button', { name: '批量通过（2）' }).click()
   await page.getByRole('button', { name: '全部通过' }).click()
@@ -42,38 +42,75 @@ test('a supervisor approves several weekly reports at once', async () => {
   await context.close()
 })
 
-test('a problem item goes 立项 → 整改 with evidence → 销号 through the screens', async () => {
+test('a problem item: sent back at 立项, then 立项, each measure rectified with its evidence, 销号 with the evidence in view', async () => {
   const item = await file('problem', {
     problem: '村务公开栏三个月未更新，群众反映看不到补助发放情况', source: 'public', style: 'lan', owner: '王某',
-    measures: [{ measure: '由村会计王某每月5日前在公开栏张贴上月补助发放明细并拍照上传', deadline: '2026-12-05' }],
+    measures: [
+      { measure: '由村会计王某每月5日前在公开栏张贴上月补助发放明细并拍照上传', deadline: '2026-12-05', owner: '王会计' },
+      { measure: '由村文书每月10日前将公开栏照片上传镇纪委备查并登记台账', deadline: '2026-12-20' },
+    ],
   })
   const sup = await signIn(TOWN_SUPERVISOR)
   await sup.page.goto(`${server.base}/entries/${item.id}`)
-  await sup.page.getByRole('button', { name: '立项' }).click()
-  await sup.page.getByRole('button', { name: '立项' }).last().click()
-  await sup.page.getByText('已立项').first().waitFor()
+  for (const name of ['立项', '退回', '驳回']) await sup.page.getByRole('button', { name, exact: true }).waitFor()
+  await shot(sup.page, 'problem-at-filing')
+  await sup.page.getByRole('button', { name: '退回', exact: true }).click()
+  await sup.page.getByLabel('退回意见').fill('第二项措施请写明完成标准')
+  await sup.page.getByRole('button', { name: '提交' }).click()
+  await sup.page.getByText('已退回').first().waitFor()
 
   const cadre = await signIn(CADRE)
   await cadre.page.goto(`${server.base}/entries/${item.id}`)
-  await cadre.page.getByText('整改措施').first().waitFor() // the group, drawn read-only
-  await cadre.page.getByRole('button', { name: '报整改结果' }).click()
+  await cadre.page.getByText('第二项措施请写明完成标准').first().waitFor() // the comment, in the history
+  await cadre.page.getByRole('button', { name: '修改后重新提交' }).click()
+  await cadre.page.waitForURL('**/fill/**')
+  await cadre.page.getByRole('button', { name: '重新提交' }).click()
+  await cadre.page.waitForURL(`**/entries/${item.id}`)
+  await cadre.page.getByText('待审核').first().waitFor()
+
+  await sup.page.reload()
+  await sup.page.getByRole('button', { name: '立项', exact: true }).click()
+  await sup.page.getByRole('button', { name: '立项' }).last().click()
+  await sup.page.getByText('已立项').first().waitFor()
+
+  // Each measure is reported done on its own, with its own evidence.
+  await cadre.page.reload()
+  await cadre.page.getByText('整改措施（0/2 已完成）').waitFor()
+  await cadre.page.getByRole('button', { name: '报整改结果' }).first().click()
+  await cadre.page.getByRole('button', { name: '提交' }).click() // nothing given: checked before sending
+  await cadre.page.getByText('请写明整改情况或上传整改照片').waitFor()
+  await shot(cadre.page, 'measure-evidence-required')
   await cadre.page.getByLabel('整改情况').fill('公开栏已更新，十一月补助明细已张贴，群众可随时查看。')
   await cadre.page.setInputFiles('#f-evidencePhotos', { name: 'board.png', mimeType: 'image/png', buffer: await cadre.page.screenshot() })
-  await cadre.page.locator('.photo img').waitFor()
-  await cadre.page.getByRole('button', { name: '确认' }).click()
+  await cadre.page.locator('.dialog .photo img').waitFor()
+  await shot(cadre.page, 'measure-evidence')
+  await cadre.page.getByRole('button', { name: '提交' }).click()
+  await cadre.page.getByText('整改措施（1/2 已完成）').waitFor()
+  await cadre.page.getByRole('button', { name: '报整改结果' }).click()
+  await cadre.page.getByLabel('整改情况').fill('已登记台账，照片已报镇纪委备查。')
+  await cadre.page.getByRole('button', { name: '提交' }).click()
+  await cadre.page.getByText('整改措施（2/2 已完成）').waitFor()
+  await cadre.page.getByRole('button', { name: '提请销号' }).click()
+  await cadre.page.getByRole('button', { name: '提请销号' }).last().click()
   await cadre.page.getByText('待销号').first().waitFor()
 
-  await sup.page.getByText('审批', { exact: true }).isVisible().catch(() => {})
+  // The supervisor sees what was done, measure by measure, before deciding.
   await sup.page.goto(server.base + '/review')
-  await sup.page.getByRole('tab', { name: '待销号' }).click()
+  await sup.page.getByRole('tab', { name: /待销号/ }).click()
   await sup.page.getByText('村务公开栏三个月未更新').click()
-  await sup.page.getByRole('button', { name: '销号' }).click()
+  await sup.page.getByText('待您决定：提请销号').waitFor()
+  await sup.page.getByText('公开栏已更新，十一月补助明细已张贴').first().waitFor()
+  await sup.page.locator('.measures .thumb img').waitFor() // the evidence photo, fetched with the session
+  await sup.page.getByText(/孙干部.*红旗村/).first().waitFor() // who filed it, and where
+  await shot(sup.page, 'problem-evidence')
+  await sup.page.getByRole('button', { name: '销号', exact: true }).click()
   await sup.page.getByRole('button', { name: '销号' }).last().click()
   await sup.page.getByText('已销号').first().waitFor()
   await shot(sup.page, 'problem-closed')
   const done = await api(CADRE, 'GET', `/api/v1/entries/${item.id}`)
-  assert.deepEqual(done.history.map((h) => h.action), ['submit', 'accept', 'rectify', 'close'])
-  assert.equal(done.history[2].data.evidencePhotos.length, 1)
+  assert.deepEqual(done.history.map((h) => h.action), ['submit', 'return', 'submit', 'accept', 'measure', 'measure', 'rectify', 'close'])
+  assert.equal(done.history[4].data.evidencePhotos.length, 1)
+  assert.equal(done.history[4].actorName, '孙干部')
   await sup.context.close()
   await cadre.context.close()
 })

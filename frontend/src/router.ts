@@ -8,6 +8,7 @@ export function makeRouter(): Router {
     history: createWebHistory(),
     routes: [
       { path: '/login', component: () => import('./views/LoginView.vue') },
+      { path: '/password', component: () => import('./views/PasswordView.vue') },
       {
         path: '/',
         component: () => import('./views/TabsLayout.vue'),
@@ -16,6 +17,7 @@ export function makeRouter(): Router {
           { path: 'todo', component: () => import('./views/TodoView.vue') },
           { path: 'fill', component: () => import('./views/FillListView.vue') },
           { path: 'review', component: () => import('./views/ReviewView.vue') },
+          { path: 'messages', component: () => import('./views/MessagesView.vue') },
           { path: 'me', component: () => import('./views/MeView.vue') },
         ],
       },
@@ -29,9 +31,12 @@ export function makeRouter(): Router {
       { path: '/:rest(.*)*', redirect: '/' },
     ],
   })
-  // Every page but the login needs a session.
+  // Every page but the login needs a session; a password set by an
+  // administrator must be changed before anything else.
   router.beforeEach((to) => {
-    if (to.path !== '/login' && !useSession().signedIn) return '/login'
+    const session = useSession()
+    if (to.path !== '/login' && !session.signedIn) return '/login'
+    if (to.path !== '/password' && to.path !== '/login' && session.user?.mustChangePassword) return '/password'
   })
   return router
 }

@@ -17,6 +17,8 @@ describe('form builder', () => {
       [{ field: 'size', op: '>', value: '3' }, { size: 2 }, false],
       [{ field: 'tags', op: 'in', value: 'flood' }, { tags: ['flood', 'rural'] }, true],
       [{ field: 'note', op: 'filled', value: '' }, {}, false],
+      [{ field: 'flood', op: '==', value: 'true' }, { flood: true }, true], // 是/否 as a boolean
+      [{ field: 'flood', op: '==', value: 'true' }, { flood: false }, false],
     ]
     for (const [c, data, want] of cases) {
       expect(!!apply(toLogic(c), data)).toBe(want)
@@ -31,6 +33,6 @@ describe('form builder', () => {
     expect(list).toEqual(['c', 'a', 'b'])
     const before = { key: 'k', title: 't', category: 'custom' as const, fields: [{ key: 'a', type: 'text', label: 'A' }, { key: 'b', type: 'text' }] }
     const after = { ...before, fields: [{ key: 'a', type: 'text', label: 'A2' }, { key: 'c', type: 'date', label: 'C' }] }
-    expect(diffForms(before, after)).toEqual({ added: ['C（c）'], removed: ['b（b）'], changed: ['A2（a）'] })
+    expect(diffForms(before, after)).toEqual({ added: ['C'], removed: ['b'], changed: ['A2'] })
   })
 })

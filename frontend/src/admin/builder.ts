@@ -22,10 +22,33 @@ export function newField(type: string, siblings: Field[]): Field {
   let n = siblings.length + 1
   while (used.has(`field_${n}`)) n++
   const f: Field = { key: `field_${n}`, type, label: typeNames[type] ?? type }
-  if (hasOptions(type)) f.options = [{ value: 'a', label: '选项一' }, { value: 'b', label: '选项二' }]
+  if (hasOptions(type)) f.options = [{ value: 'o1', label: '选项一' }, { value: 'o2', label: '选项二' }]
   if (type === 'group') f.fields = [{ key: 'item', type: 'text', label: '内容' }]
   if (type === 'note') f.text = '说明文字'
   return f
+}
+
+/** optionValue is a code for a new option that none of the others use. The
+ *  administrator sees labels; codes are stored and stay hidden unless asked for. */
+export function optionValue(options: { value: string }[]): string {
+  const used = new Set(options.map((o) => o.value))
+  let n = options.length + 1
+  while (used.has(`o${n}`)) n++
+  return `o${n}`
+}
+
+/** formKey is a code for a new form, made from the time: the administrator
+ *  names the form; its code is technical and shown only under 高级. */
+export function formKey(now = Date.now()): string {
+  return `form_${now.toString(36)}`
+}
+
+/** choicesOf are what a condition on field may compare with: its options (by
+ *  label, storing the code) or yes/no; null for free input. */
+export function choicesOf(field: Field | undefined): { value: string; label: string }[] | null {
+  if (!field) return null
+  if (field.type === 'checkbox') return [{ value: 'true', label: '是' }, { value: 'false', label: '否' }]
+  return hasOptions(field.type) ? (field.options ?? []) : null
 }
 
 export function move<T>(list: T[], from: number, to: number): void {
@@ -43,10 +66,12 @@ export interface Condition {
   value: string
 }
 
-/** toLogic turns a simple condition into JsonLogic, with numbers compared as numbers. */
+/** toLogic turns a simple condition into JsonLogic, with numbers compared as
+ *  numbers and 是/否 as booleans. */
 export function toLogic(c: Condition): unknown {
   const v = { var: c.field }
-  const value = c.value.trim() !== '' && !Number.isNaN(Number(c.value)) ? Number(c.value) : c.value
+  const value = c.value === 'true' || c.value === 'false' ? c.value === 'true'
+    : c.value.trim() !== '' && !Number.isNaN(Number(c.value)) ? Number(c.value) : c.value
   switch (c.op) {
     case 'filled': return { '!!': [v] }
     case 'in': return { in: [value, v] }
@@ -62,7 +87,7 @@ export function fromLogic(rule: unknown): Condition | null {
   const varOf = (x: unknown) => (x && typeof x === 'object' && 'var' in x ? String((x as { var: unknown }).var) : null)
   if (op === '!!' && varOf(args[0])) return { field: varOf(args[0])!, op: 'filled', value: '' }
   if (op === 'in' && varOf(args[1])) return { field: varOf(args[1])!, op: 'in', value: String(args[0]) }
-  if (['==', '!=', '>', '<'].includes(op) && varOf(args[0]) && args.length === 2 && typeof args[1] !== 'object') {
+  if (['==', '!=', '>', '<'].includes(op) && varOf(args[0]) && args.length === 2 && (args[1] === null || typeof args[1] !== 'object')) {
     return { field: varOf(args[0])!, op: op as Operator, value: String(args[1]) }
   }
   return null
@@ -86,7 +111,7 @@ export function diffForms(before: Form | null, after: Form): Diff {
   }
   const a = flat(before?.fields ?? [])
   const b = flat(after.fields)
-  const name = (k: string, f: Field) => `${f.label ?? k}（${k}）`
+  const name = (k: string, f: Field) => f.label || k
   const strip = (f: Field) => JSON.stringify({ ...f, fields: undefined })
   return {
     added: [...b].filter(([k]) => !a.has(k)).map(([k, f]) => name(k, f)),

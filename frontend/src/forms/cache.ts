@@ -1,8 +1,19 @@
-// Forms and units as the phone last saw them: fetched when online and kept in
-// IndexedDB, so a cadre in a village without signal can still open a form.
-import { api } from '../stores/session'
+// What the phone last saw — forms with their schemas, units, 待办, recent
+// entries, messages: fetched when online and kept in IndexedDB, so a cadre in a
+// village without signal still sees them and can fill every assigned form.
+import { reactive } from 'vue'
+import { api, useSession } from '../stores/session'
 import { offlineDB } from '../offline/db'
 import type { Form } from './schema'
+
+/** freshness.offlineSince is set while screens show what was kept: the time it
+ *  was fetched, for the quiet "离线 · 数据更新于 …" line. */
+export const freshness = reactive({ offlineSince: null as string | null })
+
+interface Kept<T> {
+  value: T
+  at: string
+}
 
 export interface FormVersion {
   id: string
@@ -20,16 +31,25 @@ export interface Unit {
   active?: boolean
 }
 
-async function cached<T>(key: string, fetcher: () => Promise<T>): Promise<T> {
+/** cached fetches and keeps a value, or, when that fails, returns the kept one.
+ *  Kept per user: a shared phone never shows one person's lists to another. */
+export async function cached<T>(name: string, fetcher: () => Promise<T>): Promise<T> {
   const db = offlineDB()
+  const key = `${useSession().user?.id ?? ''}:${name}`
   try {
     const fresh = await fetcher()
-    await db.kv.put({ key, value: fresh }).catch(() => {})
+    await db.kv.put({ key, value: { value: fresh, at: new Date().toISOString() } satisfies Kept<T> }).catch(() => {})
+    freshness.offlineSince = null
     return fresh
   } catch (e) {
-    const kept = await db.kv.get(key)
-    if (kept) return kept.value as T
-    throw e
+    const kept = (await db.kv.get(key))?.value as Kept<T> | T | undefined
+    if (kept === undefined) throw e
+    if (kept && typeof kept === 'object' && 'at' in kept && 'value' in kept) {
+      const at = (kept as Kept<T>).at
+      if (!freshness.offlineSince || at < freshness.offlineSince) freshness.offlineSince = at
+      return (kept as Kept<T>).value
+    }
+    return kept as T // kept before timestamps
   }
 }
 
@@ -60,4 +80,22 @@ export function loadUnits(): Promise<Unit[]> {
     const res = await api().request<Unit[] | { items: Unit[] }>('/api/v1/units')
     return Array.isArray(res) ? res : res.items
   })
+}
+
+let lastPrefetch = 0
+
+/**
+ * prefetchForOffline keeps what a cadre needs without a network: every assigned
+ * form with its schema, and the units the pickers offer. Run after a successful
+ * sync, at most every ten minutes.
+ */
+export async function prefetchForOffline(now = Date.now()): Promise<void> {
+  if (now - lastPrefetch < 10 * 60 * 1000) return
+  lastPrefetch = now
+  try {
+    const forms = await loadAssignedForms()
+    await Promise.all([...forms.map((f) => loadForm(f.id)), loadUnits()])
+  } catch {
+    lastPrefetch = 0 // try again next time
+  }
 }

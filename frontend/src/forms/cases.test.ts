@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { setClock } from '../rules'
 import type { Form } from './schema'
+import { titleOf } from './title'
 import { validate } from './validate'
 
 // The shared table: forms/testdata/form-cases.json, which the Go engine runs too.
@@ -16,6 +17,7 @@ interface Case {
   visible?: Record<string, boolean>
   computed?: Record<string, unknown>
   stored?: Record<string, unknown>
+  title?: string
 }
 const suite = JSON.parse(readFileSync(resolve(__dirname, '../../../forms/testdata/form-cases.json'), 'utf8')) as {
   forms: Record<string, Form>
@@ -31,5 +33,6 @@ describe('shared form cases', () => {
     for (const [path, visible] of Object.entries(c.visible ?? {})) expect(res.visible[path]).toBe(visible)
     for (const [path, value] of Object.entries(c.computed ?? {})) expect(res.computed[path]).toEqual(value)
     if (c.stored) expect(res.data).toEqual(c.stored)
+    if (c.title !== undefined) expect(titleOf(suite.forms[c.form], c.data)).toBe(c.title)
   })
 })

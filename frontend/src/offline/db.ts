@@ -12,6 +12,8 @@ export interface OutboxItem {
   clientId: string // made here; the server files each clientId at most once
   formId: string
   title?: string // the form's title, for the outbox page
+  entryTitle?: string // the entry's own (forms/title.ts)
+  notice?: string // what the server said beyond "filed" (nobody can review it)
   data: Record<string, unknown>
   submit: boolean
   state: OutboxState

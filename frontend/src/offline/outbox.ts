@@ -17,9 +17,10 @@ export async function enqueue(
   submit: boolean,
   now = Date.now(),
   title?: string,
+  entryTitle?: string,
 ): Promise<string> {
   const clientId = crypto.randomUUID()
-  await db.outbox.add({ clientId, formId, title, data: plain(data), submit, state: 'waiting', attempts: 0, nextAttemptAt: now, createdAt: now })
+  await db.outbox.add({ clientId, formId, title, entryTitle, data: plain(data), submit, state: 'waiting', attempts: 0, nextAttemptAt: now, createdAt: now })
   return clientId
 }
 
@@ -69,11 +70,11 @@ async function attempt(db: OfflineDB, client: Client, item: OutboxItem, now: num
   const attempts = item.attempts + 1
   try {
     const data = await uploadFiles(db, client, item.data)
-    const res = await client.request<{ entry: { id: string } }>(`/api/v1/forms/${item.formId}/entries`, {
+    const res = await client.request<{ entry: { id: string; notice?: string } }>(`/api/v1/forms/${item.formId}/entries`, {
       method: 'POST',
       body: { clientId: item.clientId, data, submit: item.submit, clientCreatedAt: new Date(item.createdAt).toISOString() },
     })
-    return { state: 'done', attempts, entryId: res.entry.id, lastError: undefined, fieldErrors: undefined, data }
+    return { state: 'done', attempts, entryId: res.entry.id, notice: res.entry.notice, lastError: undefined, fieldErrors: undefined, data }
   } catch (e) {
     if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429 && e.status !== 401) {
       return { state: 'failed', attempts, lastError: refusal(e), fieldErrors: e.fieldErrors() }

@@ -14,3 +14,12 @@ describe('dueText', () => {
     expect(dueText(friday, new Date(now))).toBe(want)
   })
 })
+
+describe('period names', () => {
+  it('reads weeks and months', async () => {
+    const { periodName } = await import('./labels')
+    expect(periodName('2026-W49')).toBe('2026年第49周')
+    expect(periodName('2026-12')).toBe('2026年12月')
+    expect(periodName('')).toBe('')
+  })
+})

@@ -6,8 +6,12 @@ export const statusNames: Record<string, string> = {
 
 export const actionNames: Record<string, string> = {
   create: '创建', edit: '修改', submit: '提交', approve: '通过', return: '退回', reject: '驳回',
-  accept: '立项', rectify: '报整改结果', close: '销号', reopen: '重新整改',
+  accept: '立项', measure: '报整改结果', rectify: '提请销号', close: '销号', reopen: '重新整改',
 }
+
+/** Actions that need words from the one who takes them. */
+export const needsComment = (action: string, status: string) =>
+  ['return', 'reject', 'reopen'].includes(action) || (action === 'close' && status !== 'rectified')
 
 export const roleNames: Record<string, string> = {
   cadre: '干部', author: '填报人', supervisor: '审核人', admin: '管理员', office: '领导小组办公室', system: '系统',
@@ -16,6 +20,21 @@ export const roleNames: Record<string, string> = {
 export const statusTone: Record<string, 'primary' | 'success' | 'warning' | 'danger' | 'default'> = {
   submitted: 'primary', reviewed: 'primary', approved: 'success', closed: 'success', filed: 'success',
   returned: 'warning', rectifying: 'warning', rectified: 'primary', rejected: 'danger', draft: 'default', accepted: 'primary',
+}
+
+/** periodName reads a period key: 2026-W49 → 2026年第49周, 2026-12 → 2026年12月. */
+export function periodName(period?: string): string {
+  const week = /^(\d{4})-W(\d{2})$/.exec(period ?? '')
+  if (week) return `${week[1]}年第${Number(week[2])}周`
+  const month = /^(\d{4})-(\d{2})$/.exec(period ?? '')
+  return month ? `${month[1]}年${Number(month[2])}月` : ''
+}
+
+/** A short Beijing date, "11月27日". */
+export function formatDay(iso?: string | null): string {
+  if (!iso) return ''
+  const b = new Date(new Date(iso).getTime() + 8 * 3600 * 1000)
+  return `${b.getUTCMonth() + 1}月${b.getUTCDate()}日`
 }
 
 export function formatTime(iso?: string | null): string {
