@@ -120,17 +120,19 @@ func (s *Service) Edit(ctx context.Context, scope auth.Scope, id string, rev int
 	if err := s.checkAttachments(ctx, scope, version.Schema, clean, false); err != nil {
 		return Entry{}, err
 	}
-	var before map[string]any
-	_ = json.Unmarshal(e.Data, &before)
+	var stored map[string]any
+	_ = json.Unmarshal(e.Data, &stored)
+	before := e
 	now := s.Now().UTC().Truncate(time.Millisecond)
 	event := Event{At: now, ActorID: scope.UserID(), ActorRole: string(auth.RoleCadre), Action: "edit", From: e.Status,
-		To: e.Status, Changes: Diff(before, clean)}
+		To: e.Status, Changes: Diff(stored, clean)}
 	e.setData(clean, version.Schema)
 	e.UpdatedAt, e.History = now, append(e.History, event)
 	fx, _, err := s.effects(ctx, scope, e, event, rev+1)
 	if err != nil {
 		return Entry{}, err
 	}
+	withLedger(&fx, &before, e, &version.Schema, false)
 	updated, err := s.Store.Update(ctx, scope, e, rev, fx)
 	if errs.Is(err, errs.Conflict) {
 		return Entry{}, errs.New(errs.PreconditionFailed, "记录已被修改，请刷新后再编辑")
@@ -168,6 +170,7 @@ func (s *Service) Act(ctx context.Context, scope auth.Scope, id string, req Acti
 	if err := s.checkStep(ctx, scope, t, e, req); err != nil {
 		return Entry{}, err
 	}
+	before := e
 	now := s.Now().UTC().Truncate(time.Millisecond)
 	event := Event{At: now, ActorID: scope.UserID(), ActorRole: string(who), Action: t.Action, From: e.Status, To: t.To,
 		Comment: forms.TrimBlank(req.Comment), Data: actionData(t, req)}
@@ -186,7 +189,7 @@ func (s *Service) Act(ctx context.Context, scope auth.Scope, id string, req Acti
 	if due := measuresDue(e.Measures()); !due.IsZero() {
 		e.DueAt = due
 	}
-	return s.write(ctx, scope, e, event)
+	return s.write(ctx, scope, before, e, event, &version.Schema, t.Action == "submit")
 }
 
 // permitted finds the transition for action from the entry's state and checks
@@ -238,14 +241,15 @@ func (s *Service) checkStep(ctx context.Context, scope auth.Scope, t Transition,
 	return s.checkRefs(ctx, scope, refs, true)
 }
 
-// write stores the step with its audit record and notifications; a lost race
-// is 409 naming the revision that won.
-func (s *Service) write(ctx context.Context, scope auth.Scope, e Entry, event Event) (Entry, error) {
+// write stores the step with its audit record, notifications and what it
+// changes in the ledger; a lost race is 409 naming the revision that won.
+func (s *Service) write(ctx context.Context, scope auth.Scope, before, e Entry, event Event, schema *forms.Form, submitted bool) (Entry, error) {
 	checked := e.Rev
 	fx, noReviewer, err := s.effects(ctx, scope, e, event, checked+1)
 	if err != nil {
 		return Entry{}, err
 	}
+	withLedger(&fx, &before, e, schema, submitted)
 	updated, err := s.Store.Update(ctx, scope, e, checked, fx)
 	if errs.Is(err, errs.Conflict) {
 		if current, getErr := s.Store.Get(ctx, scope, e.ID); getErr == nil {

@@ -12,6 +12,7 @@ import (
 	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/errs"
+	"taizhang/ledger"
 	"taizhang/notify"
 )
 
@@ -149,6 +150,10 @@ type Store interface {
 type Effects struct {
 	Audit         *audit.Record
 	Notifications []notify.Notification
+	// Counts are the changes to the ledger's entry counts, Filing what the
+	// step records in the obligation ledger (nil: nothing).
+	Counts []ledger.Count
+	Filing *ledger.Filing
 }
 
 // LastEvent is what List keeps of an entry's history: the latest event without

@@ -14,6 +14,7 @@ import (
 	"taizhang/errs"
 	"taizhang/forms"
 	"taizhang/ids"
+	"taizhang/ledger"
 )
 
 // Service is what cadres and supervisors do all day: file, edit, and move entries
@@ -35,6 +36,8 @@ type Service struct {
 	// Attachments, when set, lets filings check that every referenced
 	// attachment was uploaded by the author (and is an image in photo fields).
 	Attachments attachments.Store
+	// Ledger is read for late filings (补报): which rounds a unit still owes.
+	Ledger ledger.Store
 }
 
 // People finds who acts on an entry besides its author (org.Directory).
@@ -53,6 +56,9 @@ type FileRequest struct {
 	Data            map[string]any
 	Submit          bool
 	ClientCreatedAt time.Time
+	// Period files for an earlier round the unit still owes (补报); empty:
+	// the current round.
+	Period string
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{8,64}$`)
@@ -64,15 +70,16 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 	if !clientIDPattern.MatchString(in.ClientID) {
 		return Entry{}, false, errs.Fields("clientId 无效", errs.FieldError{Field: "clientId", Code: "invalid", Message: "clientId 应为设备生成的 UUID"})
 	}
-	hash := payloadHash(in.Data, in.Submit)
+	hash := payloadHash(in.Data, in.Submit, in.Period)
 	// Replays are rare, so the unique (author, clientId) index finds them: the
 	// first filing pays no extra read, and a replay is recognised either when its
 	// insert collides or when filing it anew fails (the form may have changed
 	// since the phone first sent it, and a replay must still get its entry back).
-	e, err := s.newEntry(ctx, scope, formID, in, hash)
+	e, schema, err := s.newEntry(ctx, scope, formID, in, hash)
 	if err == nil {
 		var fx Effects
 		if fx, e.NoReviewer, err = s.effects(ctx, scope, e, e.History[0], 1); err == nil {
+			withLedger(&fx, nil, e, &schema, in.Submit)
 			err = s.Store.Insert(ctx, scope, e, fx)
 		}
 	}
@@ -108,39 +115,46 @@ func replay(stored Entry, hash string) (Entry, bool, error) {
 }
 
 // payloadHash identifies what a device sent, to tell a replay from a reuse.
-func payloadHash(data map[string]any, submit bool) string {
-	raw, _ := json.Marshal(map[string]any{"data": data, "submit": submit}) // map keys sorted: canonical
+func payloadHash(data map[string]any, submit bool, period string) string {
+	payload := map[string]any{"data": data, "submit": submit}
+	if period != "" { // absent otherwise, so hashes stored before late filing still match
+		payload["period"] = period
+	}
+	raw, _ := json.Marshal(payload) // map keys sorted: canonical
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:])
 }
 
-func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string, in FileRequest, hash string) (Entry, error) {
+func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string, in FileRequest, hash string) (Entry, forms.Form, error) {
 	path, inScope, err := s.Units(ctx, scope)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, forms.Form{}, err
 	}
 	def, version, err := s.Forms.Readable(ctx, scope, path, formID, 0)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, forms.Form{}, err
 	}
 	assignment, assigned := def.AssignedTo(path)
 	if !assigned || def.Archived {
-		return Entry{}, errs.New(errs.Forbidden, "该表单未分配给您的单位，或已归档")
+		return Entry{}, forms.Form{}, errs.New(errs.Forbidden, "该表单未分配给您的单位，或已归档")
 	}
 	data, err := validate(version.Schema, in.Data, in.Submit, inScope, s.Now)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, forms.Form{}, err
 	}
 	if err := s.checkAttachments(ctx, scope, version.Schema, data, in.Submit); err != nil {
-		return Entry{}, err
+		return Entry{}, forms.Form{}, err
 	}
 	wf := Workflows[version.Schema.Workflow]
 	now := s.Now().UTC().Truncate(time.Millisecond)
 	e := Entry{ID: ids.New(now), FormID: def.ID, FormVersion: version.Version, UnitID: path[len(path)-1], UnitPath: path,
 		AuthorID: scope.UserID(), ClientID: in.ClientID, Status: "draft", PayloadHash: hash,
 		CreatedAt: now, UpdatedAt: now, ClientCreatedAt: in.ClientCreatedAt.UTC().Truncate(time.Millisecond)}
-	if p, ok := assignment.CurrentPeriod(now); ok {
-		e.Period, e.DueAt = p.Key, p.Due.UTC()
+	if err := s.setPeriod(ctx, scope, &e, def, assignment, in.Period, now); err != nil {
+		return Entry{}, forms.Form{}, err
+	}
+	if err := s.checkOnePerPeriod(ctx, scope, e, version.Schema); err != nil {
+		return Entry{}, forms.Form{}, err
 	}
 	event := Event{At: now, ActorID: scope.UserID(), ActorRole: string(auth.RoleCadre), Action: "create", To: "draft"}
 	if in.Submit {
@@ -151,7 +165,43 @@ func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string,
 	e.Open = wf.IsOpen(e.Status)
 	event.Changes = Diff(nil, data)
 	e.History = []Event{event}
-	return e, nil
+	return e, version.Schema, nil
+}
+
+// setPeriod puts a new entry in the round it is filed for: the current one,
+// or an earlier one the unit still owes (补报).
+func (s *Service) setPeriod(ctx context.Context, scope auth.Scope, e *Entry, def forms.Definition, a forms.Assignment, late string, now time.Time) error {
+	p, ok := a.CurrentPeriod(now)
+	if late != "" && late != p.Key {
+		var err error
+		if p, err = s.latePeriod(ctx, scope, def, a, e.UnitID, late, now); err != nil {
+			return err
+		}
+		ok = true
+	}
+	if ok {
+		e.Period, e.DueAt = p.Key, p.Due.UTC()
+	}
+	return nil
+}
+
+// checkOnePerPeriod refuses a second entry of a unit for a round of a form
+// filed once per period, naming the first (the PWA offers to open it). The
+// store's claim on the round decides races; this says it earlier and better.
+func (s *Service) checkOnePerPeriod(ctx context.Context, scope auth.Scope, e Entry, schema forms.Form) error {
+	if e.Period == "" || !schema.OncePerPeriod() || s.Ledger == nil {
+		return nil
+	}
+	list, err := s.Ledger.Obligations(ctx, scope, ledger.ObligationQuery{FormID: e.FormID, Periods: []string{e.Period}, UnitID: e.UnitID, OwnOnly: true})
+	if err != nil {
+		return err
+	}
+	for _, o := range list {
+		if o.EntryID != "" {
+			return ledger.ErrFiled(o.EntryID, e.Period)
+		}
+	}
+	return nil
 }
 
 // validate checks data against a version: fully on submit, types only for a

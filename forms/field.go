@@ -36,6 +36,9 @@ type Field struct {
 	MaxItems  *int     `json:"maxItems,omitempty"`
 	Text      string   `json:"text,omitempty"` // note
 	Fields    []Field  `json:"fields,omitempty"`
+	// Reportable counts entries by this field's option in the office's
+	// summaries (the seven 办实事 categories): a top-level select or radio.
+	Reportable bool `json:"reportable,omitempty"`
 }
 
 // Option is one choice of a select, radio or multiselect field.

@@ -35,8 +35,31 @@ type Form struct {
 	Workflow    string   `json:"workflow,omitempty"`
 	// TitleField names the top-level field whose value titles an entry in
 	// lists (事项名称); empty: the first single-line text field.
-	TitleField string  `json:"titleField,omitempty"`
-	Fields     []Field `json:"fields"`
+	TitleField string `json:"titleField,omitempty"`
+	// OnePerPeriod: a unit files a scheduled form once per period (a weekly
+	// report), and a second filing is refused naming the first. Unset: true,
+	// except for 办实事 records and problem items, of which a unit files many.
+	OnePerPeriod *bool   `json:"onePerPeriod,omitempty"`
+	Fields       []Field `json:"fields"`
+}
+
+// OncePerPeriod reports whether a unit files this form at most once a period.
+func (f *Form) OncePerPeriod() bool {
+	if f.OnePerPeriod != nil {
+		return *f.OnePerPeriod
+	}
+	return f.Category != CategoryShishi && f.Category != CategoryProblem
+}
+
+// ReportableFields are the fields counted by option in summaries.
+func (f *Form) ReportableFields() []Field {
+	var out []Field
+	for _, field := range f.Fields {
+		if field.Reportable {
+			out = append(out, field)
+		}
+	}
+	return out
 }
 
 // titleTypes are the field types an entry's title may come from.
@@ -159,6 +182,9 @@ func (c *schemaCheck) field(p string, f *Field, depth int) {
 		c.add(p, pr.code, pr.message)
 	}
 	c.rules(p, f)
+	if f.Reportable && (depth > 1 || f.Type != "select" && f.Type != "radio") {
+		c.add(p+".reportable", "setting_not_allowed", "只有第一层的下拉或单选字段可以按选项统计")
+	}
 	if f.Type == "group" {
 		if depth > MaxGroupDepth {
 			c.add(p+".fields", "too_deep", fmt.Sprintf("分组最多嵌套 %d 层", MaxGroupDepth))

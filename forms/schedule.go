@@ -26,6 +26,9 @@ type Assignment struct {
 	IncludeDescendants *bool    `json:"includeDescendants,omitempty"` // default true
 	Schedule           Schedule `json:"schedule"`
 	EndDate            string   `json:"endDate,omitempty"` // the campaign's last day, "2027-06-30"
+	// Start is the day the assignment began, "2026-11-02": the obligation
+	// ledger counts rounds from it. Set when the assignment is first saved.
+	Start string `json:"start,omitempty"`
 }
 
 // Descendants reports whether the assignment covers the unit's subtree.
@@ -35,6 +38,9 @@ func (a Assignment) Descendants() bool { return a.IncludeDescendants == nil || *
 type Period struct {
 	Key string    `json:"period"`
 	Due time.Time `json:"due"`
+	// Start is when the round opened: the previous round's deadline, or the
+	// assignment's start for its first round.
+	Start time.Time `json:"-"`
 }
 
 // Check validates an assignment's schedule.
@@ -73,7 +79,69 @@ func (a Assignment) Check(path string) []errs.FieldError {
 			bad("endDate", "结束日期应为 YYYY-MM-DD")
 		}
 	}
+	if a.Start != "" {
+		if _, err := time.Parse(time.DateOnly, a.Start); err != nil {
+			bad("start", "开始日期应为 YYYY-MM-DD")
+		}
+	}
 	return out
+}
+
+// Periods lists the assignment's rounds from its start (or since, when the
+// start is unknown) through the current one at now — the first not yet due —
+// and not past the campaign's end date. The ledger owes one obligation per
+// responsible unit and round.
+func (a Assignment) Periods(since, now time.Time) []Period {
+	if a.Start != "" {
+		if start, err := time.ParseInLocation(time.DateOnly, a.Start, Beijing); err == nil {
+			since = start
+		}
+	}
+	current, ok := a.CurrentPeriod(now)
+	if !ok { // past the campaign's end: up to its last round
+		current, ok = a.lastPeriod()
+	}
+	if !ok {
+		return nil
+	}
+	var out []Period
+	opened := since.In(Beijing)
+	for p, ok := a.CurrentPeriod(opened); ok && !p.Due.After(current.Due); p, ok = a.CurrentPeriod(p.Due.Add(time.Second)) {
+		p.Start = opened
+		out = append(out, p)
+		if a.Schedule.Kind == "once" {
+			break
+		}
+		opened = p.Due
+	}
+	return out
+}
+
+// lastPeriod is the round due on or before the campaign's end date.
+func (a Assignment) lastPeriod() (Period, bool) {
+	end, err := time.ParseInLocation(time.DateOnly, a.EndDate, Beijing)
+	if err != nil {
+		return Period{}, false
+	}
+	var last Period
+	found := false
+	for p, ok := a.CurrentPeriod(end.AddDate(0, 0, -40)); ok; p, ok = a.CurrentPeriod(p.Due.Add(time.Second)) {
+		last, found = p, true
+		if a.Schedule.Kind == "once" {
+			break
+		}
+	}
+	return last, found
+}
+
+// PeriodOf finds a round of the assignment by its key among Periods.
+func (a Assignment) PeriodOf(key string, since, now time.Time) (Period, bool) {
+	for _, p := range a.Periods(since, now) {
+		if p.Key == key {
+			return p, true
+		}
+	}
+	return Period{}, false
 }
 
 // CurrentPeriod is the round a filer works on at now: the first whose deadline is

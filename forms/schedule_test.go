@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,5 +64,42 @@ func TestAssignmentCheck(t *testing.T) {
 	good := Assignment{UnitID: "u", Schedule: Schedule{Kind: "weekly", Weekday: 5, Time: "12:00"}}
 	if p := good.Check("a"); len(p) != 0 || !good.Descendants() {
 		t.Errorf("a good assignment: %v", p)
+	}
+}
+
+func TestPeriodsFromTheStartToNow(t *testing.T) {
+	a := Assignment{UnitID: "u", Start: "2026-11-02", Schedule: Schedule{Kind: "weekly", Weekday: 5, Time: "12:00"}, EndDate: "2026-12-31"}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, Beijing) // a Wednesday
+	got := a.Periods(time.Time{}, now)
+	keys := []string{}
+	for _, p := range got {
+		keys = append(keys, p.Key)
+	}
+	if strings.Join(keys, ",") != "2026-W45,2026-W46,2026-W47,2026-W48" {
+		t.Fatalf("periods %v", keys)
+	}
+	if !got[0].Start.Equal(time.Date(2026, 11, 2, 0, 0, 0, 0, Beijing)) || !got[1].Start.Equal(got[0].Due) {
+		t.Errorf("starts %s %s", got[0].Start, got[1].Start)
+	}
+	if last := got[3]; !last.Due.Equal(time.Date(2026, 11, 27, 12, 0, 0, 0, Beijing)) {
+		t.Errorf("the current round is due %s", last.Due)
+	}
+	if p, ok := a.PeriodOf("2026-W46", time.Time{}, now); !ok || !p.Due.Equal(time.Date(2026, 11, 13, 12, 0, 0, 0, Beijing)) {
+		t.Errorf("W46: %v %v", p, ok)
+	}
+	if _, ok := a.PeriodOf("2026-W49", time.Time{}, now); ok {
+		t.Error("a round not yet open was found")
+	}
+	after := a.Periods(time.Time{}, time.Date(2027, 3, 1, 0, 0, 0, 0, Beijing)) // past the campaign
+	if n := len(after); n != 8 || after[n-1].Key != "2026-W52" { // W53 is due 2027-01-01, after the end
+		t.Errorf("after the end: %d rounds, last %v", n, after[n-1].Key)
+	}
+	monthly := Assignment{UnitID: "u", Start: "2026-10-15", Schedule: Schedule{Kind: "monthly", Day: 31, Time: "18:00"}}
+	if got := monthly.Periods(time.Time{}, now); len(got) != 2 || got[0].Key != "2026-10" || got[1].Key != "2026-11" {
+		t.Errorf("monthly %v", got)
+	}
+	once := Assignment{UnitID: "u", Start: "2026-11-01", Schedule: Schedule{Kind: "once", Due: "2027-06-30T18:00:00+08:00"}}
+	if got := once.Periods(time.Time{}, now); len(got) != 1 || got[0].Key != "once" {
+		t.Errorf("once %v", got)
 	}
 }

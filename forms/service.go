@@ -131,9 +131,28 @@ func (s *Service) SetAssignments(ctx context.Context, scope auth.Scope, id strin
 		if d.LatestVersion == 0 || d.Archived {
 			return errs.New(errs.Conflict, "只能分配已发布且未归档的表单")
 		}
-		d.Assignments = slices.Clone(list)
+		d.Assignments = withStarts(list, d.Assignments, s.Now())
 		return nil
 	})
+}
+
+// withStarts gives each assignment its start: the one given, else the start of
+// the same unit's assignment before, else today — the ledger counts rounds
+// from it, so re-saving an assignment must not forgive its past rounds.
+func withStarts(list, before []Assignment, now time.Time) []Assignment {
+	out := slices.Clone(list)
+	for i := range out {
+		if out[i].Start != "" {
+			continue
+		}
+		out[i].Start = now.In(Beijing).Format(time.DateOnly)
+		for _, b := range before {
+			if b.UnitID == out[i].UnitID && b.Start != "" {
+				out[i].Start = b.Start
+			}
+		}
+	}
+	return out
 }
 
 // change loads a definition, applies edit and stores it conditionally on its rev.

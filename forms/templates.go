@@ -23,7 +23,7 @@ func shishiTemplate() Form {
 	return Form{Key: "shishi", Title: "我为群众办实事台账", Category: CategoryShishi, Workflow: "approval", TitleField: "title",
 		Description: "干部走基层、办实事的记录：办了什么、为谁办、在哪里办、办得怎么样。",
 		Fields: []Field{
-			{Key: "category", Type: "select", Label: "实事类别", Required: true, Options: ShishiCategories},
+			{Key: "category", Type: "select", Label: "实事类别", Required: true, Options: ShishiCategories, Reportable: true},
 			{Key: "title", Type: "text", Label: "实事名称", Required: true, MinLength: intp(4), MaxLength: intp(60)},
 			{Key: "people_served", Type: "integer", Label: "受益群众（人）", Required: true, Min: floatp(1), Max: floatp(1000000)},
 			{Key: "place", Type: "text", Label: "地点", Required: true, MaxLength: intp(100)},

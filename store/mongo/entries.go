@@ -14,6 +14,7 @@ import (
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/errs"
+	"taizhang/ledger"
 )
 
 // EntryStore implements entries.Store on MongoDB.
@@ -69,7 +70,21 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 	}
 	doc.Rev = 1
 	return s.db.atomically(ctx, func(ctx context.Context) error {
+		// The claim on a round comes first: without transactions, a lost claim
+		// must not leave the entry behind.
+		var claims []*ledger.Filing
+		for _, f := range fx {
+			if f.Filing != nil && f.Filing.Claim {
+				if err := s.db.Ledger().claim(ctx, f.Filing); err != nil {
+					return err
+				}
+				claims = append(claims, f.Filing)
+			}
+		}
 		if _, err := s.coll.InsertOne(ctx, doc); err != nil {
+			for _, f := range claims {
+				s.db.Ledger().release(ctx, f)
+			}
 			return mapError("insert entry", err)
 		}
 		return s.writeEffects(ctx, fx)
@@ -80,6 +95,14 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 // its transaction where the server has them (DB.atomically).
 func (s *EntryStore) writeEffects(ctx context.Context, fx []entries.Effects) error {
 	for _, f := range fx {
+		if f.Filing != nil && !f.Filing.SubmittedAt.IsZero() {
+			if err := s.db.Ledger().submitted(ctx, f.Filing); err != nil {
+				return err
+			}
+		}
+		if err := addCounts(ctx, s.db.Ledger().counts, f.Counts); err != nil {
+			return err
+		}
 		if f.Audit != nil {
 			if _, err := s.db.Audit().Append(ctx, *f.Audit); err != nil {
 				return err

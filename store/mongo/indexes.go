@@ -24,6 +24,27 @@ func indexes() []index {
 			Keys:    bson.D{{Key: "unitPath", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}},
 			Options: options.Index().SetName("scope_newest"),
 		}},
+		{"obligations", mongo.IndexModel{
+			// A compliance matrix: one form, a subtree, some rounds.
+			Keys:    bson.D{{Key: "formId", Value: 1}, {Key: "unitPath", Value: 1}, {Key: "period", Value: 1}},
+			Options: options.Index().SetName("scope_rounds"),
+		}},
+		{"obligations", mongo.IndexModel{
+			Keys:    bson.D{{Key: "formId", Value: 1}, {Key: "unitId", Value: 1}, {Key: "period", Value: 1}},
+			Options: options.Index().SetName("unit_rounds"),
+		}},
+		{"obligations", mongo.IndexModel{
+			Keys:    bson.D{{Key: "exemptionId", Value: 1}},
+			Options: options.Index().SetName("exemption"),
+		}},
+		{"entry_counts", mongo.IndexModel{
+			Keys:    bson.D{{Key: "formId", Value: 1}, {Key: "unitPath", Value: 1}},
+			Options: options.Index().SetName("scope_counts"),
+		}},
+		{"ledger_rounds", mongo.IndexModel{
+			Keys:    bson.D{{Key: "formId", Value: 1}},
+			Options: options.Index().SetName("form_rounds"),
+		}},
 		{"entries", mongo.IndexModel{
 			// The idempotency key: a phone's retries never file twice.
 			Keys:    bson.D{{Key: "authorId", Value: 1}, {Key: "clientId", Value: 1}},

@@ -71,7 +71,8 @@ func (s *OrgStore) finishMove(ctx context.Context, m moveDoc) error {
 	for _, target := range []struct {
 		coll  *mongo.Collection
 		field string
-	}{{s.units, "path"}, {s.users, "unitPath"}, {s.entries, "unitPath"}} {
+	}{{s.units, "path"}, {s.users, "unitPath"}, {s.entries, "unitPath"},
+		{s.db.db.Collection("obligations"), "unitPath"}, {s.db.db.Collection("entry_counts"), "unitPath"}} {
 		if err := repathCollection(ctx, target.coll, target.field, m); err != nil {
 			return err
 		}

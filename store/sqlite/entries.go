@@ -159,6 +159,12 @@ func insertScopeRows(ctx context.Context, tx *txn, entryID string, createdAt tim
 // own transaction: either the step and its record are stored, or neither.
 func writeEffects(ctx context.Context, tx *txn, fx []entries.Effects) error {
 	for _, f := range fx {
+		if err := recordFiling(ctx, tx, f.Filing); err != nil {
+			return err
+		}
+		if err := addCounts(ctx, tx, f.Counts); err != nil {
+			return err
+		}
 		if f.Audit != nil {
 			if _, err := appendAudit(ctx, tx, *f.Audit); err != nil {
 				return err

@@ -169,6 +169,45 @@ var migrations = []string{
 
 	// 7: an entry's title, for lists (forms.TitleOf); entries filed before it have none.
 	`ALTER TABLE entries ADD COLUMN title TEXT NOT NULL DEFAULT '';`,
+
+	// 8: the obligation ledger and the entry counts (package ledger). unit_path
+	// is "/root/…/unit/", so a subtree is one range of the index; a unit move
+	// rewrites it. The counts of entries filed before this migration are
+	// rebuilt at the next start (ledger_meta.counts_built).
+	`CREATE TABLE obligations (
+		form_id            TEXT NOT NULL,
+		period             TEXT NOT NULL,
+		unit_id            TEXT NOT NULL,
+		unit_path          TEXT NOT NULL,
+		due_at             INTEGER NOT NULL,
+		owed               INTEGER NOT NULL,
+		entry_id           TEXT NOT NULL DEFAULT '',
+		first_submitted_at INTEGER,
+		exemption_id       TEXT NOT NULL DEFAULT '',
+		exemption          TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (form_id, period, unit_id)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX obligations_scope ON obligations (form_id, unit_path, period);
+	CREATE INDEX obligations_exemption ON obligations (exemption_id) WHERE exemption_id != '';
+	CREATE TABLE ledger_rounds (
+		form_id         TEXT NOT NULL,
+		period          TEXT NOT NULL,
+		materialized_at INTEGER NOT NULL,
+		PRIMARY KEY (form_id, period)
+	) STRICT, WITHOUT ROWID;
+	CREATE TABLE entry_counts (
+		form_id   TEXT NOT NULL,
+		unit_id   TEXT NOT NULL,
+		bucket    TEXT NOT NULL,
+		status    TEXT NOT NULL,
+		field     TEXT NOT NULL,
+		option    TEXT NOT NULL,
+		unit_path TEXT NOT NULL,
+		n         INTEGER NOT NULL,
+		PRIMARY KEY (form_id, unit_id, bucket, status, field, option)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX entry_counts_scope ON entry_counts (form_id, unit_path);
+	CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -108,6 +108,9 @@ func (s *OrgStore) MoveUnit(ctx context.Context, scope auth.Scope, oldPath, newP
 				return err
 			}
 		}
+		if err := repathLedger(ctx, tx, oldPath, newPath); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `UPDATE units SET parent_id = ?, updated_at = ? WHERE id = ?`, parentOf(newPath), millis(at), moved)
 		if err != nil {
 			return err

@@ -26,6 +26,7 @@ type Harness struct {
 	Forms         forms.Store
 	Audit         audit.Store
 	Attachments   attachments.Store
+	Ledger        LedgerStore
 	Notifications notify.Store
 	// AuditKey is the key the audit store was opened with.
 	AuditKey []byte
@@ -66,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("forms", func(t *testing.T) { runForms(t, open) })
 	t.Run("audit", func(t *testing.T) { runAudit(t, open) })
 	t.Run("attachments", func(t *testing.T) { runAttachments(t, open) })
+	t.Run("ledger", func(t *testing.T) { runLedger(t, open) })
 }
 
 // epoch is a fixed instant; tests never read the wall clock.

@@ -1,0 +1,108 @@
+package entries
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/errs"
+	"taizhang/forms"
+	"taizhang/ledger"
+)
+
+// snapshot is what the ledger's counts see of an entry now.
+func snapshot(e Entry, schema *forms.Form) *ledger.Snapshot {
+	s := &ledger.Snapshot{FormID: e.FormID, UnitID: e.UnitID, UnitPath: e.UnitPath, Status: e.Status,
+		Bucket: ledger.BucketOf(e.Period, e.CreatedAt)}
+	if len(schema.ReportableFields()) > 0 && e.Status != "draft" {
+		var data map[string]any
+		_ = json.Unmarshal(e.Data, &data)
+		s.Options = ledger.OptionsOf(schema, data)
+	}
+	return s
+}
+
+// withLedger adds to a step's effects what it changes in the ledger: the
+// entry counts (from before, nil for a new entry, to after) and, for an entry
+// of a scheduled round, its filing — a submission, and for a form filed once
+// per period the claim on the round when the entry is created.
+func withLedger(fx *Effects, before *Entry, after Entry, schema *forms.Form, submitted bool) {
+	var was *ledger.Snapshot
+	if before != nil {
+		was = snapshot(*before, schema)
+	}
+	fx.Counts = ledger.Deltas(was, *snapshot(after, schema))
+	if after.Period == "" {
+		return
+	}
+	f := &ledger.Filing{FormID: after.FormID, Period: after.Period, UnitID: after.UnitID, UnitPath: after.UnitPath,
+		DueAt: after.DueAt, EntryID: after.ID, Claim: before == nil && schema.OncePerPeriod()}
+	if submitted {
+		f.SubmittedAt = after.SubmittedAt // the ledger keeps the first
+	}
+	if f.Claim || !f.SubmittedAt.IsZero() {
+		fx.Filing = f
+	}
+}
+
+// latePeriod resolves a filing for an earlier round (补报): the round must be
+// one of the assignment's, past its due time, and still missing for the
+// filer's unit. Refusals are 422 naming the period.
+func (s *Service) latePeriod(ctx context.Context, scope auth.Scope, def forms.Definition, a forms.Assignment, unitID, key string, now time.Time) (forms.Period, error) {
+	refuse := func(code, message string) (forms.Period, error) {
+		return forms.Period{}, &errs.Error{Code: errs.Unprocessable, Message: message,
+			Fields: []errs.FieldError{{Field: "period", Code: code, Message: message, Params: map[string]any{"period": key}}}}
+	}
+	p, ok := a.PeriodOf(key, def.CreatedAt, now)
+	if !ok {
+		return refuse("unknown_period", fmt.Sprintf("没有“%s”这一期", key))
+	}
+	if s.Ledger == nil || !now.After(p.Due) {
+		return refuse("not_due", "这一期还没到截止时间，请直接填报")
+	}
+	o, err := ledger.Get(ctx, s.Ledger, scope, def.ID, key, unitID)
+	if errs.Is(err, errs.NotFound) {
+		return refuse("not_owed", fmt.Sprintf("您的单位在“%s”这一期没有应报义务", key))
+	}
+	if err != nil {
+		return forms.Period{}, err
+	}
+	if o.Status(now) != ledger.Missing {
+		return refuse("already_filed", fmt.Sprintf("“%s”这一期已经报送或已免报，无需补报", key))
+	}
+	return p, nil
+}
+
+// Recount counts every entry from scratch — what `taizhang rollup verify`
+// compares with the kept counts and `rebuild` writes — reading the store page
+// by page under the root's scope.
+func Recount(ctx context.Context, store Store, versions interface {
+	GetVersion(ctx context.Context, formID string, version int) (forms.Version, error)
+}, rootUnitID string) ([]ledger.Count, error) {
+	scope := auth.SystemScope(rootUnitID)
+	schemas := map[string]*forms.Form{}
+	tally := ledger.Tally{}
+	for q := (Query{Limit: MaxLimit}); ; {
+		page, err := store.List(ctx, scope, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page.Items {
+			key := WorkflowKey(e)
+			if schemas[key] == nil {
+				v, err := versions.GetVersion(ctx, e.FormID, e.FormVersion)
+				if err != nil {
+					return nil, err
+				}
+				schemas[key] = &v.Schema
+			}
+			tally.Add(*snapshot(e, schemas[key]))
+		}
+		if page.NextCursor == "" {
+			return tally.Counts(), nil
+		}
+		q.Cursor = page.NextCursor
+	}
+}

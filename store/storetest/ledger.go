@@ -1,0 +1,244 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/entries"
+	"taizhang/errs"
+	"taizhang/ledger"
+)
+
+// LedgerStore is one adapter's obligation ledger and entry counts.
+type LedgerStore interface {
+	ledger.Store
+	CountsBuilt(ctx context.Context) (bool, error)
+}
+
+func runLedger(t *testing.T, open func(t *testing.T) Harness) {
+	t.Run("ObligationsAreScoped", func(t *testing.T) {
+		t.Parallel()
+		testObligations(t, open(t))
+	})
+	t.Run("FilingsClaimAndSubmit", func(t *testing.T) {
+		t.Parallel()
+		testFilings(t, open(t))
+	})
+	t.Run("Exemptions", func(t *testing.T) {
+		t.Parallel()
+		testExemptions(t, open(t))
+	})
+	t.Run("CountsFollowTheSteps", func(t *testing.T) {
+		t.Parallel()
+		testCounts(t, open(t))
+	})
+}
+
+var dueW48 = epoch.Add(2 * time.Hour) // the entries of newEntry are filed before it
+
+func owedFor(period string, paths ...[]string) []ledger.Obligation {
+	var out []ledger.Obligation
+	for _, p := range paths {
+		out = append(out, ledger.Obligation{FormID: "form-weekly", Period: period, UnitID: p[len(p)-1], UnitPath: p, DueAt: dueW48, Owed: true})
+	}
+	return out
+}
+
+func unitsOf(list []ledger.Obligation) []string {
+	out := []string{}
+	for _, o := range list {
+		out = append(out, o.Period+":"+o.UnitID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func testObligations(t *testing.T, h Harness) {
+	ctx := context.Background()
+	seedUnits(t, h.Org)
+	if err := h.Ledger.Materialize(ctx, "form-weekly", "2026-W48", owedFor("2026-W48", pathV1, pathT1, pathD2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Ledger.Materialize(ctx, "form-weekly", "2026-W49", owedFor("2026-W49", pathV1)); err != nil {
+		t.Fatal(err)
+	}
+	done, err := h.Ledger.Materialized(ctx, "form-weekly")
+	if err != nil || !done["2026-W48"] || !done["2026-W49"] || len(done) != 2 {
+		t.Fatalf("materialized: %v %v", done, err)
+	}
+	// Materializing again changes nothing.
+	if err := h.Ledger.Materialize(ctx, "form-weekly", "2026-W48", owedFor("2026-W48", pathV1)); err != nil {
+		t.Fatal(err)
+	}
+	list := func(scope auth.Scope, q ledger.ObligationQuery) []string {
+		t.Helper()
+		q.FormID = "form-weekly"
+		got, err := h.Ledger.Obligations(ctx, scope, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return unitsOf(got)
+	}
+	assertIDs(t, list(scopeOf(t, "city"), ledger.ObligationQuery{}), "2026-W48:d2", "2026-W48:t1", "2026-W48:v1", "2026-W49:v1")
+	assertIDs(t, list(scopeOf(t, "d1"), ledger.ObligationQuery{Periods: []string{"2026-W48"}}), "2026-W48:t1", "2026-W48:v1")
+	assertIDs(t, list(scopeOf(t, "city"), ledger.ObligationQuery{UnitID: "t1", OwnOnly: true}), "2026-W48:t1")
+	assertIDs(t, list(scopeOf(t, "d1"), ledger.ObligationQuery{UnitID: "d2"})) // outside the scope: nothing
+	assertIDs(t, list(auth.Scope{}, ledger.ObligationQuery{}))
+	got, _ := h.Ledger.Obligations(ctx, scopeOf(t, "v1"), ledger.ObligationQuery{FormID: "form-weekly", Periods: []string{"2026-W48"}})
+	if len(got) != 1 || !got[0].Owed || !got[0].DueAt.Equal(dueW48) || !slices.Equal(got[0].UnitPath, pathV1) ||
+		got[0].Status(dueW48.Add(time.Minute)) != ledger.Missing || got[0].Status(dueW48.Add(-time.Minute)) != ledger.Pending {
+		t.Fatalf("an owed obligation: %+v", got)
+	}
+	// A move takes the unit's rows along, as it does its entries.
+	if err := h.Org.MoveUnit(ctx, scopeOf(t, "city"), pathT1, []string{"city", "d2", "t1"}, epoch); err != nil {
+		t.Fatal(err)
+	}
+	assertIDs(t, list(scopeOf(t, "d2"), ledger.ObligationQuery{Periods: []string{"2026-W48"}}), "2026-W48:d2", "2026-W48:t1", "2026-W48:v1")
+	assertIDs(t, list(scopeOf(t, "d1"), ledger.ObligationQuery{}))
+}
+
+func testFilings(t *testing.T, h Harness) {
+	ctx, scope := context.Background(), scopeOf(t, "city")
+	seedUnits(t, h.Org)
+	file := func(n int, claim, submit bool) (entries.Entry, error) {
+		e := newEntry(pathV1, n)
+		e.FormID, e.Period, e.ClientID = "form-weekly", "2026-W48", fmt.Sprintf("filing-%d", n)
+		f := &ledger.Filing{FormID: e.FormID, Period: e.Period, UnitID: "v1", UnitPath: pathV1, DueAt: dueW48, EntryID: e.ID, Claim: claim}
+		if submit {
+			f.SubmittedAt = e.SubmittedAt
+		}
+		return e, h.Entries.Insert(ctx, scope, e, entries.Effects{Filing: f})
+	}
+	// Filed before the round was materialized: recorded, owed nothing yet.
+	first, err := file(1, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := file(2, true, false); !errs.Is(err, errs.Conflict) || !containsParam(err, first.ID) {
+		t.Fatalf("a second claim on the round: %v, want a conflict naming %s", err, first.ID)
+	}
+	if _, err := h.Entries.Get(ctx, scope, newEntry(pathV1, 2).ID); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("the refused entry was stored: %v", err)
+	}
+	if err := h.Ledger.Materialize(ctx, "form-weekly", "2026-W48", owedFor("2026-W48", pathV1)); err != nil {
+		t.Fatal(err)
+	}
+	// A later submission of another entry (a form filed many times) keeps the first time.
+	later, err := file(3, false, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ledger.Get(ctx, h.Ledger, scope, "form-weekly", "2026-W48", "v1")
+	if err != nil || !got.Owed || got.EntryID != first.ID || !got.FirstSubmittedAt.Equal(first.SubmittedAt) || later.SubmittedAt.Equal(first.SubmittedAt) {
+		t.Fatalf("after two submissions: %+v %v", got, err)
+	}
+	if got.Status(dueW48) != ledger.OnTime {
+		t.Fatalf("status %s, want onTime", got.Status(dueW48))
+	}
+}
+
+func containsParam(err error, value string) bool {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, f := range e.Fields {
+		for _, v := range f.Params {
+			if v == value {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func testExemptions(t *testing.T, h Harness) {
+	ctx := context.Background()
+	seedUnits(t, h.Org)
+	if err := h.Ledger.Materialize(ctx, "form-weekly", "2026-W48", owedFor("2026-W48", pathV1, pathD2)); err != nil {
+		t.Fatal(err)
+	}
+	ex := ledger.Exemption{ID: "ex-1", Reason: "防汛抢险，全员在岗", By: "office", At: epoch}
+	if err := h.Ledger.Exempt(ctx, scopeOf(t, "d2"), "form-weekly", "2026-W48", "v1", ex); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("exempting outside the scope: %v", err)
+	}
+	if err := h.Ledger.Exempt(ctx, scopeOf(t, "d1"), "form-weekly", "2026-W48", "v1", ex); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Ledger.Exempt(ctx, scopeOf(t, "d1"), "form-weekly", "2026-W48", "v1", ex); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("exempting twice: %v", err)
+	}
+	got, _ := ledger.Get(ctx, h.Ledger, scopeOf(t, "city"), "form-weekly", "2026-W48", "v1")
+	if got.Exemption == nil || got.Exemption.Reason != ex.Reason || got.Status(epoch) != ledger.Exempted {
+		t.Fatalf("exempted: %+v", got)
+	}
+	if _, err := h.Ledger.Unexempt(ctx, scopeOf(t, "d2"), "ex-1"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("unexempting outside the scope: %v", err)
+	}
+	back, err := h.Ledger.Unexempt(ctx, scopeOf(t, "t1"), "ex-1")
+	if err != nil || back.UnitID != "v1" {
+		t.Fatalf("unexempt: %+v %v", back, err)
+	}
+	if got, _ := ledger.Get(ctx, h.Ledger, scopeOf(t, "city"), "form-weekly", "2026-W48", "v1"); got.Exemption != nil {
+		t.Fatal("the exemption stayed")
+	}
+}
+
+func testCounts(t *testing.T, h Harness) {
+	ctx, scope := context.Background(), scopeOf(t, "city")
+	seedUnits(t, h.Org)
+	count := func(e entries.Entry, before *entries.Entry) []ledger.Count {
+		snap := func(x entries.Entry) ledger.Snapshot {
+			return ledger.Snapshot{FormID: x.FormID, UnitID: x.UnitID, UnitPath: x.UnitPath, Bucket: x.Period, Status: x.Status,
+				Options: map[string]string{"category": "flood"}}
+		}
+		if before == nil {
+			return ledger.Deltas(nil, snap(e))
+		}
+		b := snap(*before)
+		return ledger.Deltas(&b, snap(e))
+	}
+	a, b := newEntry(pathV1, 1), newEntry(pathD2, 2)
+	for _, e := range []entries.Entry{a, b} {
+		if err := h.Entries.Insert(ctx, scope, e, entries.Effects{Counts: count(e, nil)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	approved := a
+	approved.Status = "approved"
+	if _, err := h.Entries.Update(ctx, scope, approved, 1, entries.Effects{Counts: count(approved, &a)}); err != nil {
+		t.Fatal(err)
+	}
+	cells := func(scope auth.Scope) []string {
+		list, err := h.Ledger.Counts(ctx, scope, ledger.CountQuery{FormID: "form-visit"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, c := range list {
+			out = append(out, fmt.Sprintf("%s/%s%s=%d", c.UnitID, c.Status, c.Option, c.N))
+		}
+		slices.Sort(out)
+		return out
+	}
+	assertIDs(t, cells(scope), "d2/flood=1", "d2/submitted=1", "v1/approved=1", "v1/flood=1")
+	assertIDs(t, cells(scopeOf(t, "d1")), "v1/approved=1", "v1/flood=1")
+	all, _ := h.Ledger.AllCounts(ctx)
+	if diffs := ledger.Compare(all, []ledger.Count{}); len(diffs) != 4 {
+		t.Fatalf("compare against nothing: %v", diffs)
+	}
+	if err := h.Ledger.ReplaceCounts(ctx, all[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if built, err := h.Ledger.CountsBuilt(ctx); err != nil || !built {
+		t.Fatalf("counts built: %v %v", built, err)
+	}
+	if again, _ := h.Ledger.AllCounts(ctx); len(ledger.Compare(again, all[:1])) != 0 {
+		t.Fatalf("replaced counts: %v", again)
+	}
+}
