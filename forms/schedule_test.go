@@ -91,7 +91,7 @@ func TestPeriodsFromTheStartToNow(t *testing.T) {
 		t.Error("a round not yet open was found")
 	}
 	after := a.Periods(time.Time{}, time.Date(2027, 3, 1, 0, 0, 0, 0, Beijing)) // past the campaign
-	if n := len(after); n != 8 || after[n-1].Key != "2026-W52" { // W53 is due 2027-01-01, after the end
+	if n := len(after); n != 8 || after[n-1].Key != "2026-W52" {                // W53 is due 2027-01-01, after the end
 		t.Errorf("after the end: %d rounds, last %v", n, after[n-1].Key)
 	}
 	monthly := Assignment{UnitID: "u", Start: "2026-10-15", Schedule: Schedule{Kind: "monthly", Day: 31, Time: "18:00"}}

@@ -102,7 +102,7 @@ func (t Tally) Counts() []Count {
 
 // Difference is one cell where the kept counts and a recount disagree.
 type Difference struct {
-	Key          CountKey
+	Key           CountKey
 	Kept, Counted int
 }
 
