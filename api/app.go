@@ -23,9 +23,11 @@ import (
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/forms"
+	"taizhang/ledger"
 	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
+	"taizhang/reports"
 	"taizhang/session"
 )
 
@@ -46,6 +48,8 @@ type Deps struct {
 	Tokens        *auth.Tokens
 	Importer      *orgimport.Importer
 	Forms         *forms.Service
+	Reports       *reports.Service
+	Ledger        *ledger.Service
 	Ready         func(ctx context.Context) error // the store's ping, for /readyz
 	Log           *slog.Logger
 	Metrics       *Metrics
@@ -116,6 +120,12 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/attachments/uploads", signedIn, s.startUpload},
 		{fiber.MethodGet, "/api/v1/attachments/uploads/:uploadId", signedIn, s.uploadStatus},
 		{fiber.MethodPatch, "/api/v1/attachments/uploads/:uploadId", signedIn, s.appendChunk},
+		{fiber.MethodGet, "/api/v1/reports/compliance", signedIn, s.compliance},
+		{fiber.MethodGet, "/api/v1/reports/obligations", signedIn, s.reportObligations},
+		{fiber.MethodGet, "/api/v1/reports/summary", signedIn, s.summary},
+		{fiber.MethodGet, "/api/v1/reports/overdue", signedIn, s.overdue},
+		{fiber.MethodPost, "/api/v1/obligations/exemptions", auditors, s.exempt},
+		{fiber.MethodDelete, "/api/v1/obligations/exemptions/:id", auditors, s.unexempt},
 		{fiber.MethodGet, "/api/v1/audit", auditors, s.listAudit},
 		{fiber.MethodGet, "/api/v1/notifications", signedIn, s.listNotifications},
 		{fiber.MethodPost, "/api/v1/notifications/read", signedIn, s.readNotifications},

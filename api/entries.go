@@ -107,12 +107,13 @@ func (s *server) fileEntry(c *fiber.Ctx) error {
 		Data            map[string]any `json:"data"`
 		Submit          bool           `json:"submit"`
 		ClientCreatedAt time.Time      `json:"clientCreatedAt"`
+		Period          string         `json:"period"` // an earlier round still owed (补报)
 	}
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
 	e, created, err := s.deps.Entries.File(c.UserContext(), scopeOf(c), c.Params("formId"), entries.FileRequest{
-		ClientID: in.ClientID, Data: in.Data, Submit: in.Submit, ClientCreatedAt: in.ClientCreatedAt})
+		ClientID: in.ClientID, Data: in.Data, Submit: in.Submit, ClientCreatedAt: in.ClientCreatedAt, Period: in.Period})
 	if err != nil {
 		return err
 	}

@@ -21,9 +21,11 @@ import (
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/forms"
+	"taizhang/ledger"
 	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
+	"taizhang/reports"
 	"taizhang/session"
 	"taizhang/store/mongo/mongotest"
 	"taizhang/store/sqlite"
@@ -41,6 +43,7 @@ type stores struct {
 	audit         audit.Store
 	notifications notify.Store
 	attachments   attachments.Store
+	ledger        ledger.Store
 	ping          func(context.Context) error
 	auditKey      []byte
 }
@@ -52,13 +55,13 @@ func sqliteStores(t *testing.T) stores {
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ping: db.Ping}
+		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), ping: db.Ping}
 }
 
 func mongoStores(t *testing.T, b mongotest.Backend) stores {
 	db := b.Open(t)
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ping: db.Ping, auditKey: mongotest.AuditKey}
+		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), ping: db.Ping, auditKey: mongotest.AuditKey}
 }
 
 // eachBackend runs a scenario on the embedded SQLite store and on embedded
@@ -91,9 +94,21 @@ type world struct {
 	extraHeaders map[string]string
 	audit        *audit.Log
 	chunks       *attachments.Chunks
+	tree         *org.TreeCache
+	versions     *forms.VersionCache
+	entries      *entries.Service
 }
 
 func newWorld(t *testing.T) *world { return newWorldOn(t, sqliteStores(t)) }
+
+// sweep opens the ledger's rounds at the world's time, as the server does every minute.
+func (w *world) sweep() {
+	w.t.Helper()
+	s := &ledger.Sweeper{Forms: w.st.forms, Units: w.tree.All, Users: w.st.org, Store: w.st.ledger, Now: func() time.Time { return w.now }}
+	if _, err := s.Sweep(context.Background()); err != nil {
+		w.t.Fatal(err)
+	}
+}
 
 func newWorldOn(t *testing.T, st stores) *world {
 	t.Helper()
@@ -101,13 +116,18 @@ func newWorldOn(t *testing.T, st stores) *world {
 	clock := func() time.Time { return w.now }
 	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
 	tree := &org.TreeCache{Units: st.org}
+	w.tree = tree
 	w.audit = &audit.Log{Store: st.audit, Now: clock}
 	w.chunks = &attachments.Chunks{Dir: t.TempDir(), MaxBytes: 1 << 20, Now: clock}
 	versions := &forms.VersionCache{Source: st.forms}
+	w.versions = versions
 	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
+	w.entries = &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
+		People: org.Directory{Users: st.org}, Now: clock, Attachments: st.attachments, Ledger: st.ledger}
 	w.app = build(Deps{
-		Entries: &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
-			People: org.Directory{Users: st.org}, Now: clock, Attachments: st.attachments},
+		Entries:    w.entries,
+		Reports:    &reports.Service{Ledger: st.ledger, Forms: formService, Tree: tree, Users: st.org, Entries: w.entries, Now: clock},
+		Ledger:     &ledger.Service{Store: st.ledger, Audit: w.audit, Now: clock},
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
 		Attachments: st.attachments, MaxUpload: 1 << 20,
 		Chunks: w.chunks,

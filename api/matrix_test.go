@@ -181,6 +181,35 @@ func reviewers(role auth.Role, rel string) int {
 	return 403
 }
 
+// reportURL asks a report about the matrix form for the target unit.
+func reportURL(path, extra string) func(*world, string, int) (string, any) {
+	return func(w *world, target string, _ int) (string, any) {
+		return path + "?formId=" + matrixForm(w) + "&unitId=" + w.units[target].ID + extra, nil
+	}
+}
+
+// reportReaders: office, administrators and supervisors read reports of their
+// subtree; a cadre only of their own unit.
+func reportReaders(role auth.Role, rel string) int {
+	switch {
+	case rel == "sibling" || rel == "parent":
+		return 404
+	case role == auth.RoleCadre && rel != "own":
+		return 404
+	}
+	return 200
+}
+
+// exempters: only the office and administrators excuse obligations; the
+// matrix's units owe nothing yet (created after the round opened), so inside
+// the scope the answer is 404 too — the guard is what is tested here.
+func exempters(role auth.Role, _ string) int {
+	if role == auth.RoleAdmin || role == auth.RoleOffice {
+		return 404
+	}
+	return 403
+}
+
 // matrix has one entry per route of the route table; TestAuthorizationMatrix fails
 // for a route without one, so no endpoint ships without its access rules tested.
 var matrix = map[string]matrixCase{
@@ -259,6 +288,17 @@ var matrix = map[string]matrixCase{
 		return url, withHeaders{body: map[string]any{"data": map[string]any{"name": "改"}}, headers: map[string]string{"If-Match": "1"}}
 	}, onlyAuthorEdits},
 	"POST /api/v1/entries/:id/actions": {entryURL("/actions", map[string]any{"action": "approve", "rev": 1}), reviewers},
+	"GET /api/v1/reports/compliance":   {reportURL("/api/v1/reports/compliance", ""), reportReaders},
+	"GET /api/v1/reports/obligations":  {reportURL("/api/v1/reports/obligations", "&period=2026-W49"), reportReaders},
+	"GET /api/v1/reports/summary":      {reportURL("/api/v1/reports/summary", ""), reportReaders},
+	"GET /api/v1/reports/overdue": {func(w *world, target string, _ int) (string, any) {
+		return "/api/v1/reports/overdue?unitId=" + w.units[target].ID, nil
+	}, reportReaders},
+	"POST /api/v1/obligations/exemptions": {func(w *world, target string, _ int) (string, any) {
+		return "/api/v1/obligations/exemptions", map[string]any{"formId": matrixForm(w), "unitId": w.units[target].ID,
+			"period": "2026-W49", "reason": "防汛抢险"}
+	}, exempters},
+	"DELETE /api/v1/obligations/exemptions/:id": {fixed("/api/v1/obligations/exemptions/no-such-exemption", nil), exempters},
 	"GET /api/v1/audit": {fixed("/api/v1/audit", nil), func(role auth.Role, _ string) int {
 		if role == auth.RoleAdmin || role == auth.RoleOffice {
 			return 200

@@ -128,6 +128,9 @@ type Store interface {
 	// AllCounts and ReplaceCounts serve `taizhang rollup verify|rebuild`.
 	AllCounts(ctx context.Context) ([]Count, error)
 	ReplaceCounts(ctx context.Context, counts []Count) error
+	// CountsBuilt reports whether the counts cover every entry: false on a
+	// store whose entries were filed before the ledger existed, until a rebuild.
+	CountsBuilt(ctx context.Context) (bool, error)
 }
 
 // ErrFiled refuses a second entry of a unit for a round of a form filed once

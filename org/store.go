@@ -44,8 +44,8 @@ type UserStore interface {
 	// stores Rev+1; otherwise errs.Conflict.
 	UpdateUser(ctx context.Context, scope auth.Scope, u User) error
 	// WithRole returns the active users holding role whose own unit is one of
-	// unitIDs, with only ID, UnitID and Name filled: every filing asks who
-	// reviews it, and needs no more.
+	// unitIDs, with only ID, UnitID, Name and Phone filled: every filing asks
+	// who reviews it, and the office calls the filers of a missing report.
 	WithRole(ctx context.Context, scope auth.Scope, role auth.Role, unitIDs []string) ([]User, error)
 	// Names returns the names of the given users, wherever their unit: records
 	// the caller may read show who filed and acted on them, even someone since

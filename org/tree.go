@@ -67,6 +67,10 @@ func (c *TreeCache) all(ctx context.Context) ([]Unit, error) {
 	return units, nil
 }
 
+// All returns every unit of the tree, root first; the slice is the cache's
+// own, to read and never to change.
+func (c *TreeCache) All(ctx context.Context) ([]Unit, error) { return c.all(ctx) }
+
 // NameOf returns a lookup of unit names ("" for an unknown id) in the current
 // tree. Names are shown for records the caller may already read.
 func (c *TreeCache) NameOf(ctx context.Context) (func(id string) string, error) {

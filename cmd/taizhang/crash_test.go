@@ -43,7 +43,7 @@ func killNineDuringFilings(t *testing.T, bin string, env ...string) {
 	env = append(env, "TAIZHANG_DATA_DIR="+dir)
 	base, server := startBinary(t, bin, env...)
 	token := loginToken(t, base, "13800000005")
-	formID := weeklyFormID(t, base, token)
+	formID := demoFormID(t, base, token, "problem")
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
@@ -125,7 +125,9 @@ func waitFor(t testing.TB, ok func() bool) {
 	}
 }
 
-func weeklyFormID(t *testing.T, base, token string) string {
+// demoFormID finds a demo form by key. The crash test files the problem list:
+// a unit files many problem items, but one weekly report a week.
+func demoFormID(t *testing.T, base, token, key string) string {
 	t.Helper()
 	var list struct {
 		Items []struct {
@@ -135,18 +137,18 @@ func weeklyFormID(t *testing.T, base, token string) string {
 	}
 	_ = json.Unmarshal([]byte(getWithToken(t, base+"/api/v1/forms", token)), &list)
 	for _, f := range list.Items {
-		if f.Key == "weekly" {
+		if f.Key == key {
 			return f.ID
 		}
 	}
-	t.Fatal("the demo weekly form is missing")
+	t.Fatalf("the demo form %q is missing", key)
 	return ""
 }
 
 // fileOnce posts one draft; true only when the server acknowledged it.
 func fileOnce(base, token, formID, clientID string) bool {
 	body, _ := json.Marshal(map[string]any{"clientId": clientID, "submit": false,
-		"data": map[string]any{"progress": "本周走访群众，解决实际问题若干件。" + clientID}})
+		"data": map[string]any{"problem": "村务公开栏长期未更新，群众反映看不到补助发放明细。" + clientID}})
 	req, _ := http.NewRequest("POST", base+"/api/v1/forms/"+formID+"/entries", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)

@@ -35,6 +35,9 @@ Usage:
                          check the audit log's keyed hash chain, and that every
                          checkpoint (the data dir's audit-checkpoints.jsonl, and
                          FILE: a copy of it or a JSON server log) still matches it
+  taizhang rollup verify recount every entry and print where the kept counts differ
+  taizhang rollup rebuild
+                         rewrite the kept counts from the entries
   taizhang routes        print the API's route table (Markdown, as in docs/api.md)
   taizhang version       print the version
   taizhang help          show this text
@@ -56,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errors.New("usage: taizhang audit verify [--checkpoint FILE]")
 		}
 		return verifyAudit(ctx, args[2:], getenv, stdout)
+	case "rollup":
+		return rollup(ctx, args[1:], getenv, stdout)
 	case "routes":
 		return api.WriteRouteTable(stdout)
 	case "version":

@@ -19,9 +19,11 @@ import (
 	"taizhang/config"
 	"taizhang/entries"
 	"taizhang/forms"
+	"taizhang/ledger"
 	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
+	"taizhang/reports"
 	"taizhang/session"
 	"taizhang/store/mongo"
 	"taizhang/store/sqlite"
@@ -37,6 +39,8 @@ type program struct {
 	app   *fiber.App
 	// chunks holds partial uploads, swept of abandoned ones while serving.
 	chunks *attachments.Chunks
+	// sweeper opens the ledger's rounds, at start and every minute.
+	sweeper *ledger.Sweeper
 }
 
 // openStore is the chosen adapter, seen through what the program needs of it.
@@ -50,6 +54,7 @@ type openStore struct {
 	units         org.UnitStore
 	users         org.UserStore
 	sessions      session.Store
+	ledger        ledger.Store
 	ping          func(context.Context) error
 	close         func() error
 }
@@ -101,7 +106,50 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 	}
 	deps := services(cfg, store, tokens, log, metrics)
 	p.app, p.chunks = api.New(deps), deps.Chunks
+	p.sweeper = &ledger.Sweeper{Forms: store.forms, Units: deps.Tree.All, Users: store.users, Store: store.ledger, Now: time.Now}
+	if err := p.settleLedger(ctx, deps.Entries); err != nil {
+		store.close()
+		return nil, err
+	}
 	return p, nil
+}
+
+// settleLedger brings the ledger up to date before the first request: the
+// counts of entries filed before it existed, and the rounds that opened (and
+// the due times that passed) while the server was down.
+func (p *program) settleLedger(ctx context.Context, svc *entries.Service) error {
+	built, err := p.store.ledger.CountsBuilt(ctx)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if !built {
+		if err := rebuildCounts(ctx, p.store, svc.Versions); err != nil {
+			return fmt.Errorf("ledger: count the entries: %w", err)
+		}
+		p.log.Info("counted the entries filed before the ledger")
+	}
+	n, err := p.sweeper.Sweep(ctx)
+	if err != nil {
+		return fmt.Errorf("ledger: open rounds: %w", err)
+	}
+	if n > 0 {
+		p.log.Info("opened ledger rounds", "obligations", n)
+	}
+	return nil
+}
+
+// sweepLedger opens rounds every minute while serving.
+func (p *program) sweepLedger(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Minute):
+		}
+		if _, err := p.sweeper.Sweep(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("opening ledger rounds", "err", err)
+		}
+	}
 }
 
 // services wires the domain services to the store: the one place that decides
@@ -112,9 +160,12 @@ func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog
 	auditLog := &audit.Log{Store: store.audit, Now: now}
 	versions := &forms.VersionCache{Source: store.forms}
 	formService := &forms.Service{Store: store.forms, Versions: versions, PathOf: tree.PathOf, Now: now, Audit: auditLog}
+	entryService := &entries.Service{Store: store.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
+		People: org.Directory{Users: store.users}, Now: now, Attachments: store.attachments, Ledger: store.ledger}
 	return api.Deps{
-		Entries: &entries.Service{Store: store.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
-			People: org.Directory{Users: store.users}, Now: now, Attachments: store.attachments},
+		Entries:    entryService,
+		Reports:    &reports.Service{Ledger: store.ledger, Forms: formService, Tree: tree, Users: store.users, Entries: entryService, Now: now},
+		Ledger:     &ledger.Service{Store: store.ledger, Audit: auditLog, Now: now},
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
 		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload, Now: now},
@@ -138,7 +189,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
 		return openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
-			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ping: db.Ping, close: db.Close}, nil
+			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe,
 		AuditKey: []byte(cfg.AuditKey)})
@@ -146,7 +197,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
 	s := openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
-		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ping: db.Ping, close: db.Close}
+		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), ping: db.Ping, close: db.Close}
 	if !db.Transactions() {
 		s.warning = "MongoDB runs no transactions (not a replica set): an entry's audit record and notifications are written after it, and a crash in between can lose them"
 	}
@@ -161,6 +212,7 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	sweeping, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	go p.sweepUploads(sweeping)
+	go p.sweepLedger(sweeping)
 	checkpointer := &audit.Checkpointer{Store: p.store.audit, Key: []byte(p.cfg.AuditKey), Log: p.log, Now: time.Now,
 		Path: filepath.Join(p.cfg.DataDir, config.CheckpointFile)}
 	checkpointing, stopCheckpointing := context.WithCancel(context.Background())

@@ -156,7 +156,7 @@ func (s *OrgStore) WithRole(ctx context.Context, scope auth.Scope, role auth.Rol
 		{Key: "unitId", Value: bson.D{{Key: "$in", Value: unitIDs}}}, {Key: "roles", Value: string(role)}, {Key: "active", Value: true}})
 	out := make([]org.User, len(docs))
 	for i, d := range docs {
-		out[i] = org.User{ID: d.ID, UnitID: d.UnitID, Name: d.Name}
+		out[i] = org.User{ID: d.ID, UnitID: d.UnitID, Name: d.Name, Phone: d.Phone}
 	}
 	return out, err
 }
@@ -178,11 +178,12 @@ type namedDoc struct {
 	ID     string `bson:"_id"`
 	UnitID string `bson:"unitId"`
 	Name   string `bson:"name"`
+	Phone  string `bson:"phone"`
 }
 
 // findNamed reads only the id, unit and name of the matching users.
 func (s *OrgStore) findNamed(ctx context.Context, op string, filter bson.D) ([]namedDoc, error) {
-	cur, err := s.users.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unitId", Value: 1}, {Key: "name", Value: 1}}))
+	cur, err := s.users.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unitId", Value: 1}, {Key: "name", Value: 1}, {Key: "phone", Value: 1}}))
 	if err != nil {
 		return nil, mapError(op, err)
 	}

@@ -107,8 +107,8 @@ func (s *OrgStore) WithRole(ctx context.Context, scope auth.Scope, role auth.Rol
 	for _, id := range unitIDs {
 		args = append(args, id)
 	}
-	scan := func(row scanner) (u org.User, err error) { return u, row.Scan(&u.ID, &u.UnitID, &u.Name) }
-	return queryAll(ctx, s.db, "list users by role", scan, `SELECT u.id, u.unit_id, u.name FROM users u WHERE u.active AND `+userInScope+`
+	scan := func(row scanner) (u org.User, err error) { return u, row.Scan(&u.ID, &u.UnitID, &u.Name, &u.Phone) }
+	return queryAll(ctx, s.db, "list users by role", scan, `SELECT u.id, u.unit_id, u.name, u.phone FROM users u WHERE u.active AND `+userInScope+`
 		AND EXISTS (SELECT 1 FROM json_each(u.roles) WHERE json_each.value = ?)
 		AND u.unit_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(unitIDs)), ",")+`)`, args...)
 }

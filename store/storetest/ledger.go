@@ -15,10 +15,7 @@ import (
 )
 
 // LedgerStore is one adapter's obligation ledger and entry counts.
-type LedgerStore interface {
-	ledger.Store
-	CountsBuilt(ctx context.Context) (bool, error)
-}
+type LedgerStore = ledger.Store
 
 func runLedger(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("ObligationsAreScoped", func(t *testing.T) {

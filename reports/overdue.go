@@ -1,0 +1,111 @@
+package reports
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/entries"
+	"taizhang/errs"
+	"taizhang/org"
+)
+
+// Late is an entry past a deadline: a problem item still being rectified past
+// its earliest open measure's deadline, or an entry waiting for its reviewer
+// past the review's deadline.
+type Late struct {
+	Kind        string    `json:"kind"` // rectification | review
+	EntryID     string    `json:"entryId"`
+	Title       string    `json:"title"`
+	FormTitle   string    `json:"formTitle"`
+	UnitID      string    `json:"unitId"`
+	UnitName    string    `json:"unitName"`
+	Status      string    `json:"status"`
+	DueAt       time.Time `json:"dueAt"`
+	DaysOverdue int       `json:"daysOverdue"`
+}
+
+// maxScanned bounds how many entries each kind of overdue list reads.
+const maxScanned = 1000
+
+// Overdue lists what is past its deadline in a subtree, oldest first.
+func (s *Service) Overdue(ctx context.Context, scope auth.Scope, unitID string) ([]Late, error) {
+	own, _ := scope.UnitID()
+	if unitID == "" {
+		unitID = own
+	}
+	units, err := s.Tree.Subtree(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(units, func(u org.Unit) bool { return u.ID == unitID })
+	ownOnly := !scope.Has(auth.RoleOffice) && !scope.Has(auth.RoleAdmin) && !scope.Has(auth.RoleSupervisor)
+	if i < 0 || ownOnly && unitID != own {
+		return nil, errNoUnit
+	}
+	now, out := s.Now(), []Late{}
+	names := map[string]string{}
+	for _, u := range units {
+		names[u.ID] = u.Name
+	}
+	seen := map[string]bool{}
+	keep := func(e entries.Entry, wf entries.Workflow, formTitle string) {
+		if ownOnly && e.UnitID != own || seen[e.ID] {
+			return
+		}
+		l := Late{EntryID: e.ID, Title: e.Title, FormTitle: formTitle, UnitID: e.UnitID, UnitName: names[e.UnitID], Status: e.Status}
+		switch due := wf.StateDueAt(e); {
+		case wf.Name == "rectification" && e.Open && e.Status != "draft" && e.DueAt.Before(now):
+			l.Kind, l.DueAt = "rectification", e.DueAt
+		case !due.IsZero() && due.Before(now):
+			l.Kind, l.DueAt = "review", due
+		default:
+			return
+		}
+		l.DaysOverdue = int(now.Sub(l.DueAt).Hours()/24) + 1
+		seen[e.ID] = true
+		out = append(out, l)
+	}
+	queries := []entries.Query{{UnitID: unitID, OverdueAt: now}}
+	for _, status := range []string{"submitted", "reviewed", "rectified"} {
+		queries = append(queries, entries.Query{UnitID: unitID, Status: status})
+	}
+	for _, q := range queries {
+		if err := s.scan(ctx, scope, q, keep); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b Late) int { return a.DueAt.Compare(b.DueAt) })
+	return out, nil
+}
+
+// scan walks a listing page by page (at most maxScanned entries), handing
+// each entry with its form version's workflow and title to fn.
+func (s *Service) scan(ctx context.Context, scope auth.Scope, q entries.Query, fn func(entries.Entry, entries.Workflow, string)) error {
+	q.Limit = entries.MaxLimit
+	for read := 0; read < maxScanned; {
+		page, err := s.Entries.Store.List(ctx, scope, q)
+		if errs.Is(err, errs.NotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		versions, err := s.Entries.FormVersions(ctx, page.Items)
+		if err != nil {
+			return err
+		}
+		workflows := entries.WorkflowsOf(versions)
+		for _, e := range page.Items {
+			key := entries.WorkflowKey(e)
+			fn(e, workflows[key], versions[key].Schema.Title)
+		}
+		read += len(page.Items)
+		if page.NextCursor == "" {
+			return nil
+		}
+		q.Cursor = page.NextCursor
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/forms"
+	"taizhang/ledger"
+)
+
+// Option is a reportable field's option with its count.
+type Option struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	N     int    `json:"n"`
+}
+
+// Breakdown counts a reportable field by option.
+type Breakdown struct {
+	Field   string   `json:"field"`
+	Label   string   `json:"label"`
+	Options []Option `json:"options"`
+}
+
+// Bucket is the count of entries in one period (or week).
+type Bucket struct {
+	Bucket string `json:"bucket"`
+	Label  string `json:"label"`
+	N      int    `json:"n"`
+}
+
+// UnitCount is a child unit's count, by status.
+type UnitCount struct {
+	UnitID   string         `json:"unitId"`
+	Name     string         `json:"name"`
+	N        int            `json:"n"`
+	ByStatus map[string]int `json:"byStatus"`
+}
+
+// Summary is how many entries of a form a subtree has: by status, by option
+// of each reportable field, by period and by child unit. Drafts never count.
+type Summary struct {
+	FormID    string         `json:"formId"`
+	FormTitle string         `json:"formTitle"`
+	UnitID    string         `json:"unitId"`
+	Total     int            `json:"total"`
+	ByStatus  map[string]int `json:"byStatus"`
+	ByOption  []Breakdown    `json:"byOption"`
+	ByPeriod  []Bucket       `json:"byPeriod"`
+	ByUnit    []UnitCount    `json:"byUnit"`
+}
+
+// Summary reads the kept counts of a subtree: its cost grows with the units
+// and periods in view, not with the entries.
+func (s *Service) Summary(ctx context.Context, scope auth.Scope, formID, unitID string, span Range) (Summary, error) {
+	now := s.Now()
+	v, err := s.viewOf(ctx, scope, formID, unitID)
+	if err != nil {
+		return Summary{}, err
+	}
+	if span, err = rangeOf(span, now, 12*7*24*time.Hour); err != nil {
+		return Summary{}, err
+	}
+	counts, err := s.Ledger.Counts(ctx, scope, ledger.CountQuery{FormID: v.def.ID, UnitID: v.unit.ID})
+	if err != nil {
+		return Summary{}, err
+	}
+	out := Summary{FormID: v.def.ID, FormTitle: v.version.Schema.Title, UnitID: v.unit.ID, ByStatus: map[string]int{}}
+	options := map[string]map[string]int{}
+	byBucket, byUnit := map[string]int{}, map[string]*UnitCount{}
+	for _, c := range counts {
+		if v.ownOnly && c.UnitID != v.unit.ID || !bucketIn(c.Bucket, span) {
+			continue
+		}
+		if c.Field != "" {
+			if options[c.Field] == nil {
+				options[c.Field] = map[string]int{}
+			}
+			options[c.Field][c.Option] += c.N
+			continue
+		}
+		out.Total += c.N
+		out.ByStatus[c.Status] += c.N
+		byBucket[c.Bucket] += c.N
+		child := v.child(c.UnitPath)
+		if child == "" {
+			child = v.unit.ID
+		}
+		if byUnit[child] == nil {
+			byUnit[child] = &UnitCount{UnitID: child, ByStatus: map[string]int{}}
+		}
+		byUnit[child].N += c.N
+		byUnit[child].ByStatus[c.Status] += c.N
+	}
+	out.ByOption = breakdowns(&v.version.Schema, options)
+	out.ByPeriod = buckets(byBucket)
+	out.ByUnit = v.unitCounts(byUnit)
+	return out, nil
+}
+
+// breakdowns lists each reportable field's options in the schema's order,
+// with their labels; options no longer offered follow, by value.
+func breakdowns(schema *forms.Form, counts map[string]map[string]int) []Breakdown {
+	out := []Breakdown{}
+	for _, f := range schema.ReportableFields() {
+		b := Breakdown{Field: f.Key, Label: f.Label, Options: []Option{}}
+		seen := map[string]bool{}
+		for _, o := range f.Options {
+			b.Options = append(b.Options, Option{Value: o.Value, Label: o.Label, N: counts[f.Key][o.Value]})
+			seen[o.Value] = true
+		}
+		for value, n := range counts[f.Key] {
+			if !seen[value] {
+				b.Options = append(b.Options, Option{Value: value, Label: value, N: n})
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func buckets(n map[string]int) []Bucket {
+	out := []Bucket{}
+	for k, c := range n {
+		out = append(out, Bucket{Bucket: k, Label: PeriodLabel(k), N: c})
+	}
+	slices.SortFunc(out, func(a, b Bucket) int { return bucketStart(a.Bucket).Compare(bucketStart(b.Bucket)) })
+	return out
+}
+
+func (v view) unitCounts(byUnit map[string]*UnitCount) []UnitCount {
+	out := []UnitCount{}
+	names := v.names()
+	order := append([]string{v.unit.ID}, childIDs(v)...)
+	for _, id := range order {
+		if c := byUnit[id]; c != nil {
+			c.Name = names[id]
+			if id == v.unit.ID {
+				c.Name += "（本单位）"
+			}
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+func childIDs(v view) []string {
+	var out []string
+	for _, c := range v.children() {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+// bucketStart is when a bucket begins: a week's Monday, a month's first day.
+func bucketStart(bucket string) time.Time {
+	var y, n int
+	if _, err := fmt.Sscanf(bucket, "%d-W%d", &y, &n); err == nil {
+		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, forms.Beijing)
+		monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
+		return monday.AddDate(0, 0, 7*(n-1))
+	}
+	if _, err := fmt.Sscanf(bucket, "%d-%d", &y, &n); err == nil {
+		return time.Date(y, time.Month(n), 1, 0, 0, 0, 0, forms.Beijing)
+	}
+	return time.Time{} // "once": always in range
+}
+
+// bucketIn reports whether a bucket overlaps the span.
+func bucketIn(bucket string, r Range) bool {
+	start := bucketStart(bucket)
+	if start.IsZero() {
+		return true
+	}
+	end := start.AddDate(0, 0, 7)
+	if len(bucket) == 7 { // "2026-11": a month
+		end = start.AddDate(0, 1, 0)
+	}
+	return start.Before(r.To.Add(24*time.Hour)) && end.After(r.From)
+}
