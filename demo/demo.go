@@ -66,11 +66,38 @@ var logins = []Login{
 	{"13800000009", "冯干部", "石桥村", []auth.Role{auth.RoleCadre}},
 }
 
-// Logins returns the demo accounts.
+// staff are the city's other filers and reviewers: a cadre in every unit
+// that files, and a supervisor in each department but 市自然资源局 (whose
+// reports nobody above reviews: the demo shows that case too). They give the
+// ledger a city to report on; their password is the same.
+var staff = []Login{
+	{"13800000101", "刘建国", "市委组织部", cadre}, {"13800000102", "陈晓燕", "市政府办公室", cadre},
+	{"13800000103", "杨志强", "市委政法委", cadre}, {"13800000104", "黄丽华", "市直机关工委", cadre},
+	{"13800000105", "何文军", "市国资委", cadre}, {"13800000106", "林海燕", "市交通运输局", cadre},
+	{"13800000107", "高建华", "市工商局", cadre}, {"13800000108", "罗春梅", "市税务局", cadre},
+	{"13800000109", "梁志明", "东城区", cadre}, {"13800000110", "宋晓红", "城关镇", cadre},
+	{"13800000111", "谢国平", "河口镇", cadre}, {"13800000112", "韩雪梅", "柳树村", cadre},
+	{"13800000113", "唐建军", "西城区", cadre}, {"13800000114", "许丽娟", "西山乡", cadre},
+	{"13800000121", "马振华", "市委组织部", supervisor}, {"13800000122", "胡秀英", "市政府办公室", supervisor},
+	{"13800000123", "郭卫东", "市委政法委", supervisor}, {"13800000124", "邓玉兰", "市直机关工委", supervisor},
+	{"13800000125", "曹志刚", "市国资委", supervisor}, {"13800000126", "彭桂芳", "市交通运输局", supervisor},
+	{"13800000127", "曾庆华", "市工商局", supervisor}, {"13800000128", "萧红梅", "市税务局", supervisor},
+}
+
+var (
+	cadre      = []auth.Role{auth.RoleCadre}
+	supervisor = []auth.Role{auth.RoleSupervisor}
+)
+
+// Logins returns the demo accounts printed at start.
 func Logins() []Login { return slices.Clone(logins) }
+
+// People returns every demo account: the printed logins and the staff.
+func People() []Login { return append(slices.Clone(logins), staff...) }
 
 // Load creates the demo city once: if the first demo account exists it does
 // nothing. It builds under the existing root, or creates 示范市 as the root.
+// Units and people are dated now: History files their past after it.
 func Load(ctx context.Context, units org.UnitStore, users org.UserStore, params auth.PasswordParams, now time.Time) (loaded bool, err error) {
 	if _, err := users.UserByPhone(ctx, logins[0].Phone); err == nil {
 		return false, nil
@@ -95,7 +122,7 @@ func Load(ctx context.Context, units org.UnitStore, users org.UserStore, params 
 	if err != nil {
 		return false, err
 	}
-	for _, l := range logins {
+	for _, l := range People() {
 		unit := byName[l.Unit]
 		u := org.User{ID: ids.New(now), Name: l.Name, Phone: l.Phone, UnitID: unit.ID, UnitPath: unit.Path, Roles: l.Roles,
 			Active: true, PasswordHash: hash, AuthVersion: 1, Rev: 1, CreatedAt: now, UpdatedAt: now}
@@ -135,6 +162,6 @@ func PrintLogins(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", l.Phone, l.Name, unit, l.Roles)
 	}
-	fmt.Fprintln(tw)
+	fmt.Fprintf(tw, "另有 %d 个演示账号（各单位的干部和审核人）：手机号 %s–%s，密码相同\n\n", len(staff), staff[0].Phone, staff[len(staff)-1].Phone)
 	return tw.Flush()
 }

@@ -55,6 +55,9 @@ func (s *Service) Overdue(ctx context.Context, scope auth.Scope, unitID string) 
 			return
 		}
 		l := Late{EntryID: e.ID, Title: e.Title, FormTitle: formTitle, UnitID: e.UnitID, UnitName: names[e.UnitID], Status: e.Status}
+		if l.Title == "" && e.Period != "" { // a weekly report has no title field: its round names it
+			l.Title = PeriodLabel(e.Period)
+		}
 		switch due := wf.StateDueAt(e); {
 		case wf.Name == "rectification" && e.Open && e.Status != "draft" && e.DueAt.Before(now):
 			l.Kind, l.DueAt = "rectification", e.DueAt

@@ -123,3 +123,57 @@ func visibleUnits(t *testing.T, base, phone string) []string {
 	slices.Sort(names)
 	return names
 }
+
+// TestDemoCityHasAPast: the office of a fresh demo city finds weeks of weekly
+// reports on time, late, missing and excused; 办实事 records in all seven
+// categories; problem items in every state, some overdue; and the printed
+// cadres can still file this week's report.
+func TestDemoCityHasAPast(t *testing.T) {
+	base, _ := runningServer(t, map[string]string{"TAIZHANG_DEMO": "1"})
+	office := loginToken(t, base, "13800000002")
+	formIDs := map[string]string{}
+	var list struct {
+		Items []struct{ ID, Key string } `json:"items"`
+	}
+	_ = json.Unmarshal([]byte(getWithToken(t, base+"/api/v1/forms", office)), &list)
+	for _, f := range list.Items {
+		formIDs[f.Key] = f.ID
+	}
+	matrix := getWithToken(t, base+"/api/v1/reports/compliance?formId="+formIDs["weekly"], office)
+	var m struct {
+		Periods []any `json:"periods"`
+	}
+	_ = json.Unmarshal([]byte(matrix), &m)
+	if len(m.Periods) < demo.Weeks {
+		t.Errorf("%d weeks in the compliance matrix, want %d or more: %s", len(m.Periods), demo.Weeks, matrix)
+	}
+	for _, status := range []string{`"onTime"`, `"late"`, `"missing"`, `"exempted"`, `"pending"`} {
+		if !strings.Contains(matrix, status) {
+			t.Errorf("no unit is %s in the demo's past", status)
+		}
+	}
+	summary := getWithToken(t, base+"/api/v1/reports/summary?formId="+formIDs["shishi"], office)
+	if strings.Contains(summary, `"n":0`) || !strings.Contains(summary, "化解矛盾纠纷") {
+		t.Errorf("a category of 办实事 has no record: %s", summary)
+	}
+	problems := getWithToken(t, base+"/api/v1/entries?limit=100&formId="+formIDs["problem"], office)
+	for _, status := range []string{"submitted", "returned", "rejected", "accepted", "rectified", "closed"} {
+		if !strings.Contains(problems, `"status":"`+status+`"`) {
+			t.Errorf("no problem item is %s", status)
+		}
+	}
+	if overdue := getWithToken(t, base+"/api/v1/reports/overdue", office); !strings.Contains(overdue, `"kind":"rectification"`) {
+		t.Errorf("no rectification is overdue: %s", overdue)
+	}
+	cadre := loginToken(t, base, "13800000005")
+	body, _ := json.Marshal(map[string]any{"clientId": "this-week-0001", "submit": true,
+		"data": map[string]any{"progress": "本周走访低保户十二户，解决自来水、道路照明等实际问题三件。", "plan": "下周完成两个村的入户走访。"}})
+	req, _ := http.NewRequest("POST", base+"/api/v1/forms/"+formIDs["weekly"]+"/entries", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+cadre)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("孙干部 files this week's report: %v %v", err, resp.Status)
+	}
+	resp.Body.Close()
+}

@@ -195,3 +195,41 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatalf("a record resealed without the key: %v", err)
 	}
 }
+
+// TestRollupCommand checks the demo city's kept counts against a recount
+// beside the running server, finds a count edited behind its back, and
+// rebuilds it once the server has stopped.
+func TestRollupCommand(t *testing.T) {
+	dir := t.TempDir()
+	_, stop := runningServer(t, map[string]string{"TAIZHANG_DATA_DIR": dir, "TAIZHANG_DEMO": "1"})
+	env := envOf(map[string]string{"TAIZHANG_DATA_DIR": dir})
+	rollup := func(verb string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"rollup", verb}, env, &out, io.Discard)
+		return out.String(), err
+	}
+	if out, err := rollup("verify"); err != nil || !strings.Contains(out, "rollup matches the entries") || strings.Contains(out, ": 0 cells") {
+		t.Fatalf("verify beside the server: %v %q", err, out)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqliteOpenForTamper(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE entry_counts SET n = n + 5 WHERE (form_id, unit_id, bucket, status, field, option) =
+		(SELECT form_id, unit_id, bucket, status, field, option FROM entry_counts WHERE n > 0 LIMIT 1)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := rollup("verify"); err == nil || !strings.Contains(err.Error(), "differs from the entries in 1 cells") {
+		t.Fatalf("verify an edited count: %v", err)
+	}
+	if out, err := rollup("rebuild"); err != nil || !strings.Contains(out, "rebuilt") {
+		t.Fatalf("rebuild: %v %q", err, out)
+	}
+	if out, err := rollup("verify"); err != nil || !strings.Contains(out, "matches") {
+		t.Fatalf("verify after the rebuild: %v %q", err, out)
+	}
+}

@@ -104,9 +104,9 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		store.close()
 		return nil, fmt.Errorf("TAIZHANG_JWT_SECRET: %w", err)
 	}
-	deps := services(cfg, store, tokens, log, metrics)
-	p.app, p.chunks = api.New(deps), deps.Chunks
-	p.sweeper = &ledger.Sweeper{Forms: store.forms, Units: deps.Tree.All, Users: store.users, Store: store.ledger, Now: time.Now}
+	d := newDomain(store, time.Now)
+	deps := services(cfg, store, d, tokens, log, metrics)
+	p.app, p.chunks, p.sweeper = api.New(deps), deps.Chunks, d.sweeper
 	if err := p.settleLedger(ctx, deps.Entries); err != nil {
 		store.close()
 		return nil, err
@@ -152,27 +152,44 @@ func (p *program) sweepLedger(ctx context.Context) {
 	}
 }
 
+// domain is the domain services on one clock: the server's run on the wall
+// clock, the demo's history on a clock it turns.
+type domain struct {
+	tree     *org.TreeCache
+	audit    *audit.Log
+	versions *forms.VersionCache
+	forms    *forms.Service
+	entries  *entries.Service
+	ledger   *ledger.Service
+	sweeper  *ledger.Sweeper
+}
+
+func newDomain(store openStore, now func() time.Time) domain {
+	d := domain{tree: &org.TreeCache{Units: store.units}, audit: &audit.Log{Store: store.audit, Now: now},
+		versions: &forms.VersionCache{Source: store.forms}}
+	d.forms = &forms.Service{Store: store.forms, Versions: d.versions, PathOf: d.tree.PathOf, Now: now, Audit: d.audit}
+	d.entries = &entries.Service{Store: store.entries, Forms: d.forms, Versions: d.versions, Units: d.tree.OwnPath,
+		People: org.Directory{Users: store.users}, Now: now, Attachments: store.attachments, Ledger: store.ledger}
+	d.ledger = &ledger.Service{Store: store.ledger, Audit: d.audit, Now: now}
+	d.sweeper = &ledger.Sweeper{Forms: store.forms, Units: d.tree.All, Users: store.users, Store: store.ledger, Now: now}
+	return d
+}
+
 // services wires the domain services to the store: the one place that decides
 // which implementation each dependency gets.
-func services(cfg config.Config, store openStore, tokens *auth.Tokens, log *slog.Logger, metrics *api.Metrics) api.Deps {
+func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens, log *slog.Logger, metrics *api.Metrics) api.Deps {
 	now, params := time.Now, auth.DefaultPasswordParams
-	tree := &org.TreeCache{Units: store.units}
-	auditLog := &audit.Log{Store: store.audit, Now: now}
-	versions := &forms.VersionCache{Source: store.forms}
-	formService := &forms.Service{Store: store.forms, Versions: versions, PathOf: tree.PathOf, Now: now, Audit: auditLog}
-	entryService := &entries.Service{Store: store.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
-		People: org.Directory{Users: store.users}, Now: now, Attachments: store.attachments, Ledger: store.ledger}
 	return api.Deps{
-		Entries:    entryService,
-		Reports:    &reports.Service{Ledger: store.ledger, Forms: formService, Tree: tree, Users: store.users, Entries: entryService, Now: now},
-		Ledger:     &ledger.Service{Store: store.ledger, Audit: auditLog, Now: now},
+		Entries:    d.entries,
+		Reports:    &reports.Service{Ledger: store.ledger, Forms: d.forms, Tree: d.tree, Users: store.users, Entries: d.entries, Now: now},
+		Ledger:     d.ledger,
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
 		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload, Now: now},
-		Units:  store.units, Users: store.users, Tokens: tokens, Tree: tree, Forms: formService,
+		Units:  store.units, Users: store.users, Tokens: tokens, Tree: d.tree, Forms: d.forms,
 		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
-		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: auditLog},
-		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens, Password: params, Now: now, Audit: auditLog,
+		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: d.audit},
+		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens, Password: params, Now: now, Audit: d.audit,
 			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, now), IPThrottle: auth.NewThrottle(50, 15*time.Minute, now),
 			Slots: auth.NewPasswordSlots(cfg.LoginConcurrency, 32*cfg.LoginConcurrency)},
 		Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),

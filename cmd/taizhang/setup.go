@@ -8,7 +8,6 @@ import (
 
 	"taizhang/auth"
 	"taizhang/demo"
-	"taizhang/forms"
 	"taizhang/org"
 )
 
@@ -29,7 +28,15 @@ func (p *program) setUp(ctx context.Context, stdout io.Writer) error {
 	if !p.cfg.Demo {
 		return nil
 	}
-	loaded, err := demo.Load(ctx, p.store.units, p.store.users, auth.DefaultPasswordParams, now)
+	return p.loadDemo(ctx, now, stdout)
+}
+
+// loadDemo loads the demo city, its forms and — on the first start — its
+// past: the city is dated demo.Since(now), and its history is filed on a
+// clock turned from then to now.
+func (p *program) loadDemo(ctx context.Context, now time.Time, stdout io.Writer) error {
+	since := demo.Since(now)
+	loaded, err := demo.Load(ctx, p.store.units, p.store.users, auth.DefaultPasswordParams, since)
 	if err != nil {
 		return fmt.Errorf("load demo data (TAIZHANG_DEMO): %w", err)
 	}
@@ -40,13 +47,22 @@ func (p *program) setUp(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tree := &org.TreeCache{Units: p.store.units}
-	formsLoaded, err := demo.LoadForms(ctx, &forms.Service{Store: p.store.forms, PathOf: tree.PathOf, Now: time.Now}, root.ID)
+	clock := demo.NewClock(since.Add(time.Hour + time.Minute))
+	past := newDomain(p.store, clock.Now)
+	formsLoaded, err := demo.LoadForms(ctx, past.forms, root.ID)
 	if err != nil {
 		return fmt.Errorf("load demo forms (TAIZHANG_DEMO): %w", err)
 	}
-	if formsLoaded > 0 {
-		p.log.Info("published the demo forms", "count", formsLoaded)
+	if formsLoaded == 0 {
+		return demo.PrintLogins(stdout)
 	}
+	p.log.Info("published the demo forms", "count", formsLoaded)
+	history := &demo.History{Clock: clock, Forms: p.store.forms, Entries: past.entries, Ledger: past.ledger, Sweeper: past.sweeper,
+		Attachments: p.store.attachments, Tree: past.tree, Users: p.store.users, Now: now}
+	started := time.Now()
+	if err := history.Write(ctx); err != nil {
+		return fmt.Errorf("file the demo history (TAIZHANG_DEMO): %w", err)
+	}
+	p.log.Info("filed the demo city's past", "weeks", demo.Weeks, "took", time.Since(started).Round(time.Millisecond))
 	return demo.PrintLogins(stdout)
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { api as apiAs, browserFor, shot, signIn as signInAs, startServer } from './harness.mjs'
 
 const CADRE = '13800000005'
+const OTHER_CADRE = '13800000006' // 周干部, 幸福社区: also under 城关镇
 const TOWN_SUPERVISOR = '13800000004'
 const ADMIN = '13800000001'
 let server, browser
@@ -22,13 +23,22 @@ const signIn = (phone) => signInAs(browser, server.base, phone)
 const api = async (phone, method, path, body) => (await apiAs(server.base, phone, method, path, body)).body
 
 const formByKey = async (key) => (await api(CADRE, 'GET', '/api/v1/forms?assigned=true')).items.find((f) => f.key === key)
-const file = async (key, data) =>
-  (await api(CADRE, 'POST', `/api/v1/forms/${(await formByKey(key)).id}/entries`, { clientId: crypto.randomUUID(), data, submit: true })).entry
+const file = async (key, data, phone = CADRE) =>
+  (await api(phone, 'POST', `/api/v1/forms/${(await formByKey(key)).id}/entries`, { clientId: crypto.randomUUID(), data, submit: true })).entry
+
+// approveWaiting clears what the demo's past left in a supervisor's queue.
+async function approveWaiting(phone) {
+  const waiting = await api(phone, 'GET', '/api/v1/entries?status=submitted&withActions=true&limit=100')
+  for (const e of waiting.items.filter((e) => e.actions?.includes('approve'))) {
+    await api(phone, 'POST', `/api/v1/entries/${e.id}/actions`, { action: 'approve', rev: e.rev, comment: '' })
+  }
+}
 
 test('a supervisor approves several weekly reports at once, choosing all with 全选', async () => {
+  await approveWaiting(TOWN_SUPERVISOR)
   const progress = '本周走访低保户十二户，解决自来水、道路照明等实际问题三件，整改问题清单两项。'
   const a = await file('weekly', { progress, plan: '下周完成河口镇两个村的入户走访。' })
-  const b = await file('weekly', { progress: progress + '另协调修复路灯一处。', plan: '下周完成红旗村三组的入户走访。' })
+  const b = await file('weekly', { progress: progress + '另协调修复路灯一处。', plan: '下周完成幸福社区的入户走访。' }, OTHER_CADRE)
   const { context, page } = await signIn(TOWN_SUPERVISOR)
   await page.getByText('审批', { exact: true }).click()
   await page.locator('.pick').nth(1).waitFor()

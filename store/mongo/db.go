@@ -92,6 +92,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("ensure indexes: %w", err)
 	}
+	if err := markCountsBuilt(ctx, db.db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("ledger meta: %w", err)
+	}
 	if err := db.Org().ResumeMoves(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -251,14 +251,26 @@ func (s *LedgerStore) ReplaceCounts(ctx context.Context, counts []ledger.Count) 
 	return mapError("record counts built", err)
 }
 
-// CountsBuilt reports whether the counts were built since the ledger began.
+// CountsBuilt reports whether the counts were kept since the first entry:
+// Open marks a store without entries; a rebuild marks the others.
 func (s *LedgerStore) CountsBuilt(ctx context.Context) (bool, error) {
 	err := s.meta.FindOne(ctx, bson.D{{Key: "_id", Value: "counts_built"}}).Err()
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		n, err := s.db.db.Collection("entries").CountDocuments(ctx, bson.D{}, options.Count().SetLimit(1))
-		return n == 0, mapError("count entries", err)
+		return false, nil
 	}
 	return err == nil, mapError("read ledger meta", err)
+}
+
+// markCountsBuilt marks a store without entries: its counts are kept from
+// the first entry on.
+func markCountsBuilt(ctx context.Context, db *mongo.Database) error {
+	n, err := db.Collection("entries").CountDocuments(ctx, bson.D{}, options.Count().SetLimit(1))
+	if err != nil || n > 0 {
+		return err
+	}
+	_, err = db.Collection("ledger_meta").UpdateOne(ctx, bson.D{{Key: "_id", Value: "counts_built"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "value", Value: true}}}}, options.UpdateOne().SetUpsert(true))
+	return err
 }
 
 // addCounts applies count deltas, each an upserted $inc.

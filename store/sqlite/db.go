@@ -94,6 +94,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	// A store without entries keeps its counts from the first entry on.
+	if _, err := db.writer.ExecContext(ctx, `INSERT OR IGNORE INTO ledger_meta (key, value)
+		SELECT 'counts_built', '1' WHERE NOT EXISTS (SELECT 1 FROM entries)`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	db.startCommitter()
 	return db, nil
 }

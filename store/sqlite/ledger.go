@@ -230,15 +230,13 @@ func (s *LedgerStore) ReplaceCounts(ctx context.Context, counts []ledger.Count) 
 	})
 }
 
-// CountsBuilt reports whether the counts were built since the ledger began
-// (entries filed before it are counted by a rebuild at start).
+// CountsBuilt reports whether the counts were kept since the first entry:
+// Open marks a store without entries; a rebuild marks the others.
 func (s *LedgerStore) CountsBuilt(ctx context.Context) (bool, error) {
 	var v string
 	err := s.db.queryRow(ctx, `SELECT value FROM ledger_meta WHERE key = 'counts_built'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		var any int
-		err = s.db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM entries)`).Scan(&any)
-		return any == 0, mapError("count entries", err) // nothing to count: built
+		return false, nil
 	}
 	return v == "1", mapError("read ledger meta", err)
 }
