@@ -50,12 +50,16 @@ type Deps struct {
 	Forms         *forms.Service
 	Reports       *reports.Service
 	Ledger        *ledger.Service
-	Ready         func(ctx context.Context) error // the store's ping, for /readyz
-	Log           *slog.Logger
-	Metrics       *Metrics
-	UI            fs.FS // the built PWA (or a placeholder page)
-	BodyLimit     int
-	CORSOrigins   []string
+	// OpenRounds materializes the rounds a form change opened, so the ledger
+	// shows a new assignment's units at once rather than at the next minute's
+	// sweep. Nil: the sweep alone.
+	OpenRounds  func(ctx context.Context) (int, error)
+	Ready       func(ctx context.Context) error // the store's ping, for /readyz
+	Log         *slog.Logger
+	Metrics     *Metrics
+	UI          fs.FS // the built PWA (or a placeholder page)
+	BodyLimit   int
+	CORSOrigins []string
 	// TrustedProxies may tell the client's address in X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	// MetricsToken, when set, lets a scraper off this host read /metrics.

@@ -128,6 +128,7 @@ func newWorldOn(t *testing.T, st stores) *world {
 		Entries:    w.entries,
 		Reports:    &reports.Service{Ledger: st.ledger, Forms: formService, Tree: tree, Users: st.org, Entries: w.entries, Now: clock},
 		Ledger:     &ledger.Service{Store: st.ledger, Audit: w.audit, Now: clock},
+		OpenRounds: (&ledger.Sweeper{Forms: st.forms, Units: tree.All, Users: st.org, Store: st.ledger, Now: clock}).Sweep,
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
 		Attachments: st.attachments, MaxUpload: 1 << 20,
 		Chunks: w.chunks,

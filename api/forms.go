@@ -67,7 +67,19 @@ func (s *server) publishForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.openRounds(c)
 	return c.JSON(fiber.Map{"formId": v.FormID, "version": v.Version, "hash": v.Hash, "publishedAt": v.PublishedAt})
+}
+
+// openRounds opens the rounds a change opened. A failure is logged, not
+// returned: the change is saved, and the minute's sweep retries.
+func (s *server) openRounds(c *fiber.Ctx) {
+	if s.deps.OpenRounds == nil {
+		return
+	}
+	if _, err := s.deps.OpenRounds(c.UserContext()); err != nil {
+		s.deps.Log.Warn("opening ledger rounds", "err", err)
+	}
 }
 
 func (s *server) archiveForm(c *fiber.Ctx) error {
@@ -89,6 +101,7 @@ func (s *server) setAssignments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.openRounds(c)
 	return c.JSON(toFormJSON(d, true))
 }
 

@@ -201,8 +201,8 @@ func reportReaders(role auth.Role, rel string) int {
 }
 
 // exempters: only the office and administrators excuse obligations; the
-// matrix's units owe nothing yet (created after the round opened), so inside
-// the scope the answer is 404 too — the guard is what is tested here.
+// matrix's units owe nothing for a round before the assignment began, so
+// inside the scope the answer is 404 too — the guard is what is tested here.
 func exempters(role auth.Role, _ string) int {
 	if role == auth.RoleAdmin || role == auth.RoleOffice {
 		return 404
@@ -296,7 +296,7 @@ var matrix = map[string]matrixCase{
 	}, reportReaders},
 	"POST /api/v1/obligations/exemptions": {func(w *world, target string, _ int) (string, any) {
 		return "/api/v1/obligations/exemptions", map[string]any{"formId": matrixForm(w), "unitId": w.units[target].ID,
-			"period": "2026-W49", "reason": "防汛抢险"}
+			"period": "2026-W40", "reason": "防汛抢险"}
 	}, exempters},
 	"DELETE /api/v1/obligations/exemptions/:id": {fixed("/api/v1/obligations/exemptions/no-such-exemption", nil), exempters},
 	"GET /api/v1/audit": {fixed("/api/v1/audit", nil), func(role auth.Role, _ string) int {

@@ -133,6 +133,20 @@ func TestComplianceThroughARound(t *testing.T) {
 	})
 }
 
+// TestAssigningOpensTheRoundAtOnce: the units of a new assignment show in the
+// ledger as soon as it is saved, not at the next minute's sweep.
+func TestAssigningOpensTheRoundAtOnce(t *testing.T) {
+	w := newWorld(t)
+	w.addUser("13900000001", "v1", false, auth.RoleCadre)
+	w.now = beijing(12, 5, 10) // a week after the units were set up
+	office := w.tokenFor(w.addUser("13900000002", "city", false, auth.RoleOffice))
+	formID := w.publishForm(t, weeklyLite)
+	r := w.call("GET", "/api/v1/reports/obligations?formId="+formID+"&period=2026-W50", office, nil)
+	if r.status != 200 || !strings.Contains(string(r.body), `"unitId":"unit-v1","unitName":"单位v1"`) || !strings.Contains(string(r.body), `"status":"pending"`) {
+		t.Fatalf("the round of a new assignment: %d %s", r.status, r.body)
+	}
+}
+
 // TestReportsBadInput: what the issue lists, and the late filing's refusals.
 func TestReportsBadInput(t *testing.T) {
 	lw := newLedgerWorld(t, newWorld(t))

@@ -26,8 +26,9 @@ type Assignment struct {
 	IncludeDescendants *bool    `json:"includeDescendants,omitempty"` // default true
 	Schedule           Schedule `json:"schedule"`
 	EndDate            string   `json:"endDate,omitempty"` // the campaign's last day, "2027-06-30"
-	// Start is the day the assignment began, "2026-11-02": the obligation
-	// ledger counts rounds from it. Set when the assignment is first saved.
+	// Start is when the assignment began, "2026-11-27T17:00:00+08:00" (or a
+	// day, "2026-11-02"): the obligation ledger counts rounds from the one open
+	// then. Set when the assignment is first saved.
 	Start string `json:"start,omitempty"`
 }
 
@@ -79,12 +80,20 @@ func (a Assignment) Check(path string) []errs.FieldError {
 			bad("endDate", "结束日期应为 YYYY-MM-DD")
 		}
 	}
-	if a.Start != "" {
-		if _, err := time.Parse(time.DateOnly, a.Start); err != nil {
-			bad("start", "开始日期应为 YYYY-MM-DD")
-		}
+	if _, ok := a.started(); a.Start != "" && !ok {
+		bad("start", "开始时间应为 YYYY-MM-DD 或 RFC 3339 时间")
 	}
 	return out
+}
+
+// started reads Start: the moment the assignment was saved (RFC 3339), or a
+// day an administrator gave (from its first moment, Beijing time).
+func (a Assignment) started() (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, a.Start); err == nil {
+		return t, true
+	}
+	t, err := time.ParseInLocation(time.DateOnly, a.Start, Beijing)
+	return t, err == nil
 }
 
 // Periods lists the assignment's rounds from its start (or since, when the
@@ -92,10 +101,8 @@ func (a Assignment) Check(path string) []errs.FieldError {
 // and not past the campaign's end date. The ledger owes one obligation per
 // responsible unit and round.
 func (a Assignment) Periods(since, now time.Time) []Period {
-	if a.Start != "" {
-		if start, err := time.ParseInLocation(time.DateOnly, a.Start, Beijing); err == nil {
-			since = start
-		}
+	if start, ok := a.started(); ok {
+		since = start // the first round is the one open then, not one that closed earlier that day
 	}
 	current, ok := a.CurrentPeriod(now)
 	if !ok { // past the campaign's end: up to its last round

@@ -145,7 +145,7 @@ func withStarts(list, before []Assignment, now time.Time) []Assignment {
 		if out[i].Start != "" {
 			continue
 		}
-		out[i].Start = now.In(Beijing).Format(time.DateOnly)
+		out[i].Start = now.In(Beijing).Format(time.RFC3339)
 		for _, b := range before {
 			if b.UnitID == out[i].UnitID && b.Start != "" {
 				out[i].Start = b.Start

@@ -180,9 +180,9 @@ func newDomain(store openStore, now func() time.Time) domain {
 func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens, log *slog.Logger, metrics *api.Metrics) api.Deps {
 	now, params := time.Now, auth.DefaultPasswordParams
 	return api.Deps{
-		Entries:    d.entries,
-		Reports:    &reports.Service{Ledger: store.ledger, Forms: d.forms, Tree: d.tree, Users: store.users, Entries: d.entries, Now: now},
-		Ledger:     d.ledger,
+		Entries: d.entries,
+		Reports: &reports.Service{Ledger: store.ledger, Forms: d.forms, Tree: d.tree, Users: store.users, Entries: d.entries, Now: now},
+		Ledger:  d.ledger, OpenRounds: d.sweeper.Sweep,
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
 		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload, Now: now},
