@@ -74,10 +74,12 @@ vet:
 lint: vet
 	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-## bench: store benchmarks on SQLite and embedded FerretDB, and the binary's
-## filing, listing and login-burst figures (docs/performance.md)
+## bench: store benchmarks on SQLite and embedded FerretDB (filing with and
+## without the ledger's rollup), the reports over a million entries, and the
+## binary's filing, listing and login-burst figures (docs/performance.md)
 bench: build
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/
+	go test -run '^$$' -bench Reports -benchmem -benchtime 30x -timeout 30m ./api/
 	TAIZHANG_TEST_BINARY=$(CURDIR)/bin/taizhang go test -run '^$$' -bench 'FilingAndListing|LoginBurst' -benchtime 1x ./cmd/taizhang/
 
 ## lighthouse: Lighthouse 12.8 (mobile) on Debian's Chromium: performance ≥ 0.9 and

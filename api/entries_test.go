@@ -18,7 +18,7 @@ import (
 
 // publishForm creates, publishes and assigns (to the whole city) a form as an
 // administrator at the root, returning its id.
-func (w *world) publishForm(t *testing.T, schema forms.Form) string {
+func (w *world) publishForm(t testing.TB, schema forms.Form) string {
 	t.Helper()
 	admin := w.tokenFor(w.addUser(fmt.Sprintf("1370000%04d", w.next()), "city", false, auth.RoleAdmin))
 	created := w.call("POST", "/api/v1/forms", admin, schema)
@@ -64,7 +64,7 @@ func (ew entryWorld) file(clientID string, data map[string]any, submit bool) rep
 		map[string]any{"clientId": clientID, "data": data, "submit": submit})
 }
 
-func entryOf(t *testing.T, r reply) map[string]any {
+func entryOf(t testing.TB, r reply) map[string]any {
 	t.Helper()
 	e, ok := r.json(t)["entry"].(map[string]any)
 	if !ok {

@@ -46,16 +46,17 @@ type stores struct {
 	ledger        ledger.Store
 	ping          func(context.Context) error
 	auditKey      []byte
+	sqlite        *sqlite.DB // the embedded store itself, for benchmarks that bulk-load it
 }
 
-func sqliteStores(t *testing.T) stores {
+func sqliteStores(t testing.TB) stores {
 	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), ping: db.Ping}
+		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), ping: db.Ping, sqlite: db}
 }
 
 func mongoStores(t *testing.T, b mongotest.Backend) stores {
@@ -82,7 +83,7 @@ func eachBackend(t *testing.T, scenario func(t *testing.T, open func(t *testing.
 // world is a running app on fresh stores with the tree city → d1 → t1 → v1
 // and city → d2, and a clock the test controls.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	app    *fiber.App
 	st     stores
 	tokens *auth.Tokens
@@ -110,7 +111,7 @@ func (w *world) sweep() {
 	}
 }
 
-func newWorldOn(t *testing.T, st stores) *world {
+func newWorldOn(t testing.TB, st stores) *world {
 	t.Helper()
 	w := &world{t: t, st: st, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), units: map[string]org.Unit{}}
 	clock := func() time.Time { return w.now }
@@ -198,7 +199,7 @@ type reply struct {
 	body   []byte
 }
 
-func (r reply) json(t *testing.T) map[string]any {
+func (r reply) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {

@@ -13,7 +13,7 @@ import (
 )
 
 // workbook builds an import file; nil rows leave a sheet with its header only.
-func workbook(t *testing.T, unitHeader []string, units, users [][]string) []byte {
+func workbook(t testing.TB, unitHeader []string, units, users [][]string) []byte {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()

@@ -143,3 +143,30 @@ func compareKeys(a, b CountKey) int {
 	return strings.Compare(strings.Join([]string{a.FormID, a.UnitID, a.Bucket, a.Status, a.Field, a.Option}, "\x00"),
 		strings.Join([]string{b.FormID, b.UnitID, b.Bucket, b.Status, b.Field, b.Option}, "\x00"))
 }
+
+// SumByChild adds up the counts of a unit's subtree by the child of the unit
+// they lie under: each sum carries the child's id and path (the unit's own
+// counts stay its own). Counts outside the unit's subtree are left out.
+func SumByChild(counts []Count, unitID string) []Count {
+	sums := map[CountKey]*Count{}
+	var order []CountKey
+	for _, c := range counts {
+		i := slices.Index(c.UnitPath, unitID)
+		if i < 0 {
+			continue
+		}
+		path := c.UnitPath[:min(i+2, len(c.UnitPath))]
+		k := c.CountKey
+		k.UnitID = path[len(path)-1]
+		if sums[k] == nil {
+			sums[k] = &Count{CountKey: k, UnitPath: path}
+			order = append(order, k)
+		}
+		sums[k].N += c.N
+	}
+	out := make([]Count, len(order))
+	for i, k := range order {
+		out[i] = *sums[k]
+	}
+	return out
+}

@@ -8,6 +8,7 @@ package ledger
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"taizhang/auth"
@@ -100,12 +101,52 @@ type ObligationQuery struct {
 	Periods []string // empty: every period
 	UnitID  string   // that unit's subtree, within the scope; empty: the scope's
 	OwnOnly bool     // UnitID itself, not its subtree
+	UnitIDs []string // only these units of the subtree; empty: all
+}
+
+// RoundCount is how many obligations of one round are in one status under a
+// child of the asked unit (UnitID the child's), or of the unit itself
+// (UnitID the unit's). Deeper marks counts that include units below the child.
+type RoundCount struct {
+	UnitID, Period, Status string
+	N                      int
+	Deeper                 bool
+}
+
+// CountRounds counts owed obligations of unitID's subtree by child, round and
+// status at now: what a compliance matrix shows of a subtree.
+func CountRounds(list []Obligation, unitID string, now time.Time) []RoundCount {
+	type key struct{ unit, period, status string }
+	sums := map[key]*RoundCount{}
+	var order []key
+	for _, o := range list {
+		i := slices.Index(o.UnitPath, unitID)
+		if !o.Owed || i < 0 {
+			continue
+		}
+		child := o.UnitPath[min(i+1, len(o.UnitPath)-1)]
+		k := key{child, o.Period, o.Status(now)}
+		if sums[k] == nil {
+			sums[k] = &RoundCount{UnitID: child, Period: o.Period, Status: k.status}
+			order = append(order, k)
+		}
+		sums[k].N++
+		sums[k].Deeper = sums[k].Deeper || o.UnitID != child
+	}
+	out := make([]RoundCount, len(order))
+	for i, k := range order {
+		out[i] = *sums[k]
+	}
+	return out
 }
 
 // CountQuery selects counted cells of one form in the caller's scope.
 type CountQuery struct {
 	FormID string
 	UnitID string // that unit's subtree, within the scope; empty: the scope's
+	// ByChild sums the subtree's counts by the child of the unit they lie
+	// under (SumByChild): a summary reads one row per child, not per unit.
+	ByChild bool
 }
 
 // Store keeps obligations and counts. Reads and exemptions are scoped; the
@@ -119,6 +160,9 @@ type Store interface {
 	// Materialized returns the rounds of a form already materialized.
 	Materialized(ctx context.Context, formID string) (map[string]bool, error)
 	Obligations(ctx context.Context, scope auth.Scope, q ObligationQuery) ([]Obligation, error)
+	// RoundCounts is CountRounds over the owed obligations q selects, counted
+	// by the store: a matrix of a thousand units reads a few hundred sums.
+	RoundCounts(ctx context.Context, scope auth.Scope, q ObligationQuery, now time.Time) ([]RoundCount, error)
 	// Exempt sets an exemption on an owed obligation without one (errs.Conflict
 	// if it has one, errs.NotFound if there is no such owed obligation in scope).
 	Exempt(ctx context.Context, scope auth.Scope, formID, period, unitID string, ex Exemption) error

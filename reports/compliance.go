@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"taizhang/auth"
@@ -75,11 +76,9 @@ func (s *Service) Compliance(ctx context.Context, scope auth.Scope, formID, unit
 	if len(keys) == 0 {
 		return m, nil
 	}
-	list, err := s.Ledger.Obligations(ctx, scope, ledger.ObligationQuery{FormID: v.def.ID, Periods: keys, UnitID: v.unit.ID, OwnOnly: v.ownOnly})
-	if err != nil {
+	if m.Rows, err = s.rows(ctx, scope, v, keys, now); err != nil {
 		return Matrix{}, err
 	}
-	m.Rows = v.rows(list, keys, now)
 	for _, r := range m.Rows {
 		for status, n := range r.counts {
 			m.Totals[status] += n
@@ -88,33 +87,56 @@ func (s *Service) Compliance(ctx context.Context, scope auth.Scope, formID, unit
 	return m, nil
 }
 
-// rows groups a round's obligations by the child of the view's unit they lie
-// under; the unit's own obligations make a row of their own.
-func (v view) rows(list []ledger.Obligation, keys []string, now time.Time) []Row {
-	byRow := map[string][]ledger.Obligation{}
-	units := map[string]map[string]bool{} // row → the units owing in it
-	for _, o := range list {
-		if !o.Owed {
-			continue
+// rows makes a row of the view's unit (when it owes) and of each child with
+// obligations in the rounds: a child with owing units below it shows the sums
+// of its subtree (counted by the store), a unit alone its own obligations.
+func (s *Service) rows(ctx context.Context, scope auth.Scope, v view, keys []string, now time.Time) ([]Row, error) {
+	q := ledger.ObligationQuery{FormID: v.def.ID, Periods: keys, UnitID: v.unit.ID, OwnOnly: v.ownOnly}
+	if v.ownOnly { // a cadre's own unit: its few rows
+		own, err := s.Ledger.Obligations(ctx, scope, q)
+		if err != nil || len(own) == 0 {
+			return []Row{}, err
 		}
-		row := v.child(o.UnitPath)
-		byRow[row] = append(byRow[row], o)
-		if units[row] == nil {
-			units[row] = map[string]bool{}
+		return []Row{row(Row{UnitID: v.unit.ID, Name: v.unit.Name + "（本单位）", Self: true}, own, keys, now)}, nil
+	}
+	counts, err := s.Ledger.RoundCounts(ctx, scope, q, now)
+	if err != nil {
+		return nil, err
+	}
+	byChild, deeper := map[string][]ledger.RoundCount{}, map[string]bool{}
+	alone := []string{}
+	for _, c := range counts {
+		if byChild[c.UnitID] == nil && c.UnitID != v.unit.ID {
+			alone = append(alone, c.UnitID) // for now; dropped below if deeper
 		}
-		units[row][o.UnitID] = true
+		byChild[c.UnitID] = append(byChild[c.UnitID], c)
+		deeper[c.UnitID] = deeper[c.UnitID] || c.Deeper
+	}
+	alone = slices.DeleteFunc(append(alone, v.unit.ID), func(id string) bool { return deeper[id] })
+	q.UnitIDs = alone
+	details, err := s.Ledger.Obligations(ctx, scope, q)
+	if err != nil {
+		return nil, err
+	}
+	byUnit := map[string][]ledger.Obligation{}
+	for _, o := range details {
+		if o.Owed {
+			byUnit[o.UnitID] = append(byUnit[o.UnitID], o)
+		}
 	}
 	var out []Row
-	if own := byRow[""]; len(own) > 0 {
-		out = append(out, row(Row{UnitID: v.unit.ID, Name: v.unit.Name + "（本单位）", Self: true}, own, keys, now, false))
+	if own := byUnit[v.unit.ID]; len(own) > 0 {
+		out = append(out, row(Row{UnitID: v.unit.ID, Name: v.unit.Name + "（本单位）", Self: true}, own, keys, now))
 	}
 	for _, c := range v.children() {
-		if len(byRow[c.ID]) > 0 {
-			subtree := len(units[c.ID]) > 1 || !units[c.ID][c.ID]
-			out = append(out, row(Row{UnitID: c.ID, Name: name(c)}, byRow[c.ID], keys, now, subtree))
+		switch {
+		case deeper[c.ID]:
+			out = append(out, subtreeRow(Row{UnitID: c.ID, Name: name(c)}, byChild[c.ID], keys))
+		case len(byUnit[c.ID]) > 0:
+			out = append(out, row(Row{UnitID: c.ID, Name: name(c)}, byUnit[c.ID], keys, now))
 		}
 	}
-	return out
+	return out, nil
 }
 
 func name(u org.Unit) string {
@@ -124,27 +146,18 @@ func name(u org.Unit) string {
 	return u.Name
 }
 
-// row fills a row's cells, round by round, and its on-time rate: on time out of
-// the rounds due (on time, late or missing; exempted and pending rounds aside).
-func row(r Row, list []ledger.Obligation, keys []string, now time.Time, subtree bool) Row {
-	r.Subtree, r.counts = subtree, map[string]int{}
-	byPeriod := map[string][]ledger.Obligation{}
+// row fills the row of one unit, round by round, and its on-time rate.
+func row(r Row, list []ledger.Obligation, keys []string, now time.Time) Row {
+	r.counts = map[string]int{}
+	byPeriod := map[string]ledger.Obligation{}
 	for _, o := range list {
-		byPeriod[o.Period] = append(byPeriod[o.Period], o)
+		byPeriod[o.Period] = o
 	}
 	for _, k := range keys {
 		cell := Cell{Period: k}
-		for _, o := range byPeriod[k] {
-			status := o.Status(now)
-			r.counts[status]++
-			if subtree {
-				if cell.Counts == nil {
-					cell.Counts = map[string]int{}
-				}
-				cell.Counts[status]++
-				continue
-			}
-			cell.Status, cell.EntryID = status, o.EntryID
+		if o, ok := byPeriod[k]; ok {
+			cell.Status, cell.EntryID = o.Status(now), o.EntryID
+			r.counts[cell.Status]++
 			if !o.FirstSubmittedAt.IsZero() {
 				at := o.FirstSubmittedAt
 				cell.FirstSubmittedAt = &at
@@ -155,6 +168,30 @@ func row(r Row, list []ledger.Obligation, keys []string, now time.Time, subtree 
 		}
 		r.Cells = append(r.Cells, cell)
 	}
+	return withRate(r)
+}
+
+// subtreeRow fills the row of a child with units below it: each cell the
+// counts of each status in its subtree.
+func subtreeRow(r Row, counts []ledger.RoundCount, keys []string) Row {
+	r.Subtree, r.counts = true, map[string]int{}
+	byPeriod := map[string]map[string]int{}
+	for _, c := range counts {
+		if byPeriod[c.Period] == nil {
+			byPeriod[c.Period] = map[string]int{}
+		}
+		byPeriod[c.Period][c.Status] += c.N
+		r.counts[c.Status] += c.N
+	}
+	for _, k := range keys {
+		r.Cells = append(r.Cells, Cell{Period: k, Counts: byPeriod[k]})
+	}
+	return withRate(r)
+}
+
+// withRate adds the on-time rate: on time out of the rounds due (on time,
+// late or missing; exempted and pending rounds aside).
+func withRate(r Row) Row {
 	if due := r.counts[ledger.OnTime] + r.counts[ledger.Late] + r.counts[ledger.Missing]; due > 0 {
 		rate := float64(r.counts[ledger.OnTime]) / float64(due)
 		r.OnTimeRate = &rate

@@ -53,8 +53,9 @@ type Summary struct {
 	ByUnit    []UnitCount    `json:"byUnit"`
 }
 
-// Summary reads the kept counts of a subtree: its cost grows with the units
-// and periods in view, not with the entries.
+// Summary reads the kept counts of a subtree, summed by child unit in the
+// store: its cost grows with the children and periods in view, not with the
+// entries.
 func (s *Service) Summary(ctx context.Context, scope auth.Scope, formID, unitID string, span Range) (Summary, error) {
 	now := s.Now()
 	v, err := s.viewOf(ctx, scope, formID, unitID)
@@ -64,15 +65,21 @@ func (s *Service) Summary(ctx context.Context, scope auth.Scope, formID, unitID 
 	if span, err = rangeOf(span, now, 12*7*24*time.Hour); err != nil {
 		return Summary{}, err
 	}
-	counts, err := s.Ledger.Counts(ctx, scope, ledger.CountQuery{FormID: v.def.ID, UnitID: v.unit.ID})
+	counts, err := s.Ledger.Counts(ctx, scope, ledger.CountQuery{FormID: v.def.ID, UnitID: v.unit.ID, ByChild: true})
 	if err != nil {
 		return Summary{}, err
 	}
 	out := Summary{FormID: v.def.ID, FormTitle: v.version.Schema.Title, UnitID: v.unit.ID, ByStatus: map[string]int{}}
 	options := map[string]map[string]int{}
 	byBucket, byUnit := map[string]int{}, map[string]*UnitCount{}
+	inSpan := map[string]bool{} // by bucket: a summary has a few dozen
 	for _, c := range counts {
-		if v.ownOnly && c.UnitID != v.unit.ID || !bucketIn(c.Bucket, span) {
+		in, seen := inSpan[c.Bucket]
+		if !seen {
+			in = bucketIn(c.Bucket, span)
+			inSpan[c.Bucket] = in
+		}
+		if v.ownOnly && c.UnitID != v.unit.ID || !in {
 			continue
 		}
 		if c.Field != "" {

@@ -120,6 +120,21 @@ func (s *LedgerStore) within(ctx context.Context, scope auth.Scope, unitID strin
 	return unitID, err == nil, mapError("read unit", err)
 }
 
+// RoundCounts implements ledger.Store. It counts in Go what Obligations
+// reads: a $group would need $sum twice, which FerretDB v1 answers with 0
+// after the first; on MongoDB an aggregation could do it in the server.
+func (s *LedgerStore) RoundCounts(ctx context.Context, scope auth.Scope, q ledger.ObligationQuery, now time.Time) ([]ledger.RoundCount, error) {
+	unit, ok, err := s.within(ctx, scope, q.UnitID)
+	if !ok || err != nil {
+		return nil, err
+	}
+	list, err := s.Obligations(ctx, scope, q)
+	if err != nil {
+		return nil, err
+	}
+	return ledger.CountRounds(list, unit, now), nil
+}
+
 // Obligations implements ledger.Store.
 func (s *LedgerStore) Obligations(ctx context.Context, scope auth.Scope, q ledger.ObligationQuery) (list []ledger.Obligation, err error) {
 	defer s.db.track("ledger.obligations", time.Now(), &err)
@@ -133,6 +148,9 @@ func (s *LedgerStore) Obligations(ctx context.Context, scope auth.Scope, q ledge
 	}
 	if len(q.Periods) > 0 {
 		filter = append(filter, bson.E{Key: "period", Value: bson.D{{Key: "$in", Value: q.Periods}}})
+	}
+	if len(q.UnitIDs) > 0 {
+		filter = append(filter, bson.E{Key: "unitId", Value: bson.D{{Key: "$in", Value: q.UnitIDs}}})
 	}
 	cur, err := s.obligations.Find(ctx, filter)
 	if err != nil {
@@ -214,7 +232,11 @@ func (s *LedgerStore) Counts(ctx context.Context, scope auth.Scope, q ledger.Cou
 	if !ok || err != nil {
 		return nil, err
 	}
-	return s.findCounts(ctx, bson.D{{Key: "formId", Value: q.FormID}, {Key: "unitPath", Value: unit}, {Key: "n", Value: bson.D{{Key: "$ne", Value: 0}}}})
+	list, err = s.findCounts(ctx, bson.D{{Key: "formId", Value: q.FormID}, {Key: "unitPath", Value: unit}, {Key: "n", Value: bson.D{{Key: "$ne", Value: 0}}}})
+	if err != nil || !q.ByChild {
+		return list, err
+	}
+	return ledger.SumByChild(list, unit), nil
 }
 
 func (s *LedgerStore) findCounts(ctx context.Context, filter bson.D) ([]ledger.Count, error) {
@@ -278,8 +300,8 @@ func addCounts(ctx context.Context, coll *mongo.Collection, counts []ledger.Coun
 	for _, c := range counts {
 		_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: countKey(c.CountKey)}}, bson.D{
 			{Key: "$inc", Value: bson.D{{Key: "n", Value: c.N}}},
-			{Key: "$set", Value: bson.D{{Key: "unitPath", Value: c.UnitPath}}},
-			{Key: "$setOnInsert", Value: bson.D{{Key: "formId", Value: c.FormID}, {Key: "unitId", Value: c.UnitID},
+			// The path is the document's: a move rewrites it, a step never does.
+			{Key: "$setOnInsert", Value: bson.D{{Key: "unitPath", Value: c.UnitPath}, {Key: "formId", Value: c.FormID}, {Key: "unitId", Value: c.UnitID},
 				{Key: "bucket", Value: c.Bucket}, {Key: "status", Value: c.Status}, {Key: "field", Value: c.Field}, {Key: "option", Value: c.Option}}},
 		}, options.UpdateOne().SetUpsert(true))
 		if err != nil {

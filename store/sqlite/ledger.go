@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,13 +104,56 @@ func (s *LedgerStore) Obligations(ctx context.Context, scope auth.Scope, q ledge
 	if q.OwnOnly {
 		where, args = `o.form_id = ? AND o.unit_path = ?`, []any{q.FormID, prefix}
 	}
-	if len(q.Periods) > 0 {
-		where += ` AND o.period IN (` + strings.TrimSuffix(strings.Repeat("?,", len(q.Periods)), ",") + `)`
-		for _, p := range q.Periods {
-			args = append(args, p)
-		}
-	}
+	where, args = andIn(where, args, "o.period", q.Periods)
+	where, args = andIn(where, args, "o.unit_id", q.UnitIDs)
 	return queryAll(ctx, s.db, "list obligations", scanObligation, `SELECT `+obligationColumns+` FROM obligations o WHERE `+where, args...)
+}
+
+// andIn adds "AND column IN (values)" to a query's conditions, when there are values.
+func andIn(where string, args []any, column string, values []string) (string, []any) {
+	if len(values) == 0 {
+		return where, args
+	}
+	where += ` AND ` + column + ` IN (` + strings.TrimSuffix(strings.Repeat("?,", len(values)), ",") + `)`
+	for _, v := range values {
+		args = append(args, v)
+	}
+	return where, args
+}
+
+// RoundCounts implements ledger.Store: ledger.CountRounds in SQL, the status
+// computed as Obligation.Status does (the contract suite holds them equal).
+func (s *LedgerStore) RoundCounts(ctx context.Context, scope auth.Scope, q ledger.ObligationQuery, now time.Time) (list []ledger.RoundCount, err error) {
+	defer s.db.track("ledger.round_counts", time.Now(), &err)
+	prefix, ok, err := s.scopePrefix(ctx, scope, q.UnitID)
+	if !ok || err != nil {
+		return nil, err
+	}
+	from, to := subtreeRange(prefix)
+	own := pathOfKey(prefix)
+	where, args := `o.form_id = ? AND o.unit_path >= ? AND o.unit_path < ? AND o.owed = 1`, []any{q.FormID, from, to}
+	where, args = andIn(where, args, "o.period", q.Periods)
+	where, args = andIn(where, args, "o.unit_id", q.UnitIDs)
+	rest := len(prefix) + 1 // where the path goes on below the asked unit
+	args = append([]any{rest, rest, millis(now)}, args...)
+	scan := func(row scanner) (ledger.RoundCount, error) {
+		var c ledger.RoundCount
+		err := row.Scan(&c.UnitID, &c.Period, &c.Status, &c.N, &c.Deeper)
+		if c.UnitID == "" {
+			c.UnitID, c.Deeper = own[len(own)-1], false
+		}
+		return c, err
+	}
+	return queryAll(ctx, s.db, "count rounds", scan, `SELECT child, period, status, count(*), max(unit_id != child)
+		FROM (SELECT o.period, o.unit_id,
+				substr(substr(o.unit_path, ?), 1, instr(substr(o.unit_path, ?), '/') - 1) AS child,
+				CASE WHEN o.exemption != '' THEN '`+ledger.Exempted+`'
+					WHEN o.first_submitted_at IS NOT NULL AND o.first_submitted_at <= o.due_at THEN '`+ledger.OnTime+`'
+					WHEN o.first_submitted_at IS NOT NULL THEN '`+ledger.Late+`'
+					WHEN ? > o.due_at THEN '`+ledger.Missing+`'
+					ELSE '`+ledger.Pending+`' END AS status
+			FROM obligations o WHERE `+where+`)
+		GROUP BY child, period, status`, args...)
 }
 
 func scanObligation(row scanner) (ledger.Obligation, error) {
@@ -196,8 +240,35 @@ func (s *LedgerStore) Counts(ctx context.Context, scope auth.Scope, q ledger.Cou
 		return nil, err
 	}
 	from, to := subtreeRange(prefix)
+	if q.ByChild {
+		return s.countsByChild(ctx, q.FormID, prefix)
+	}
 	return queryAll(ctx, s.db, "list counts", scanCount, `SELECT `+countColumns+` FROM entry_counts c
 		WHERE c.form_id = ? AND c.unit_path >= ? AND c.unit_path < ? AND c.n != 0`, q.FormID, from, to)
+}
+
+// countsByChild sums a subtree's counts by the child of its unit, in SQL (as
+// ledger.SumByChild does): the child is the first id of the path after the
+// unit's prefix ("" for the unit's own rows).
+func (s *LedgerStore) countsByChild(ctx context.Context, formID, prefix string) ([]ledger.Count, error) {
+	from, to := subtreeRange(prefix)
+	own := pathOfKey(prefix)
+	scan := func(row scanner) (ledger.Count, error) {
+		var c ledger.Count
+		err := row.Scan(&c.FormID, &c.UnitID, &c.Bucket, &c.Status, &c.Field, &c.Option, &c.N)
+		c.UnitPath = own
+		if c.UnitID == "" {
+			c.UnitID = own[len(own)-1]
+		} else {
+			c.UnitPath = append(slices.Clone(own), c.UnitID)
+		}
+		return c, err
+	}
+	return queryAll(ctx, s.db, "sum counts by child", scan, `SELECT c.form_id,
+			substr(substr(c.unit_path, ?), 1, instr(substr(c.unit_path, ?), '/') - 1) AS child,
+			c.bucket, c.status, c.field, c.option, sum(c.n)
+		FROM entry_counts c WHERE c.form_id = ? AND c.unit_path >= ? AND c.unit_path < ? AND c.n != 0
+		GROUP BY child, c.bucket, c.status, c.field, c.option`, len(prefix)+1, len(prefix)+1, formID, from, to)
 }
 
 const countColumns = `c.form_id, c.unit_id, c.bucket, c.status, c.field, c.option, c.unit_path, c.n`
@@ -241,13 +312,22 @@ func (s *LedgerStore) CountsBuilt(ctx context.Context) (bool, error) {
 	return v == "1", mapError("read ledger meta", err)
 }
 
-// addCounts applies count deltas inside an entry step's (or a rebuild's) transaction.
+// addCounts applies count deltas inside an entry step's (or a rebuild's)
+// transaction, in one statement per batch: an entry step has two or three.
 func addCounts(ctx context.Context, tx *txn, counts []ledger.Count) error {
-	for _, c := range counts {
+	const batch = 50
+	for len(counts) > 0 {
+		part := counts[:min(batch, len(counts))]
+		counts = counts[len(part):]
+		args := make([]any, 0, 8*len(part))
+		for _, c := range part {
+			args = append(args, c.FormID, c.UnitID, c.Bucket, c.Status, c.Field, c.Option, pathKey(c.UnitPath), c.N)
+		}
+		values := strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?),", len(part)), ",")
+		// SQLite applies the rows in order, so a key twice adds up. The path is
+		// the row's: a move rewrites it, a step never does.
 		_, err := tx.ExecContext(ctx, `INSERT INTO entry_counts (form_id, unit_id, bucket, status, field, option, unit_path, n)
-			VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (form_id, unit_id, bucket, status, field, option)
-			DO UPDATE SET n = n + excluded.n, unit_path = excluded.unit_path`,
-			c.FormID, c.UnitID, c.Bucket, c.Status, c.Field, c.Option, pathKey(c.UnitPath), c.N)
+			VALUES `+values+` ON CONFLICT (form_id, unit_id, bucket, status, field, option) DO UPDATE SET n = n + excluded.n`, args...)
 		if err != nil {
 			return err
 		}
@@ -269,7 +349,8 @@ func recordFiling(ctx context.Context, tx *txn, f *ledger.Filing) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO obligations (form_id, period, unit_id, unit_path, due_at, owed, entry_id, first_submitted_at)
 		VALUES (?,?,?,?,?,0,?,?) ON CONFLICT (form_id, period, unit_id) DO UPDATE SET
 			entry_id = CASE WHEN obligations.entry_id = '' THEN excluded.entry_id ELSE obligations.entry_id END,
-			first_submitted_at = coalesce(obligations.first_submitted_at, excluded.first_submitted_at)`,
+			first_submitted_at = coalesce(obligations.first_submitted_at, excluded.first_submitted_at)
+		WHERE obligations.entry_id = '' OR obligations.first_submitted_at IS NULL AND excluded.first_submitted_at IS NOT NULL`,
 		f.FormID, f.Period, f.UnitID, pathKey(f.UnitPath), millis(f.DueAt), f.EntryID, first)
 	if err != nil || !f.Claim {
 		return err

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"taizhang/auth"
 	"taizhang/entries"
+	"taizhang/ledger"
 )
 
 // BenchHarness is a fresh store for benchmarks. Seed writes many entries fast (one
@@ -20,6 +22,7 @@ type BenchHarness struct {
 // which the scoped list is measured.
 func Bench(b *testing.B, open func(b *testing.B) BenchHarness, listSizes []int) {
 	b.Run("InsertEntry", func(b *testing.B) { benchInsert(b, open(b)) })
+	b.Run("InsertEntryRollupCost", func(b *testing.B) { benchRollupCost(b, open(b)) })
 	b.Run("GetByID", func(b *testing.B) { benchGet(b, open(b)) })
 	b.Run("ConditionalUpdate", func(b *testing.B) { benchUpdate(b, open(b)) })
 	for _, n := range listSizes {
@@ -35,6 +38,43 @@ func benchInsert(b *testing.B, h BenchHarness) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchRollupCost files entries alternately without and with what the ledger
+// keeps in the same transaction (the counts by status and by option, the
+// round's filing), timing each kind apart: the two share the store and the
+// moment, so a disk that is slower for a while slows both, and the ratio is
+// the rollup's cost.
+func benchRollupCost(b *testing.B, h BenchHarness) {
+	ctx, scope := context.Background(), auth.ScopeForTest(b, "city", "bench", auth.RoleCadre)
+	var plain, rolled time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		e := newEntry(pathV1, 2*i)
+		start := time.Now()
+		if err := h.Entries.Insert(ctx, scope, e); err != nil {
+			b.Fatal(err)
+		}
+		plain += time.Since(start)
+		e = newEntry(pathV1, 2*i+1)
+		start = time.Now()
+		if err := h.Entries.Insert(ctx, scope, e, ledgerEffects(e)); err != nil {
+			b.Fatal(err)
+		}
+		rolled += time.Since(start)
+	}
+	b.ReportMetric(float64(plain.Nanoseconds())/float64(b.N), "ns/filing")
+	b.ReportMetric(float64(rolled.Nanoseconds())/float64(b.N), "ns/filing+rollup")
+	b.ReportMetric(float64(rolled)/float64(plain), "rollup/plain")
+}
+
+// ledgerEffects is what filing e writes in the ledger: its count by status
+// and by the option of one reportable field, and its round's first submission.
+func ledgerEffects(e entries.Entry) entries.Effects {
+	now := ledger.Snapshot{FormID: e.FormID, UnitID: e.UnitID, UnitPath: e.UnitPath, Status: e.Status, Bucket: e.Period,
+		Options: map[string]string{"category": "flood"}}
+	return entries.Effects{Counts: ledger.Deltas(nil, now), Filing: &ledger.Filing{FormID: e.FormID, Period: e.Period,
+		UnitID: e.UnitID, UnitPath: e.UnitPath, DueAt: e.DueAt, EntryID: e.ID, SubmittedAt: e.SubmittedAt}}
 }
 
 func benchGet(b *testing.B, h BenchHarness) {

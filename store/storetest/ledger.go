@@ -30,6 +30,10 @@ func runLedger(t *testing.T, open func(t *testing.T) Harness) {
 		t.Parallel()
 		testExemptions(t, open(t))
 	})
+	t.Run("RoundCountsAreTheStatuses", func(t *testing.T) {
+		t.Parallel()
+		testRoundCounts(t, open(t))
+	})
 	t.Run("CountsFollowTheSteps", func(t *testing.T) {
 		t.Parallel()
 		testCounts(t, open(t))
@@ -186,6 +190,73 @@ func testExemptions(t *testing.T, h Harness) {
 	}
 }
 
+// testRoundCounts: the store's sums by child, round and status equal
+// ledger.CountRounds over the obligations, before and after the due time.
+func testRoundCounts(t *testing.T, h Harness) {
+	ctx, scope := context.Background(), scopeOf(t, "city")
+	seedUnits(t, h.Org)
+	for _, p := range []string{"2026-W48", "2026-W49"} {
+		if err := h.Ledger.Materialize(ctx, "form-weekly", p, owedFor(p, pathCity, pathD1, pathT1, pathV1, pathD2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := func(n int, path []string, at time.Time) {
+		e := newEntry(path, n)
+		e.FormID, e.Period, e.SubmittedAt = "form-weekly", "2026-W48", at
+		f := &ledger.Filing{FormID: e.FormID, Period: e.Period, UnitID: e.UnitID, UnitPath: path, DueAt: dueW48, EntryID: e.ID, SubmittedAt: at}
+		if err := h.Entries.Insert(ctx, scope, e, entries.Effects{Filing: f}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file(1, pathV1, dueW48.Add(-time.Hour)) // on time
+	file(2, pathT1, dueW48)                 // on time, to the millisecond
+	file(3, pathD2, dueW48.Add(time.Hour))  // late
+	if err := h.Ledger.Exempt(ctx, scope, "form-weekly", "2026-W48", "d1", ledger.Exemption{ID: "ex-d1", Reason: "防汛", By: "office", At: epoch}); err != nil {
+		t.Fatal(err)
+	}
+	show := func(list []ledger.RoundCount) []string {
+		out := []string{}
+		for _, c := range list {
+			out = append(out, fmt.Sprintf("%s %s %s %d %v", c.UnitID, c.Period, c.Status, c.N, c.Deeper))
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, c := range []struct {
+		scope auth.Scope
+		q     ledger.ObligationQuery
+	}{
+		{scope, ledger.ObligationQuery{}},
+		{scope, ledger.ObligationQuery{UnitID: "d1", Periods: []string{"2026-W48"}}},
+		{scopeOf(t, "d1"), ledger.ObligationQuery{}},
+		{scope, ledger.ObligationQuery{UnitIDs: []string{"v1", "d2"}}},
+	} {
+		c.q.FormID = "form-weekly"
+		list, err := h.Ledger.Obligations(ctx, c.scope, c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unit := c.q.UnitID
+		if unit == "" {
+			unit, _ = c.scope.UnitID()
+		}
+		for _, now := range []time.Time{dueW48.Add(-time.Minute), dueW48, dueW48.Add(time.Minute)} {
+			got, err := h.Ledger.RoundCounts(ctx, c.scope, c.q, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := ledger.CountRounds(list, unit, now); !slices.Equal(show(got), show(want)) {
+				t.Errorf("%+v at %s:\n got %v\nwant %v", c.q, now.Sub(dueW48), show(got), show(want))
+			}
+		}
+	}
+	if got, _ := h.Ledger.Obligations(ctx, scope, ledger.ObligationQuery{FormID: "form-weekly", UnitIDs: []string{"v1", "d2"}}); len(got) != 4 {
+		t.Errorf("obligations of two units over two rounds: %d", len(got))
+	}
+	late, _ := h.Ledger.RoundCounts(ctx, scope, ledger.ObligationQuery{FormID: "form-weekly", Periods: []string{"2026-W48"}}, dueW48.Add(time.Minute))
+	assertIDs(t, show(late), "city 2026-W48 missing 1 false", "d1 2026-W48 exempted 1 false", "d1 2026-W48 onTime 2 true", "d2 2026-W48 late 1 false")
+}
+
 func testCounts(t *testing.T, h Harness) {
 	ctx, scope := context.Background(), scopeOf(t, "city")
 	seedUnits(t, h.Org)
@@ -225,8 +296,33 @@ func testCounts(t *testing.T, h Harness) {
 	}
 	assertIDs(t, cells(scope), "d2/flood=1", "d2/submitted=1", "v1/approved=1", "v1/flood=1")
 	assertIDs(t, cells(scopeOf(t, "d1")), "v1/approved=1", "v1/flood=1")
+
+	// Summed by the child of the asked unit: t1's own row and v1's are t1's;
+	// the asked unit's own rows stay its own.
+	town := newEntry(pathT1, 3)
+	if err := h.Entries.Insert(ctx, scope, town, entries.Effects{Counts: count(town, nil)}); err != nil {
+		t.Fatal(err)
+	}
+	byChild := func(unitID string) []string {
+		list, err := h.Ledger.Counts(ctx, scope, ledger.CountQuery{FormID: "form-visit", UnitID: unitID, ByChild: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, c := range list {
+			out = append(out, fmt.Sprintf("%s%v/%s%s=%d", c.UnitID, c.UnitPath, c.Status, c.Option, c.N))
+		}
+		slices.Sort(out)
+		return out
+	}
+	assertIDs(t, byChild("d1"), "t1[city d1 t1]/approved=1", "t1[city d1 t1]/flood=2", "t1[city d1 t1]/submitted=1")
+	assertIDs(t, byChild("t1"), "t1[city d1 t1]/flood=1", "t1[city d1 t1]/submitted=1", "v1[city d1 t1 v1]/approved=1", "v1[city d1 t1 v1]/flood=1")
+	assertIDs(t, byChild(""), "d1[city d1]/approved=1", "d1[city d1]/flood=2", "d1[city d1]/submitted=1", "d2[city d2]/flood=1", "d2[city d2]/submitted=1")
+	if rows, _ := h.Ledger.Counts(ctx, scope, ledger.CountQuery{FormID: "form-visit"}); len(ledger.SumByChild(rows, "d1")) != 3 {
+		t.Fatalf("SumByChild: %v", ledger.SumByChild(rows, "d1"))
+	}
 	all, _ := h.Ledger.AllCounts(ctx)
-	if diffs := ledger.Compare(all, []ledger.Count{}); len(diffs) != 4 {
+	if diffs := ledger.Compare(all, []ledger.Count{}); len(diffs) != 6 {
 		t.Fatalf("compare against nothing: %v", diffs)
 	}
 	if err := h.Ledger.ReplaceCounts(ctx, all[:1]); err != nil {
