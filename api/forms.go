@@ -22,15 +22,21 @@ type formJSON struct {
 	Archived      bool               `json:"archived"`
 	Draft         *forms.Form        `json:"draft,omitempty"`
 	Assignments   []forms.Assignment `json:"assignments,omitempty"`
-	Period        string             `json:"period,omitempty"`
-	Due           *time.Time         `json:"due,omitempty"`
-	UpdatedAt     time.Time          `json:"updatedAt"`
+	// Schedule is how often the form is due ("weekly", "monthly", "once"),
+	// from its first assignment: the reports pick their periods by it.
+	Schedule  string     `json:"schedule,omitempty"`
+	Period    string     `json:"period,omitempty"`
+	Due       *time.Time `json:"due,omitempty"`
+	UpdatedAt time.Time  `json:"updatedAt"`
 }
 
 // toFormJSON shows a definition; managers also see the draft and assignments.
 func toFormJSON(d forms.Definition, manager bool) formJSON {
 	out := formJSON{ID: d.ID, Key: d.Key, Title: d.Draft.Title, Category: d.Draft.Category, Workflow: d.Draft.Workflow,
 		OwnerUnitID: d.OwnerUnitID, LatestVersion: d.LatestVersion, Archived: d.Archived, UpdatedAt: d.UpdatedAt}
+	if len(d.Assignments) > 0 {
+		out.Schedule = d.Assignments[0].Schedule.Kind
+	}
 	if manager {
 		draft := d.Draft
 		out.Draft, out.Assignments = &draft, d.Assignments

@@ -31,6 +31,7 @@ type Config struct {
 	AdminPhone         string
 	AdminPassword      string
 	Demo               bool
+	DemoWeeks          int // how far back the demo city's history goes
 	LogLevel           slog.Level
 	LogFormat          string
 	BodyLimit          int
@@ -62,6 +63,7 @@ var variables = []variable{
 	{"TAIZHANG_ADMIN_PHONE", "", "bootstrap administrator's phone (on a store with no users)", func(c *Config, v string) error { c.AdminPhone = v; return nil }},
 	{"TAIZHANG_ADMIN_PASSWORD", "", "bootstrap administrator's password", func(c *Config, v string) error { c.AdminPassword = v; return nil }},
 	{"TAIZHANG_DEMO", "0", "1: load the demo city once and print its logins", setDemo},
+	{"TAIZHANG_DEMO_WEEKS", "8", "weeks of past the demo city files when first loaded (0: none)", setDemoWeeks},
 	{"TAIZHANG_LOG_LEVEL", "info", "debug, info, warn or error", setLogLevel},
 	{"TAIZHANG_LOG_FORMAT", "text", "text or json", setLogFormat},
 	{"TAIZHANG_BODY_LIMIT", "16777216", "largest request body in bytes", setBodyLimit},
@@ -181,6 +183,15 @@ func setMaxUpload(c *Config, v string) error {
 		return errors.New("must be a whole number of bytes, at least 1024")
 	}
 	c.MaxUpload = n
+	return nil
+}
+
+func setDemoWeeks(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 26 {
+		return errors.New("must be a whole number of weeks from 0 to 26")
+	}
+	c.DemoWeeks = n
 	return nil
 }
 
@@ -319,7 +330,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.Int("jwt_previous_secrets", len(c.JWTPreviousSecrets)),
 		slog.String("audit_key", mask(c.AuditKey)), slog.String("metrics_token", mask(c.MetricsToken)),
 		slog.String("admin_phone", c.AdminPhone),
-		slog.String("admin_password", mask(c.AdminPassword)), slog.Bool("demo", c.Demo),
+		slog.String("admin_password", mask(c.AdminPassword)), slog.Bool("demo", c.Demo), slog.Int("demo_weeks", c.DemoWeeks),
 		slog.String("log_level", c.LogLevel.String()), slog.String("log_format", c.LogFormat),
 		slog.Int("body_limit", c.BodyLimit), slog.Int64("max_upload", c.MaxUpload), slog.Any("cors_origins", c.CORSOrigins),
 		slog.Int("login_concurrency", c.LoginConcurrency), slog.Any("trusted_proxies", c.TrustedProxies),

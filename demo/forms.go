@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"taizhang/auth"
 	"taizhang/errs"
@@ -11,8 +12,9 @@ import (
 
 // LoadForms publishes the three campaign templates in the root unit and assigns
 // them to the whole city: the weekly report every Friday 12:00, practical things
-// monthly, the problem list once, due at the campaign's end. Forms whose key
-// exists are left alone.
+// monthly (from the first of the next month, so no round is a day long), the
+// problem list once, due at the campaign's end. Forms whose key exists are
+// left alone.
 func LoadForms(ctx context.Context, svc *forms.Service, rootID string) (int, error) {
 	system := auth.SystemScope(rootID)
 	end := forms.DefaultCampaignEnd
@@ -34,6 +36,10 @@ func LoadForms(ctx context.Context, svc *forms.Service, rootID string) (int, err
 			return loaded, err
 		}
 		assignment := forms.Assignment{UnitID: rootID, Schedule: schedules[tmpl.Key], EndDate: end}
+		if tmpl.Key == "shishi" {
+			now := svc.Now().In(forms.Beijing)
+			assignment.Start = time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, forms.Beijing).Format(time.DateOnly)
+		}
 		if _, err := svc.SetAssignments(ctx, system, d.ID, []forms.Assignment{assignment}); err != nil {
 			return loaded, err
 		}

@@ -18,15 +18,15 @@ import (
 	"taizhang/org"
 )
 
-// Weeks is how far back the demo's history goes.
-const Weeks = 8
+// DefaultWeeks is how far back the demo's history goes (TAIZHANG_DEMO_WEEKS).
+const DefaultWeeks = 8
 
-// Since is when the demo city was set up, about a week before its history
-// begins: its units and people date from then. It is an hour before a
+// Since is when the demo city was set up, about a week before a history of
+// weeks begins: its units and people date from then. It is an hour before a
 // midnight in Beijing, so that forms published just after that midnight are
 // assigned from that day and every round of the history is owed.
-func Since(now time.Time) time.Time {
-	day := now.In(forms.Beijing).AddDate(0, 0, -7*(Weeks+1))
+func Since(now time.Time, weeks int) time.Time {
+	day := now.In(forms.Beijing).AddDate(0, 0, -7*(weeks+1))
 	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, forms.Beijing).Add(-time.Hour).UTC()
 }
 

@@ -16,7 +16,9 @@ export default defineConfig({
       injectRegister: false,
       // iife: a classic worker script every browser runs (and no deprecated
       // inlineDynamicImports in the worker's build)
-      injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,woff2}'], rollupFormat: 'iife' },
+      // The chart code (ECharts) is for the office's pages: not precached on
+      // every cadre's phone, but kept once a report page has loaded it (sw.ts).
+      injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,woff2}'], globIgnores: ['**/echarts-*.js'], rollupFormat: 'iife' },
       manifest: {
         name: '台账 · 作风整顿与我为群众办实事',
         short_name: '台账',

@@ -36,7 +36,7 @@ const workers = 16
 func BenchmarkFilingAndListing(b *testing.B) {
 	const filings, listings = 3000, 3000
 	dir := b.TempDir()
-	cfg, _ := config.Load(envOf(map[string]string{"TAIZHANG_DATA_DIR": dir, "TAIZHANG_DEMO": "1", "TAIZHANG_LOG_LEVEL": "error"}))
+	cfg, _ := config.Load(envOf(map[string]string{"TAIZHANG_DATA_DIR": dir, "TAIZHANG_DEMO": "1", "TAIZHANG_DEMO_WEEKS": "0", "TAIZHANG_LOG_LEVEL": "error"}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	p, err := start(ctx, cfg, io.Discard, io.Discard)

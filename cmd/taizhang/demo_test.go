@@ -19,7 +19,7 @@ import (
 // checks the logins are printed, and signs in as every demo account: each sees
 // its own unit's subtree and nothing else.
 func TestDemoLoginsSeeExactlyTheirScope(t *testing.T) {
-	cfg, err := config.Load(envOf(map[string]string{"TAIZHANG_DATA_DIR": t.TempDir(), "TAIZHANG_DEMO": "1"}))
+	cfg, err := config.Load(envOf(map[string]string{"TAIZHANG_DATA_DIR": t.TempDir(), "TAIZHANG_DEMO": "1", "TAIZHANG_DEMO_WEEKS": "0"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestDemoLoginsSeeExactlyTheirScope(t *testing.T) {
 // TestDemoCadreHasTheCampaignForms: a village cadre of the demo city finds the
 // three templates assigned, the weekly report due on a Friday at noon.
 func TestDemoCadreHasTheCampaignForms(t *testing.T) {
-	cfg, _ := config.Load(envOf(map[string]string{"TAIZHANG_DATA_DIR": t.TempDir(), "TAIZHANG_DEMO": "1"}))
+	cfg, _ := config.Load(envOf(map[string]string{"TAIZHANG_DATA_DIR": t.TempDir(), "TAIZHANG_DEMO": "1", "TAIZHANG_DEMO_WEEKS": "0"}))
 	ctx, cancel := context.WithCancel(context.Background())
 	p, err := start(ctx, cfg, io.Discard, io.Discard)
 	if err != nil {
@@ -144,8 +144,8 @@ func TestDemoCityHasAPast(t *testing.T) {
 		Periods []any `json:"periods"`
 	}
 	_ = json.Unmarshal([]byte(matrix), &m)
-	if len(m.Periods) < demo.Weeks {
-		t.Errorf("%d weeks in the compliance matrix, want %d or more: %s", len(m.Periods), demo.Weeks, matrix)
+	if len(m.Periods) < demo.DefaultWeeks {
+		t.Errorf("%d weeks in the compliance matrix, want %d or more: %s", len(m.Periods), demo.DefaultWeeks, matrix)
 	}
 	for _, status := range []string{`"onTime"`, `"late"`, `"missing"`, `"exempted"`, `"pending"`} {
 		if !strings.Contains(matrix, status) {

@@ -32,10 +32,14 @@ func (p *program) setUp(ctx context.Context, stdout io.Writer) error {
 }
 
 // loadDemo loads the demo city, its forms and — on the first start — its
-// past: the city is dated demo.Since(now), and its history is filed on a
-// clock turned from then to now.
+// past (TAIZHANG_DEMO_WEEKS): the city is dated demo.Since, and its history is
+// filed on a clock turned from then to now.
 func (p *program) loadDemo(ctx context.Context, now time.Time, stdout io.Writer) error {
-	since := demo.Since(now)
+	since, formsAt := now, now // no past: the city begins now
+	if p.cfg.DemoWeeks > 0 {
+		since = demo.Since(now, p.cfg.DemoWeeks)
+		formsAt = since.Add(time.Hour + time.Minute) // just after a midnight: see demo.Since
+	}
 	loaded, err := demo.Load(ctx, p.store.units, p.store.users, auth.DefaultPasswordParams, since)
 	if err != nil {
 		return fmt.Errorf("load demo data (TAIZHANG_DEMO): %w", err)
@@ -47,7 +51,7 @@ func (p *program) loadDemo(ctx context.Context, now time.Time, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	clock := demo.NewClock(since.Add(time.Hour + time.Minute))
+	clock := demo.NewClock(formsAt)
 	past := newDomain(p.store, clock.Now)
 	formsLoaded, err := demo.LoadForms(ctx, past.forms, root.ID)
 	if err != nil {
@@ -57,12 +61,15 @@ func (p *program) loadDemo(ctx context.Context, now time.Time, stdout io.Writer)
 		return demo.PrintLogins(stdout)
 	}
 	p.log.Info("published the demo forms", "count", formsLoaded)
+	if p.cfg.DemoWeeks == 0 {
+		return demo.PrintLogins(stdout)
+	}
 	history := &demo.History{Clock: clock, Forms: p.store.forms, Entries: past.entries, Ledger: past.ledger, Sweeper: past.sweeper,
 		Attachments: p.store.attachments, Tree: past.tree, Users: p.store.users, Now: now}
 	started := time.Now()
 	if err := history.Write(ctx); err != nil {
 		return fmt.Errorf("file the demo history (TAIZHANG_DEMO): %w", err)
 	}
-	p.log.Info("filed the demo city's past", "weeks", demo.Weeks, "took", time.Since(started).Round(time.Millisecond))
+	p.log.Info("filed the demo city's past", "weeks", p.cfg.DemoWeeks, "took", time.Since(started).Round(time.Millisecond))
 	return demo.PrintLogins(stdout)
 }

@@ -8,5 +8,6 @@ import './journey.test.mjs'
 import './review.test.mjs'
 import './phone.test.mjs'
 import './layout.test.mjs'
+import './reports.test.mjs'
 
 after(closeBrowser)

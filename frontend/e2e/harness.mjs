@@ -92,7 +92,7 @@ export async function signIn(browser, base, phone) {
   await page.fill('input[name=phone]', phone)
   await page.fill('input[name=password]', 'taizhang2026')
   await page.click('button[type=submit]')
-  await page.waitForURL('**/todo')
+  await page.waitForURL(/\/(todo|stats)$/) // the office lands on its statistics
   return { context, page }
 }
 
@@ -113,3 +113,7 @@ export async function api(base, phone, method, path, body) {
   })
   return { user: login.user, body: await res.json() }
 }
+
+/** daysAhead is a Beijing calendar day n days from now, 2026-12-05: a deadline
+ *  a form accepts whenever the tests run. */
+export const daysAhead = (n) => new Date(Date.now() + 8 * 3600 * 1000 + n * 86400 * 1000).toISOString().slice(0, 10)

@@ -3,7 +3,7 @@
 // the screens; an expired session goes back to the login page keeping the draft.
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { api as apiAs, browserFor, shot, signIn as signInAs, startServer } from './harness.mjs'
+import { api as apiAs, browserFor, daysAhead, shot, signIn as signInAs, startServer } from './harness.mjs'
 
 const CADRE = '13800000005'
 const OTHER_CADRE = '13800000006' // 周干部, 幸福社区: also under 城关镇
@@ -56,8 +56,8 @@ test('a problem item: sent back at 立项, then 立项, each measure rectified w
   const item = await file('problem', {
     problem: '村务公开栏三个月未更新，群众反映看不到补助发放情况', source: 'public', style: 'lan', owner: '王某',
     measures: [
-      { measure: '由村会计王某每月5日前在公开栏张贴上月补助发放明细并拍照上传', deadline: '2026-12-05', owner: '王会计' },
-      { measure: '由村文书每月10日前将公开栏照片上传镇纪委备查并登记台账', deadline: '2026-12-20' },
+      { measure: '由村会计王某每月5日前在公开栏张贴上月补助发放明细并拍照上传', deadline: daysAhead(4), owner: '王会计' },
+      { measure: '由村文书每月10日前将公开栏照片上传镇纪委备查并登记台账', deadline: daysAhead(19) },
     ],
   })
   const sup = await signIn(TOWN_SUPERVISOR)
@@ -129,8 +129,9 @@ test('an expired session goes back to the login page, keeping the draft', async 
   const { context, page } = await signIn(CADRE)
   await page.locator('.done', { hasText: '工作周报' }).getByText('本期已报送').waitFor() // filed by the first test
   await page.getByText('填报', { exact: true }).click()
+  await page.waitForURL('**/fill')
   await shot(page, 'fill-list')
-  await page.getByText('工作周报').click()
+  await page.getByText('工作周报', { exact: true }).click()
   await page.getByLabel('本周工作进展').fill('周三走访五保户三户，周四参加镇防汛演练，')
   await page.getByRole('button', { name: '保存草稿' }).click()
   await page.getByText('草稿已保存').waitFor()
@@ -148,7 +149,7 @@ test('an expired session goes back to the login page, keeping the draft', async 
   await page.fill('input[name=password]', 'taizhang2026')
   await page.click('button[type=submit]')
   await page.waitForURL('**/todo')
-  await page.getByText('工作周报').click()
+  await page.getByText('工作周报', { exact: true }).click()
   await page.getByText('已恢复上次未提交的草稿').waitFor()
   assert.equal(await page.getByLabel('本周工作进展').inputValue(), '周三走访五保户三户，周四参加镇防汛演练，')
   await context.close()

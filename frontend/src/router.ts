@@ -12,8 +12,10 @@ export function makeRouter(): Router {
       {
         path: '/',
         component: () => import('./views/TabsLayout.vue'),
-        redirect: '/todo',
+        // The office lands on its statistics; everyone else on what they owe.
+        redirect: () => (useSession().user?.roles.includes('office') ? '/stats' : '/todo'),
         children: [
+          { path: 'stats', component: () => import('./views/StatsView.vue') },
           { path: 'todo', component: () => import('./views/TodoView.vue') },
           { path: 'fill', component: () => import('./views/FillListView.vue') },
           { path: 'review', component: () => import('./views/ReviewView.vue') },
@@ -25,6 +27,9 @@ export function makeRouter(): Router {
       { path: '/entries/:id', component: () => import('./views/EntryView.vue') },
       { path: '/mine', component: () => import('./views/MyEntriesView.vue') },
       { path: '/outbox', component: () => import('./views/OutboxView.vue') },
+      { path: '/stats/compliance', component: () => import('./views/ComplianceView.vue') },
+      { path: '/stats/obligations', component: () => import('./views/ObligationsView.vue') },
+      { path: '/mine/rounds', component: () => import('./views/MyRoundsView.vue') },
       { path: '/office', component: () => import('./views/OfficeView.vue') },
       { path: '/admin', component: () => import('./admin/AdminView.vue') },
       { path: '/admin/forms/:id', component: () => import('./admin/FormBuilderView.vue') },

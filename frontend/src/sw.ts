@@ -5,6 +5,7 @@
 // page asks), and IndexedDB is never touched by an update.
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
+import { CacheFirst } from 'workbox-strategies'
 import { Client } from './api/client'
 import { OfflineDB } from './offline/db'
 import { sync } from './offline/outbox'
@@ -14,6 +15,9 @@ declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<string | {
 
 precacheAndRoute(self.__WB_MANIFEST)
 cleanupOutdatedCaches()
+// The chart code, left out of the precache: kept after its first use. Its
+// name carries a content hash, so a kept copy is never stale.
+registerRoute(({ url }) => /^\/assets\/echarts-[\w-]+\.js$/.test(url.pathname), new CacheFirst({ cacheName: 'charts' }))
 registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/api\//, /^\/healthz/, /^\/readyz/, /^\/metrics/] }))
 
 self.addEventListener('message', (event) => {

@@ -6,6 +6,7 @@ export interface FieldError {
   field: string
   code: string
   message: string
+  params?: Record<string, unknown>
 }
 
 export class ApiError extends Error {

@@ -28,6 +28,8 @@ export interface Field {
   maxItems?: number
   text?: string
   fields?: Field[]
+  /** count entries by this field's option in the office's summaries (select and radio, top level) */
+  reportable?: boolean
 }
 
 export interface Form {
@@ -38,8 +40,13 @@ export interface Form {
   workflow?: string
   /** the top-level field whose value titles an entry in lists */
   titleField?: string
+  /** a unit files a scheduled form once per round; unset: true but for 办实事 and problem lists */
+  onePerPeriod?: boolean
   fields: Field[]
 }
+
+/** oncePerPeriod is the server's rule (forms.Form.OncePerPeriod). */
+export const oncePerPeriod = (f: Form) => f.onePerPeriod ?? !['shishi', 'problem'].includes(f.category)
 
 export interface FieldError {
   field: string

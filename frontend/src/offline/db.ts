@@ -22,6 +22,8 @@ export interface OutboxItem {
   lastError?: string // in Chinese, shown on the outbox page
   fieldErrors?: Record<string, string> // the server's, by field path, shown when the cadre fixes the item
   entryId?: string // once done
+  period?: string // a late filing (补报) for this earlier round; empty: the current one
+  filedEntryId?: string // refused: the unit already filed this round, in this entry
   createdAt: number
 }
 

@@ -10,7 +10,7 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
 
 // A fake server that files each clientId once, like the real one, and takes
 // uploads (naming them as the phone does, unless told to rename them).
-function server(mode: { down?: boolean; refuse?: boolean; tooLarge?: boolean; rename?: boolean } = {}) {
+function server(mode: { down?: boolean; refuse?: boolean; tooLarge?: boolean; rename?: boolean; filedAs?: string } = {}) {
   const filed = new Map<string, string>()
   const uploads: string[] = []
   const bodies: Record<string, unknown>[] = []
@@ -25,6 +25,8 @@ function server(mode: { down?: boolean; refuse?: boolean; tooLarge?: boolean; re
     const body = JSON.parse(String(init.body))
     bodies.push(body)
     if (mode.refuse) return json(422, { code: 'unprocessable', detail: '填报内容有 1 处需要修改', errors: [] })
+    if (mode.filedAs) return json(409, { code: 'conflict', detail: '本单位这一期已经报送过，请打开已报送的记录',
+      errors: [{ field: 'period', code: 'already_filed', message: '本单位这一期已有记录', params: { entryId: mode.filedAs, period: '2026-W49' } }] })
     const id = filed.get(body.clientId) ?? `entry-${filed.size + 1}`
     const created = !filed.has(body.clientId)
     filed.set(body.clientId, id)
@@ -37,6 +39,24 @@ let n = 0
 const freshDB = () => new OfflineDB(`test-${++n}`)
 
 describe('outbox', () => {
+  it('sends the round of a late filing (补报), and names the entry when the round was filed already', async () => {
+    const db = freshDB()
+    const s = server()
+    const late = await enqueue(db, 'weekly', { progress: '本周走访十二户' }, true, 0, '工作周报', undefined, '2026-W47')
+    await sync(db, s.client, 0)
+    expect(s.bodies[0]?.period).toBe('2026-W47')
+    expect((await db.outbox.get(late))?.state).toBe('done')
+
+    s.mode.filedAs = 'entry-9'
+    const second = await enqueue(db, 'weekly', { progress: '本周走访十三户' }, true, 1)
+    await sync(db, s.client, 1)
+    const item = await db.outbox.get(second)
+    expect(s.bodies[1]).not.toHaveProperty('period')
+    expect(item?.state).toBe('failed')
+    expect(item?.filedEntryId).toBe('entry-9')
+    expect(item?.lastError).toContain('已经报送过')
+  })
+
   it('keeps a filing while offline and sends it exactly once when back online', async () => {
     const db = freshDB()
     const s = server({ down: true })

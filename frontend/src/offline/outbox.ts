@@ -18,9 +18,10 @@ export async function enqueue(
   now = Date.now(),
   title?: string,
   entryTitle?: string,
+  period?: string,
 ): Promise<string> {
   const clientId = crypto.randomUUID()
-  await db.outbox.add({ clientId, formId, title, entryTitle, data: plain(data), submit, state: 'waiting', attempts: 0, nextAttemptAt: now, createdAt: now })
+  await db.outbox.add({ clientId, formId, title, entryTitle, period, data: plain(data), submit, state: 'waiting', attempts: 0, nextAttemptAt: now, createdAt: now })
   return clientId
 }
 
@@ -72,12 +73,14 @@ async function attempt(db: OfflineDB, client: Client, item: OutboxItem, now: num
     const data = await uploadFiles(db, client, item.data)
     const res = await client.request<{ entry: { id: string; notice?: string } }>(`/api/v1/forms/${item.formId}/entries`, {
       method: 'POST',
-      body: { clientId: item.clientId, data, submit: item.submit, clientCreatedAt: new Date(item.createdAt).toISOString() },
+      body: { clientId: item.clientId, data, submit: item.submit, clientCreatedAt: new Date(item.createdAt).toISOString(),
+        ...(item.period ? { period: item.period } : {}) },
     })
     return { state: 'done', attempts, entryId: res.entry.id, notice: res.entry.notice, lastError: undefined, fieldErrors: undefined, data }
   } catch (e) {
     if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429 && e.status !== 401) {
-      return { state: 'failed', attempts, lastError: refusal(e), fieldErrors: e.fieldErrors() }
+      const filed = e.errors.find((f) => f.code === 'already_filed')?.params?.entryId
+      return { state: 'failed', attempts, lastError: refusal(e), fieldErrors: e.fieldErrors(), filedEntryId: typeof filed === 'string' ? filed : undefined }
     }
     const reason = e instanceof ApiError ? e.message : '网络不可用，稍后自动重试'
     return { state: 'waiting', attempts, lastError: reason, nextAttemptAt: now + backoff(attempts) }
@@ -85,6 +88,7 @@ async function attempt(db: OfflineDB, client: Client, item: OutboxItem, now: num
 }
 
 function refusal(e: ApiError): string {
+  if (e.errors.some((f) => f.code === 'already_filed') && e.status === 409) return '本单位这一期已经报送过，不能重复报送：请打开已报送的那条修改或补充'
   if (e.status === 413) return '照片或文件太大，服务器拒收：请删除后换一张较小的'
   const fields = e.errors.map((f) => f.message).filter(Boolean)
   return fields.length ? `${e.message}：${fields.join('；')}` : e.message

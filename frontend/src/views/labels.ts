@@ -27,7 +27,8 @@ export function periodName(period?: string): string {
   const week = /^(\d{4})-W(\d{2})$/.exec(period ?? '')
   if (week) return `${week[1]}年第${Number(week[2])}周`
   const month = /^(\d{4})-(\d{2})$/.exec(period ?? '')
-  return month ? `${month[1]}年${Number(month[2])}月` : ''
+  if (month) return `${month[1]}年${Number(month[2])}月`
+  return period === 'once' ? '一次性报送' : ''
 }
 
 /** A short Beijing date, "11月27日". */
