@@ -111,5 +111,14 @@ test('a round falls due during the test: on time, late (补报), missing and exc
   await office.page.locator('a[href="tel:13800000111"]').waitFor() // 谢国平, 河口镇
   assert.equal(await office.page.locator('.owing[data-status=missing]').count(), 2)
   await shot(office.page, 'obligations-missing')
+
+  // An exemption given by mistake is taken back: 城关镇 is missing again.
+  await office.page.goto(`${server.base}/stats/obligations?formId=${form.id}&period=once&unitId=${town.id}&status=exempted`)
+  await office.page.getByText('免报原因：全员参加防汛抢险，经领导小组同意').waitFor()
+  await office.page.getByRole('button', { name: '撤销免报' }).click()
+  await office.page.getByRole('button', { name: '确认' }).click()
+  await office.page.getByText('没有免报的单位').waitFor()
+  const after = await api(OFFICE, 'GET', `/api/v1/reports/compliance?formId=${form.id}&unitId=${town.id}`)
+  assert.equal(statusIn(after, '城关镇（本单位）').status, 'missing')
   await office.context.close()
 })
