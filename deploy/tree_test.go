@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// outside matches a relative path that climbs out of the repository into a
-// sibling folder such as ../shared, which a clone elsewhere does not have.
+// outside matches a relative path that climbs out of the repository into the
+// sibling "shared" folder of the workplace, which a clone elsewhere does not have.
 var outside = regexp.MustCompile(`(\.\./)+shared/`)
 
 // TestNothingReadsOutsideTheRepository keeps every test runnable from a fresh
