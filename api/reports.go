@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,21 +30,11 @@ func queryDay(c *fiber.Ctx, name string, end bool) (time.Time, error) {
 	if d, err := time.ParseInLocation(time.DateOnly, raw, forms.Beijing); err == nil {
 		return d, nil
 	}
-	var y, n int
-	if _, err := fmt.Sscanf(raw, "%d-W%d", &y, &n); err == nil && n >= 1 && n <= 53 {
-		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, forms.Beijing)
-		monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+7*(n-1))
+	if start, next, ok := reports.PeriodSpan(raw); ok { // a week or a month: its first day, or its last
 		if end {
-			return monday.AddDate(0, 0, 6), nil
+			return next.AddDate(0, 0, -1), nil
 		}
-		return monday, nil
-	}
-	if _, err := fmt.Sscanf(raw, "%d-%d", &y, &n); err == nil && n >= 1 && n <= 12 {
-		first := time.Date(y, time.Month(n), 1, 0, 0, 0, 0, forms.Beijing)
-		if end {
-			return first.AddDate(0, 1, -1), nil
-		}
-		return first, nil
+		return start, nil
 	}
 	return time.Time{}, &errs.Error{Code: errs.Unprocessable, Message: name + " 应为日期、周或月",
 		Fields: []errs.FieldError{{Field: name, Code: "invalid", Message: "应为日期（2026-11-27）、周（2026-W48）或月（2026-11）"}}}

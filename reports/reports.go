@@ -134,6 +134,23 @@ func periodsIn(def forms.Definition, r Range, now time.Time) []forms.Period {
 	return out
 }
 
+// PeriodSpan is the calendar span of a week or month key, in Beijing time:
+// "2026-W45" from its Monday to the next, "2026-11" from the first of the
+// month to the next; ok is false for any other key ("once").
+func PeriodSpan(key string) (start, end time.Time, ok bool) {
+	var y, n int
+	if _, err := fmt.Sscanf(key, "%d-W%d", &y, &n); err == nil && n >= 1 && n <= 53 {
+		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, forms.Beijing)
+		start = jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+7*(n-1))
+		return start, start.AddDate(0, 0, 7), true
+	}
+	if _, err := fmt.Sscanf(key, "%d-%d", &y, &n); err == nil && n >= 1 && n <= 12 {
+		start = time.Date(y, time.Month(n), 1, 0, 0, 0, 0, forms.Beijing)
+		return start, start.AddDate(0, 1, 0), true
+	}
+	return time.Time{}, time.Time{}, false
+}
+
 // PeriodLabel names a round in Chinese: 2026年第49周, 2026年12月, 一次性.
 func PeriodLabel(key string) string {
 	var y, n int
@@ -144,16 +161,6 @@ func PeriodLabel(key string) string {
 		return fmt.Sprintf("%d年%d月", y, n)
 	}
 	return "一次性"
-}
-
-// child finds, for a unit below the view's unit, the view unit's child it lies
-// under ("" for the view's unit itself).
-func (v view) child(path []string) string {
-	i := slices.Index(path, v.unit.ID)
-	if i < 0 || i+1 >= len(path) {
-		return ""
-	}
-	return path[i+1]
 }
 
 // children are the view unit's child units, in the tree's order.

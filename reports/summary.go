@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -92,10 +91,7 @@ func (s *Service) Summary(ctx context.Context, scope auth.Scope, formID, unitID 
 		out.Total += c.N
 		out.ByStatus[c.Status] += c.N
 		byBucket[c.Bucket] += c.N
-		child := v.child(c.UnitPath)
-		if child == "" {
-			child = v.unit.ID
-		}
+		child := c.UnitID // the store summed by child: the child's id, or the unit's own
 		if byUnit[child] == nil {
 			byUnit[child] = &UnitCount{UnitID: child, ByStatus: map[string]int{}}
 		}
@@ -134,7 +130,8 @@ func buckets(n map[string]int) []Bucket {
 	for k, c := range n {
 		out = append(out, Bucket{Bucket: k, Label: PeriodLabel(k), N: c})
 	}
-	slices.SortFunc(out, func(a, b Bucket) int { return bucketStart(a.Bucket).Compare(bucketStart(b.Bucket)) })
+	start := func(bucket string) time.Time { t, _, _ := PeriodSpan(bucket); return t } // "once" first
+	slices.SortFunc(out, func(a, b Bucket) int { return start(a.Bucket).Compare(start(b.Bucket)) })
 	return out
 }
 
@@ -162,29 +159,9 @@ func childIDs(v view) []string {
 	return out
 }
 
-// bucketStart is when a bucket begins: a week's Monday, a month's first day.
-func bucketStart(bucket string) time.Time {
-	var y, n int
-	if _, err := fmt.Sscanf(bucket, "%d-W%d", &y, &n); err == nil {
-		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, forms.Beijing)
-		monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
-		return monday.AddDate(0, 0, 7*(n-1))
-	}
-	if _, err := fmt.Sscanf(bucket, "%d-%d", &y, &n); err == nil {
-		return time.Date(y, time.Month(n), 1, 0, 0, 0, 0, forms.Beijing)
-	}
-	return time.Time{} // "once": always in range
-}
-
-// bucketIn reports whether a bucket overlaps the span.
+// bucketIn reports whether a bucket (a week or a month) overlaps the span;
+// "once" always does.
 func bucketIn(bucket string, r Range) bool {
-	start := bucketStart(bucket)
-	if start.IsZero() {
-		return true
-	}
-	end := start.AddDate(0, 0, 7)
-	if len(bucket) == 7 { // "2026-11": a month
-		end = start.AddDate(0, 1, 0)
-	}
-	return start.Before(r.To.Add(24*time.Hour)) && end.After(r.From)
+	start, end, ok := PeriodSpan(bucket)
+	return !ok || start.Before(r.To.Add(24*time.Hour)) && end.After(r.From)
 }

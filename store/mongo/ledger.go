@@ -124,13 +124,13 @@ func (s *LedgerStore) within(ctx context.Context, scope auth.Scope, unitID strin
 // reads: a $group would need $sum twice, which FerretDB v1 answers with 0
 // after the first; on MongoDB an aggregation could do it in the server.
 func (s *LedgerStore) RoundCounts(ctx context.Context, scope auth.Scope, q ledger.ObligationQuery, now time.Time) ([]ledger.RoundCount, error) {
-	unit, ok, err := s.within(ctx, scope, q.UnitID)
-	if !ok || err != nil {
-		return nil, err
-	}
-	list, err := s.Obligations(ctx, scope, q)
+	list, err := s.Obligations(ctx, scope, q) // checks q.UnitID against the scope
 	if err != nil {
 		return nil, err
+	}
+	unit := q.UnitID
+	if unit == "" {
+		unit, _ = scope.UnitID()
 	}
 	return ledger.CountRounds(list, unit, now), nil
 }
