@@ -8,6 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { after, before } from 'node:test'
 import { chromium } from 'playwright-core'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -117,3 +118,23 @@ export async function api(base, phone, method, path, body) {
 /** daysAhead is a Beijing calendar day n days from now, 2026-12-05: a deadline
  *  a form accepts whenever the tests run. */
 export const daysAhead = (n) => new Date(Date.now() + 8 * 3600 * 1000 + n * 86400 * 1000).toISOString().slice(0, 10)
+
+/** demoCity starts the binary with the demo city before a file's tests and
+ *  stops it after them. Its base, browser, signIn (a phone-sized context,
+ *  signed in) and api (the answer's body) are ready once the tests run. */
+export function demoCity() {
+  const city = {
+    signIn: (phone) => signIn(city.browser, city.base, phone),
+    api: async (phone, method, path, body) => (await api(city.base, phone, method, path, body)).body,
+  }
+  let server
+  before(async () => {
+    server = await startServer()
+    city.base = server.base
+    city.browser = await browserFor()
+  })
+  after(async () => {
+    await server?.stop()
+  })
+  return city
+}

@@ -3,9 +3,9 @@
 // the app, comes back online and the entry syncs exactly once; the supervisor
 // returns it; the cadre fixes and resubmits; the supervisor approves; the office
 // finds it; an administrator builds and publishes a form that a cadre then fills.
-import { test, after, before } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { api, browserFor, loginAs, shot, signIn as signInAs, startServer } from './harness.mjs'
+import { api, demoCity, loginAs, shot } from './harness.mjs'
 
 const CADRE = '13800000005' // 孙干部, 红旗村
 const TOWN_SUPERVISOR = '13800000004' // 钱审核, 城关镇 — the nearest reviewer of 红旗村
@@ -13,17 +13,8 @@ const OFFICE = '13800000002' // 李办公
 const ADMIN = '13800000001' // 王管理
 const TITLE = '为红旗村三组修复自来水管道'
 
-let server, browser
-
-before(async () => {
-  server = await startServer()
-  browser = await browserFor()
-})
-after(async () => {
-  await server?.stop()
-})
-
-const signIn = (phone) => signInAs(browser, server.base, phone)
+const server = demoCity()
+const { signIn } = server
 const apiAs = (phone, path) => api(server.base, phone, 'GET', path)
 
 async function myEntries() {

@@ -1,9 +1,9 @@
 // Every main screen at 390 px wide, as the one who uses it: nothing wider than
 // the viewport, and everything a finger taps at least 44 × 44 px (WCAG 2.5.5).
 // Measured in the browser, not by eye; a screenshot of each screen is kept.
-import { test, after, before } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { api as apiAs, browserFor, daysAhead, shot, signIn as signInAs, startServer } from './harness.mjs'
+import { daysAhead, demoCity, shot } from './harness.mjs'
 
 const CADRE = '13800000005'
 const TOWN_SUPERVISOR = '13800000004'
@@ -11,18 +11,8 @@ const ADMIN = '13800000001'
 const OFFICE = '13800000002'
 const WIDTH = 390
 const MIN = 44
-let server, browser
-
-before(async () => {
-  server = await startServer()
-  browser = await browserFor()
-})
-after(async () => {
-  await server?.stop()
-})
-
-const signIn = (phone) => signInAs(browser, server.base, phone)
-const api = async (phone, method, path, body) => (await apiAs(server.base, phone, method, path, body)).body
+const server = demoCity()
+const { signIn, api } = server
 
 // problems measures the page: its width, and every visible tap target that is
 // smaller than 44 × 44. A text box inside a Vant field is tapped through its
@@ -74,7 +64,7 @@ async function check(page, name) {
 }
 
 test('the login page', async () => {
-  const context = await browser.newContext({ viewport: { width: WIDTH, height: 844 }, locale: 'zh-CN' })
+  const context = await server.browser.newContext({ viewport: { width: WIDTH, height: 844 }, locale: 'zh-CN' })
   const page = await context.newPage()
   await page.goto(server.base + '/login')
   await page.getByText('登录').first().waitFor()

@@ -4,27 +4,17 @@
 // what, in every list; badges and messages; the form builder in plain words;
 // and the smaller things — 我的 with the unit and 修改密码, the login page's
 // help, 常用意见 and moving on to the next entry, the location line.
-import { test, after, before } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { api as apiAs, browserFor, shot, signIn as signInAs, startServer } from './harness.mjs'
+import { demoCity, shot } from './harness.mjs'
 
 const CADRE = '13800000005' // 孙干部, 红旗村
 const COMMUNITY_CADRE = '13800000006' // 周干部, 幸福社区
 const DEPARTMENT_CADRE = '13800000007' // 吴干部, 市自然资源局: nobody above reviews
 const TOWN_SUPERVISOR = '13800000004' // 钱审核, 城关镇
 const ADMIN = '13800000001' // 王管理
-let server, browser
-
-before(async () => {
-  server = await startServer()
-  browser = await browserFor()
-})
-after(async () => {
-  await server?.stop()
-})
-
-const signIn = (phone) => signInAs(browser, server.base, phone)
-const api = async (phone, method, path, body) => (await apiAs(server.base, phone, method, path, body)).body
+const server = demoCity()
+const { signIn, api } = server
 const formByKey = async (phone, key) => (await api(phone, 'GET', '/api/v1/forms?assigned=true')).items.find((f) => f.key === key)
 const weekly = (n) => ({ progress: `本周走访低保户${n}户，解决自来水、道路照明等实际问题三件，整改问题清单两项。`, plan: '下周完成河口镇两个村的入户走访。' })
 async function file(phone, key, data) {
@@ -49,7 +39,8 @@ const keptKeys = (page) => page.evaluate(() => new Promise((resolve, reject) => 
 test('a department nobody reviews: the filer is told, the administrator sees a warning and a message', async () => {
   const { context, page } = await signIn(DEPARTMENT_CADRE)
   await page.getByText('填报', { exact: true }).click()
-  await page.getByText('工作周报').click()
+  await page.waitForURL('**/fill')
+  await page.getByText('工作周报', { exact: true }).click()
   await page.getByLabel('本周工作进展').fill('本周完成国土空间规划数据核查三项，办结群众来信两件，整改问题清单一项。')
   await page.getByLabel('下周工作计划').fill('下周完成不动产登记窗口作风整顿自查。')
   await page.getByRole('button', { name: '提交', exact: true }).click()
@@ -183,7 +174,7 @@ test('我的 shows the unit and changes the password; the login page says how lo
   await page.getByText('密码已修改').waitFor()
   await context.close()
 
-  const fresh = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
+  const fresh = await server.browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 })
   const login = await fresh.newPage()
   await login.goto(server.base + '/login')
   await login.getByText('忘记密码？请联系本单位管理员重置密码').waitFor()

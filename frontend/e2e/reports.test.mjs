@@ -3,27 +3,17 @@
 // Before the due time 红旗村 files; after it the office excuses 城关镇 from a
 // cell of the matrix, 周干部 files late (补报) from 待办, and the office sees
 // on time, late, missing and excused — in the API and on the screens.
-import { test, after, before } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { api as apiAs, browserFor, shot, signIn as signInAs, startServer } from './harness.mjs'
+import { demoCity, shot } from './harness.mjs'
 
 const ADMIN = '13800000001' // 王管理
 const OFFICE = '13800000002' // 李办公
 const VILLAGE_CADRE = '13800000005' // 孙干部, 红旗村
 const COMMUNITY_CADRE = '13800000006' // 周干部, 幸福社区
 const DUE_IN_MS = 40_000
-let server, browser
-
-before(async () => {
-  server = await startServer()
-  browser = await browserFor()
-})
-after(async () => {
-  await server?.stop()
-})
-
-const signIn = (phone) => signInAs(browser, server.base, phone)
-const api = async (phone, method, path, body) => (await apiAs(server.base, phone, method, path, body)).body
+const server = demoCity()
+const { signIn, api } = server
 const unitNamed = async (name) => (await api(ADMIN, 'GET', '/api/v1/units')).find((u) => u.name === name)
 const statusIn = (matrix, name) => matrix.rows.find((r) => r.name === name)?.cells[0]
 
@@ -39,6 +29,7 @@ test('the office sees the statistics home first, with numbers that open what is 
   await page.locator('.card', { hasText: '未报' }).click()
   await page.waitForURL('**/stats/obligations**')
   await page.getByRole('button', { name: '未报', exact: true }).waitFor()
+  await (missing ? page.locator('.owing').first() : page.getByText('没有未报的单位')).waitFor() // the list has arrived
   assert.equal(await page.locator('.owing').count(), missing, 'the number is the list behind it')
   await context.close()
 })

@@ -1,26 +1,16 @@
 // Reviewing at scale and problem items: a supervisor approves several weekly
 // reports at once; a problem item goes 立项 → 整改 (with evidence) → 销号 through
 // the screens; an expired session goes back to the login page keeping the draft.
-import { test, after, before } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { api as apiAs, browserFor, daysAhead, shot, signIn as signInAs, startServer } from './harness.mjs'
+import { daysAhead, demoCity, shot } from './harness.mjs'
 
 const CADRE = '13800000005'
 const OTHER_CADRE = '13800000006' // 周干部, 幸福社区: also under 城关镇
 const TOWN_SUPERVISOR = '13800000004'
 const ADMIN = '13800000001'
-let server, browser
-
-before(async () => {
-  server = await startServer()
-  browser = await browserFor()
-})
-after(async () => {
-  await server?.stop()
-})
-
-const signIn = (phone) => signInAs(browser, server.base, phone)
-const api = async (phone, method, path, body) => (await apiAs(server.base, phone, method, path, body)).body
+const server = demoCity()
+const { signIn, api } = server
 
 const formByKey = async (key) => (await api(CADRE, 'GET', '/api/v1/forms?assigned=true')).items.find((f) => f.key === key)
 const file = async (key, data, phone = CADRE) =>

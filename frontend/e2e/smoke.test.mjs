@@ -30,7 +30,7 @@ test('a cadre signs in and sees what is due', async () => {
   await page.fill('input[name=password]', 'taizhang2026')
   await page.click('button[type=submit]')
   await page.waitForURL('**/todo')
-  await page.getByText('工作周报').waitFor()
+  await page.getByText('工作周报', { exact: true }).waitFor() // not the 补报 rows below it
   const text = await page.innerText('body')
   assert.match(text, /我为群众办实事台账/)
   assert.match(text, /问题清单/)
@@ -40,7 +40,7 @@ test('a cadre signs in and sees what is due', async () => {
 
 test('the session survives a reload, and signing out ends it', async () => {
   await page.reload()
-  await page.getByText('工作周报').waitFor()
+  await page.getByText('工作周报', { exact: true }).waitFor() // not the 补报 rows below it
   await page.getByText('我的').click()
   await page.getByText('孙干部').waitFor()
   await page.screenshot({ path: join(screenshots, 'me.png') })
