@@ -22,6 +22,7 @@ import (
 	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/entries"
+	"taizhang/export"
 	"taizhang/forms"
 	"taizhang/ledger"
 	"taizhang/notify"
@@ -50,6 +51,7 @@ type Deps struct {
 	Forms         *forms.Service
 	Reports       *reports.Service
 	Ledger        *ledger.Service
+	Exports       *export.Jobs
 	// OpenRounds materializes the rounds a form change opened, so the ledger
 	// shows a new assignment's units at once rather than at the next minute's
 	// sweep. Nil: the sweep alone.
@@ -128,6 +130,12 @@ func (s *server) Routes() []Route {
 		{fiber.MethodGet, "/api/v1/reports/obligations", signedIn, s.reportObligations},
 		{fiber.MethodGet, "/api/v1/reports/summary", signedIn, s.summary},
 		{fiber.MethodGet, "/api/v1/reports/overdue", signedIn, s.overdue},
+		{fiber.MethodGet, "/api/v1/reports/briefing.xlsx", signedIn, s.briefing},
+		{fiber.MethodGet, "/api/v1/forms/:id/export.:format", signedIn, s.exportEntries},
+		{fiber.MethodPost, "/api/v1/exports", signedIn, s.startExport},
+		{fiber.MethodGet, "/api/v1/exports", signedIn, s.listExports},
+		{fiber.MethodGet, "/api/v1/exports/:id", signedIn, s.getExport},
+		{fiber.MethodGet, "/api/v1/exports/:id/file", signedIn, s.exportFile},
 		{fiber.MethodPost, "/api/v1/obligations/exemptions", auditors, s.exempt},
 		{fiber.MethodDelete, "/api/v1/obligations/exemptions/:id", auditors, s.unexempt},
 		{fiber.MethodGet, "/api/v1/audit", auditors, s.listAudit},

@@ -148,16 +148,11 @@ func (s *server) sendEntry(c *fiber.Ctx, status int, e entries.Entry) error {
 }
 
 func (s *server) listEntries(c *fiber.Ctx) error {
-	q := entries.Query{FormID: c.Query("formId"), Status: c.Query("status"), UnitID: c.Query("unitId"),
-		AuthorID: c.Query("authorId"), Period: c.Query("period"), Q: c.Query("q"), Cursor: c.Query("cursor")}
-	var err error
+	q, err := entryFilters(c)
+	if err != nil {
+		return err
+	}
 	if q.Limit, err = queryInt(c, "limit"); err != nil {
-		return err
-	}
-	if q.From, err = queryTime(c, "from"); err != nil {
-		return err
-	}
-	if q.To, err = queryTime(c, "to"); err != nil {
 		return err
 	}
 	page, err := s.deps.Entries.List(c.UserContext(), scopeOf(c), q, c.QueryBool("overdue"))

@@ -20,6 +20,7 @@ import (
 	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/entries"
+	"taizhang/export"
 	"taizhang/forms"
 	"taizhang/ledger"
 	"taizhang/notify"
@@ -98,6 +99,23 @@ type world struct {
 	tree         *org.TreeCache
 	versions     *forms.VersionCache
 	entries      *entries.Service
+	exports      *export.Jobs
+	exportDir    string
+}
+
+// openExports opens the export jobs in the world's directory and runs them
+// until the test ends (a second call is a restart).
+func (w *world) openExports(formService *forms.Service, reportService *reports.Service) *export.Jobs {
+	svc := &export.Service{Entries: w.entries, Forms: formService, Versions: w.st.forms, Tree: w.tree, Users: w.st.org, Audit: w.audit,
+		Now: func() time.Time { return w.now }}
+	jobs, err := export.OpenJobs(w.exportDir, svc, reportService, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.t.Cleanup(cancel)
+	go jobs.Run(ctx)
+	return jobs
 }
 
 func newWorld(t *testing.T) *world { return newWorldOn(t, sqliteStores(t)) }
@@ -125,9 +143,13 @@ func newWorldOn(t testing.TB, st stores) *world {
 	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
 	w.entries = &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
 		People: org.Directory{Users: st.org}, Now: clock, Attachments: st.attachments, Ledger: st.ledger}
+	reportService := &reports.Service{Ledger: st.ledger, Forms: formService, Tree: tree, Users: st.org, Entries: w.entries, Now: clock}
+	w.exportDir = t.TempDir()
+	w.exports = w.openExports(formService, reportService)
 	w.app = build(Deps{
 		Entries:    w.entries,
-		Reports:    &reports.Service{Ledger: st.ledger, Forms: formService, Tree: tree, Users: st.org, Entries: w.entries, Now: clock},
+		Exports:    w.exports,
+		Reports:    reportService,
 		Ledger:     &ledger.Service{Store: st.ledger, Audit: w.audit, Now: clock},
 		OpenRounds: (&ledger.Sweeper{Forms: st.forms, Units: tree.All, Users: st.org, Store: st.ledger, Now: clock}).Sweep,
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,

@@ -200,6 +200,15 @@ func reportReaders(role auth.Role, rel string) int {
 	return 200
 }
 
+// inScope: anyone may export within their subtree (a cadre only their own
+// entries); a unit outside it is 404.
+func inScope(_ auth.Role, rel string) int {
+	if rel == "sibling" || rel == "parent" {
+		return 404
+	}
+	return 200
+}
+
 // exempters: only the office and administrators excuse obligations; the
 // matrix's units owe nothing for a round before the assignment began, so
 // inside the scope the answer is 404 too — the guard is what is tested here.
@@ -294,6 +303,22 @@ var matrix = map[string]matrixCase{
 	"GET /api/v1/reports/overdue": {func(w *world, target string, _ int) (string, any) {
 		return "/api/v1/reports/overdue?unitId=" + w.units[target].ID, nil
 	}, reportReaders},
+	"GET /api/v1/reports/briefing.xlsx": {reportURL("/api/v1/reports/briefing.xlsx", "&period=2026-W49"), reportReaders},
+	"GET /api/v1/forms/:id/export.:format": {func(w *world, target string, _ int) (string, any) {
+		return "/api/v1/forms/" + matrixForm(w) + "/export.csv?unitId=" + w.units[target].ID, nil
+	}, inScope},
+	"POST /api/v1/exports": {func(w *world, target string, _ int) (string, any) {
+		return "/api/v1/exports", map[string]any{"kind": "entries", "formId": matrixForm(w), "format": "csv",
+			"filters": map[string]any{"unitId": w.units[target].ID}}
+	}, func(role auth.Role, rel string) int {
+		if inScope(role, rel) == 404 {
+			return 404
+		}
+		return 202
+	}},
+	"GET /api/v1/exports":          {fixed("/api/v1/exports", nil), always(200)},
+	"GET /api/v1/exports/:id":      {fixed("/api/v1/exports/no-such-job", nil), always(404)},
+	"GET /api/v1/exports/:id/file": {fixed("/api/v1/exports/no-such-job/file", nil), always(404)},
 	"POST /api/v1/obligations/exemptions": {func(w *world, target string, _ int) (string, any) {
 		return "/api/v1/obligations/exemptions", map[string]any{"formId": matrixForm(w), "unitId": w.units[target].ID,
 			"period": "2026-W40", "reason": "防汛抢险"}

@@ -18,6 +18,7 @@ import (
 	"taizhang/auth"
 	"taizhang/config"
 	"taizhang/entries"
+	"taizhang/export"
 	"taizhang/forms"
 	"taizhang/ledger"
 	"taizhang/notify"
@@ -41,6 +42,8 @@ type program struct {
 	chunks *attachments.Chunks
 	// sweeper opens the ledger's rounds, at start and every minute.
 	sweeper *ledger.Sweeper
+	// exports runs export jobs while serving.
+	exports *export.Jobs
 }
 
 // openStore is the chosen adapter, seen through what the program needs of it.
@@ -106,7 +109,12 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 	}
 	d := newDomain(store, time.Now)
 	deps := services(cfg, store, d, tokens, log, metrics)
-	p.app, p.chunks, p.sweeper = api.New(deps), deps.Chunks, d.sweeper
+	exportSvc := &export.Service{Entries: d.entries, Forms: d.forms, Versions: store.forms, Tree: d.tree, Users: store.users, Audit: d.audit, Now: time.Now}
+	if deps.Exports, err = export.OpenJobs(filepath.Join(cfg.DataDir, "exports"), exportSvc, deps.Reports, log); err != nil {
+		store.close()
+		return nil, err
+	}
+	p.app, p.chunks, p.sweeper, p.exports = api.New(deps), deps.Chunks, d.sweeper, deps.Exports
 	if err := p.settleLedger(ctx, deps.Entries); err != nil {
 		store.close()
 		return nil, err
@@ -230,6 +238,7 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	defer stopSweeping()
 	go p.sweepUploads(sweeping)
 	go p.sweepLedger(sweeping)
+	go p.exports.Run(sweeping)
 	checkpointer := &audit.Checkpointer{Store: p.store.audit, Key: []byte(p.cfg.AuditKey), Log: p.log, Now: time.Now,
 		Path: filepath.Join(p.cfg.DataDir, config.CheckpointFile)}
 	checkpointing, stopCheckpointing := context.WithCancel(context.Background())
