@@ -9,5 +9,6 @@ import './review.test.mjs'
 import './phone.test.mjs'
 import './layout.test.mjs'
 import './reports.test.mjs'
+import './exports.test.mjs'
 
 after(closeBrowser)
