@@ -23,6 +23,7 @@ import (
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/export"
+	"taizhang/formimport"
 	"taizhang/forms"
 	"taizhang/ledger"
 	"taizhang/notify"
@@ -48,6 +49,7 @@ type Deps struct {
 	Sessions      *session.Service
 	Tokens        *auth.Tokens
 	Importer      *orgimport.Importer
+	EntryImporter *formimport.Importer
 	Forms         *forms.Service
 	Reports       *reports.Service
 	Ledger        *ledger.Service
@@ -117,6 +119,7 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/forms/:id/validate", signedIn, s.validateForm},
 
 		{fiber.MethodPost, "/api/v1/forms/:formId/entries", signedIn, s.fileEntry},
+		{fiber.MethodPost, "/api/v1/forms/:id/imports", auditors, s.importEntries},
 		{fiber.MethodGet, "/api/v1/entries", signedIn, s.listEntries},
 		{fiber.MethodGet, "/api/v1/entries/:id", signedIn, s.getEntry},
 		{fiber.MethodPatch, "/api/v1/entries/:id", signedIn, s.editEntry},

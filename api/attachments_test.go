@@ -30,15 +30,15 @@ func TestAttachmentsEndToEnd(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
 		ew := entryWorldIn(t, open(t))
 		photo := pngBytes(9)
-		up := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{photo})
+		up := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: photo})
 		if up.status != 201 || up.json(t)["contentType"] != "image/png" || up.json(t)["width"] != float64(8) {
 			t.Fatalf("upload: %d %s", up.status, up.body)
 		}
 		id := str(up.json(t), "id")
-		if again := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{photo}); str(again.json(t), "id") != id {
+		if again := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: photo}); str(again.json(t), "id") != id {
 			t.Fatal("the same bytes twice must give the same id")
 		}
-		pdf := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{[]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")})
+		pdf := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")})
 		if pdf.status != 201 || pdf.json(t)["contentType"] != "application/pdf" {
 			t.Fatalf("pdf: %d %s", pdf.status, pdf.body)
 		}
@@ -50,12 +50,12 @@ func TestAttachmentsEndToEnd(t *testing.T) {
 			"an executable renamed .jpg": {[]byte("MZ\x90\x00 this is not a photo"), 400, "unsupported_type"},
 			"over the limit":             {append([]byte("%PDF-"), make([]byte, 2<<20)...), 413, "too_large"},
 		} {
-			if r := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{c.file}); r.status != c.status || !strings.Contains(string(r.body), c.want) {
+			if r := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: c.file}); r.status != c.status || !strings.Contains(string(r.body), c.want) {
 				t.Errorf("%s: %d %s", name, r.status, r.body)
 			}
 		}
 		stranger := ew.tokenFor(ew.addUser("13900000020", "d2", false, auth.RoleCadre))
-		theirs := str(ew.call("POST", "/api/v1/attachments", stranger, upload{pngBytes(77)}).json(t), "id")
+		theirs := str(ew.call("POST", "/api/v1/attachments", stranger, upload{file: pngBytes(77)}).json(t), "id")
 		for name, c := range map[string]struct {
 			photos []string
 			want   string
@@ -147,7 +147,7 @@ func TestChunkedUploadResumes(t *testing.T) {
 	if done.status != 201 || done.json(t)["sha256"] != sha {
 		t.Fatalf("last chunk: %d %s", done.status, done.body)
 	}
-	oneShot := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{photo})
+	oneShot := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: photo})
 	if str(oneShot.json(t), "id") != str(done.json(t), "id") {
 		t.Fatal("a chunked and a one-shot upload of the same bytes must be one attachment")
 	}

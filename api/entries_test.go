@@ -412,7 +412,7 @@ func TestProblemItemToClosure(t *testing.T) {
 				e = entryOf(t, r)
 			}
 		}
-		photo := str(w.call("POST", "/api/v1/attachments", cadre, upload{pngBytes(31)}).json(t), "id")
+		photo := str(w.call("POST", "/api/v1/attachments", cadre, upload{file: pngBytes(31)}).json(t), "id")
 		act(sup, "accept", map[string]any{}, 200)
 		act(cadre, "rectify", map[string]any{"data": map[string]any{"evidence": "都整改完了"}}, 422) // two measures still open
 		act(cadre, "measure", map[string]any{"data": map[string]any{"measure": 0}}, 422)        // no evidence

@@ -21,6 +21,7 @@ import (
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/export"
+	"taizhang/formimport"
 	"taizhang/forms"
 	"taizhang/ledger"
 	"taizhang/notify"
@@ -156,8 +157,9 @@ func newWorldOn(t testing.TB, st stores) *world {
 		Attachments: st.attachments, MaxUpload: 1 << 20,
 		Chunks: w.chunks,
 		Units:  st.org, Users: st.org, Tokens: w.tokens, Tree: tree, Forms: formService,
-		Importer: &orgimport.Importer{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock},
-		Org:      &org.Service{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock, Audit: w.audit},
+		Importer:      &orgimport.Importer{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock},
+		EntryImporter: &formimport.Importer{Entries: w.entries, Forms: formService, Tree: tree, Users: st.org, Audit: w.audit, Now: clock},
+		Org:           &org.Service{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock, Audit: w.audit},
 		Sessions: &session.Service{Users: st.org, Sessions: st.sessions, Tokens: w.tokens, Password: cheapPasswords, Audit: w.audit,
 			Now: clock, PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, clock), IPThrottle: auth.NewThrottle(50, 15*time.Minute, clock)},
 		Ready: st.ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics("test"),
@@ -240,7 +242,10 @@ type withHeaders struct {
 type rawBody []byte
 
 // upload is a request body sent as multipart/form-data with one file field.
-type upload struct{ file []byte }
+type upload struct {
+	file   []byte
+	fields map[string]string // other form fields
+}
 
 // call sends a request with an optional bearer token and a JSON (or upload) body.
 func (w *world) call(method, url, token string, body any) reply {
@@ -260,6 +265,9 @@ func (w *world) call(method, url, token string, body any) reply {
 		mw := multipart.NewWriter(&buf)
 		part, _ := mw.CreateFormFile("file", "import.xlsx")
 		_, _ = part.Write(b.file)
+		for k, v := range b.fields {
+			_ = mw.WriteField(k, v)
+		}
 		_ = mw.Close()
 		reader, contentType = &buf, mw.FormDataContentType()
 	default:

@@ -76,14 +76,14 @@ func TestImportCreatesUnitsAndUsers(t *testing.T) {
 	file := workbook(t, unitHeader,
 		[][]string{{"新镇", "单位d1", "乡镇街道", "X-1", "2"}, {"新村", "单位d1/新镇", "村", "", ""}},
 		[][]string{{"王五", "+86 139-1111-2222", "新村", "干部、审核人", "first-pass-1"}})
-	dry := w.call("POST", "/api/v1/imports/units-users?dryRun=true", admin, upload{file})
+	dry := w.call("POST", "/api/v1/imports/units-users?dryRun=true", admin, upload{file: file})
 	if dry.status != 200 || dry.json(t)["units"] != float64(2) || dry.json(t)["users"] != float64(1) {
 		t.Fatalf("dry run: %d %s", dry.status, dry.body)
 	}
 	if strings.Contains(string(w.call("GET", "/api/v1/units", admin, nil).body), "新村") {
 		t.Fatal("a dry run wrote data")
 	}
-	done := w.call("POST", "/api/v1/imports/units-users", admin, upload{file})
+	done := w.call("POST", "/api/v1/imports/units-users", admin, upload{file: file})
 	if done.status != 201 {
 		t.Fatalf("import: %d %s", done.status, done.body)
 	}
@@ -95,7 +95,7 @@ func TestImportCreatesUnitsAndUsers(t *testing.T) {
 	if login.status != 200 || login.json(t)["user"].(map[string]any)["mustChangePassword"] != true {
 		t.Fatalf("imported user login: %d %s", login.status, login.body)
 	}
-	again := w.call("POST", "/api/v1/imports/units-users", admin, upload{file})
+	again := w.call("POST", "/api/v1/imports/units-users", admin, upload{file: file})
 	if again.status != 400 || !strings.Contains(string(again.body), "已注册") || !strings.Contains(string(again.body), "已有单位") {
 		t.Fatalf("importing twice must be refused row by row: %d %s", again.status, again.body)
 	}
@@ -125,7 +125,7 @@ func TestBadImportWritesNothing(t *testing.T) {
 			{"孙七", "13900000005", "火星", "干部", "pass-word-1"},   // row 6: unknown unit
 			{"周八", "13900000006", "单位t1", "干部", "12345678"},    // row 7: all digits
 		})
-	got := w.call("POST", "/api/v1/imports/units-users", admin, upload{file})
+	got := w.call("POST", "/api/v1/imports/units-users", admin, upload{file: file})
 	if got.status != 400 {
 		t.Fatalf("status %d: %s", got.status, got.body)
 	}
@@ -161,9 +161,9 @@ func TestImportRejectsWrongFiles(t *testing.T) {
 		status   int
 		contains string
 	}{
-		{"not a workbook", upload{[]byte("PK but not really")}, 400, "xlsx"},
-		{"wrong headers", upload{workbook(t, []string{"名称", "上级"}, nil, nil)}, 400, "wrong_headers"},
-		{"50,000 rows", upload{workbook(t, unitHeader, nil, big)}, 413, "每次最多导入 10000 行"},
+		{"not a workbook", upload{file: []byte("PK but not really")}, 400, "xlsx"},
+		{"wrong headers", upload{file: workbook(t, []string{"名称", "上级"}, nil, nil)}, 400, "wrong_headers"},
+		{"50,000 rows", upload{file: workbook(t, unitHeader, nil, big)}, 413, "每次最多导入 10000 行"},
 		{"no file", map[string]string{}, 400, `"field":"file"`},
 	} {
 		got := w.call("POST", "/api/v1/imports/units-users", admin, sc.body)

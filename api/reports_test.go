@@ -212,7 +212,7 @@ func TestSummaryAndOverdue(t *testing.T) {
 	cadre := w.tokenFor(w.addUser("13900000001", "v1", false, auth.RoleCadre))
 	officer := w.addUser("13900000002", "city", false, auth.RoleOffice)
 	office := w.tokenFor(officer)
-	photo := str(w.call("POST", "/api/v1/attachments", cadre, upload{pngBytes(40)}).json(t), "id")
+	photo := str(w.call("POST", "/api/v1/attachments", cadre, upload{file: pngBytes(40)}).json(t), "id")
 	for i, category := range []string{"flood", "flood", "livelihood"} {
 		data := forms.TemplateSamples()["shishi"]
 		data["category"], data["photos"] = category, []any{photo}
@@ -258,7 +258,7 @@ func TestRollupSurvivesConcurrentLoad(t *testing.T) {
 		admin := w.tokenFor(w.addUser("13900000401", "city", false, auth.RoleAdmin))
 		photos := map[string]string{}
 		for unit, token := range cadres {
-			photos[unit] = str(w.call("POST", "/api/v1/attachments", token, upload{pngBytes(uint8(len(unit) * 7))}).json(t), "id")
+			photos[unit] = str(w.call("POST", "/api/v1/attachments", token, upload{file: pngBytes(uint8(len(unit) * 7))}).json(t), "id")
 		}
 		w.addUnit("city", "d2", "empty")
 		done := make(chan error, 8)

@@ -19,6 +19,7 @@ import (
 	"taizhang/config"
 	"taizhang/entries"
 	"taizhang/export"
+	"taizhang/formimport"
 	"taizhang/forms"
 	"taizhang/ledger"
 	"taizhang/notify"
@@ -195,8 +196,9 @@ func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
 		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload, Now: now},
 		Units:  store.units, Users: store.users, Tokens: tokens, Tree: d.tree, Forms: d.forms,
-		Importer: &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
-		Org:      &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: d.audit},
+		Importer:      &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
+		EntryImporter: &formimport.Importer{Entries: d.entries, Forms: d.forms, Tree: d.tree, Users: store.users, Audit: d.audit, Now: now},
+		Org:           &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: d.audit},
 		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens, Password: params, Now: now, Audit: d.audit,
 			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, now), IPThrottle: auth.NewThrottle(50, 15*time.Minute, now),
 			Slots: auth.NewPasswordSlots(cfg.LoginConcurrency, 32*cfg.LoginConcurrency)},

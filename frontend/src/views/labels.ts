@@ -6,7 +6,7 @@ export const statusNames: Record<string, string> = {
 
 export const actionNames: Record<string, string> = {
   create: '创建', edit: '修改', submit: '提交', approve: '通过', return: '退回', reject: '驳回',
-  accept: '立项', measure: '报整改结果', rectify: '提请销号', close: '销号', reopen: '重新整改',
+  accept: '立项', measure: '报整改结果', rectify: '提请销号', close: '销号', reopen: '重新整改', import: '导入',
 }
 
 /** Actions that need words from the one who takes them. */

@@ -1,0 +1,89 @@
+package entries
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/errs"
+	"taizhang/forms"
+	"taizhang/ids"
+)
+
+// Imported is one row of an Excel ledger moved into a form: validated data,
+// the unit and filer it belongs to, and a ClientID made from the file and
+// the row, so importing the same file again adds nothing.
+type Imported struct {
+	ClientID string
+	UnitPath []string
+	AuthorID string
+	Data     map[string]any
+	Status   string // a state of the form's workflow; "" the state filing leads to
+	Source   string // "台账.xlsx 第 12 行", kept in the entry's history
+}
+
+// States lists the states an imported entry may take in a workflow: every
+// state but the draft.
+func (w Workflow) States() []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && s != "draft" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	add(w.Submitted)
+	for _, t := range w.Transitions {
+		for _, from := range t.From {
+			add(from)
+		}
+		add(t.To)
+	}
+	return out
+}
+
+// Import writes validated rows as entries of a version, each with an import
+// event naming its source, and their ledger counts. A row whose ClientID the
+// filer already used was imported before: it is skipped, not doubled.
+func (s *Service) Import(ctx context.Context, scope auth.Scope, v forms.Version, rows []Imported) (created, skipped int, err error) {
+	if !scope.Has(auth.RoleOffice) && !scope.Has(auth.RoleAdmin) {
+		return 0, 0, errs.New(errs.Forbidden, "只有领导小组办公室和管理员可以导入台账")
+	}
+	wf := Workflows[v.Schema.Workflow]
+	role := auth.RoleOffice
+	if !scope.Has(role) {
+		role = auth.RoleAdmin
+	}
+	for _, row := range rows {
+		if err := ctx.Err(); err != nil {
+			return created, skipped, err
+		}
+		now := s.Now().UTC().Truncate(time.Millisecond)
+		e := importedEntry(row, v, wf, now)
+		e.History = []Event{{At: now, ActorID: scope.UserID(), ActorRole: string(role), Action: "import", To: e.Status,
+			Comment: row.Source, Changes: Diff(nil, row.Data)}}
+		e.setData(row.Data, v.Schema)
+		e.Open = wf.IsOpen(e.Status)
+		var fx Effects
+		withLedger(&fx, nil, e, &v.Schema, false)
+		switch err := s.Store.Insert(ctx, scope, e, fx); {
+		case errs.Is(err, errs.Duplicate):
+			skipped++
+		case err != nil:
+			return created, skipped, err
+		default:
+			created++
+		}
+	}
+	return created, skipped, nil
+}
+
+func importedEntry(row Imported, v forms.Version, wf Workflow, now time.Time) Entry {
+	status := row.Status
+	if status == "" {
+		status = wf.Submitted
+	}
+	return Entry{ID: ids.New(now), FormID: v.FormID, FormVersion: v.Version, UnitID: row.UnitPath[len(row.UnitPath)-1],
+		UnitPath: row.UnitPath, AuthorID: row.AuthorID, ClientID: row.ClientID, Status: status,
+		PayloadHash: payloadHash(row.Data, true, ""), CreatedAt: now, UpdatedAt: now, SubmittedAt: now}
+}
