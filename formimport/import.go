@@ -121,9 +121,10 @@ func (im *Importer) Import(ctx context.Context, scope auth.Scope, formID, fileNa
 	sum := sha256.Sum256(raw)
 	c := &check{im: im, def: def, version: version, dir: dir, own: own, fileID: hex.EncodeToString(sum[:8]), fileName: fileName,
 		wf: entries.Workflows[version.Schema.Workflow], author: scope.UserID()}
+	c.schema = withoutRequiredFiles(version.Schema)
 	res := Result{DryRun: dryRun, Rows: len(rows) - 1, Columns: c.match(rows[0], mapping), Targets: c.targets(), Problems: []Problem{}}
 	imported := c.rows(rows[1:])
-	res.Problems, res.Omitted = c.problems, c.omitted
+	res.Problems, res.Omitted = append(res.Problems, c.problems...), c.omitted
 	res.Valid = len(c.problems) == 0 && c.omitted == 0
 	if !res.Valid && !dryRun {
 		return res, c.refusal(res)
@@ -136,6 +137,19 @@ func (im *Importer) Import(ctx context.Context, scope auth.Scope, formID, fileNa
 	}
 	return res, im.Audit.Record(ctx, scope.UserID(), "entries.import", own, def.ID,
 		map[string]any{"file": fileName, "sha256": hex.EncodeToString(sum[:]), "rows": res.Rows, "created": res.Created, "skipped": res.Skipped})
+}
+
+// withoutRequiredFiles makes photos, files and signatures optional: a sheet
+// cannot carry them, and a ledger kept in Excel has none to give. Imported
+// entries say where they came from in their history.
+func withoutRequiredFiles(f forms.Form) *forms.Form {
+	f.Fields = slices.Clone(f.Fields)
+	for i, field := range f.Fields {
+		if field.Type == "photo" || field.Type == "file" || field.Type == "signature" {
+			f.Fields[i].Required, f.Fields[i].RequiredIf, f.Fields[i].ValidIf = false, nil, nil
+		}
+	}
+	return &f
 }
 
 // readSheet reads the first sheet: the header row and up to MaxRows rows,
@@ -188,6 +202,7 @@ type check struct {
 	fileName string
 	cols     []Column
 	fields   map[string]forms.Field
+	schema   *forms.Form // the version's, with photos and files optional
 	problems []Problem
 	omitted  int
 }
@@ -243,7 +258,10 @@ func (c *check) match(header []string, mapping map[string]string) []Column {
 		c.cols = append(c.cols, col)
 	}
 	for _, f := range c.version.Schema.Fields {
-		if importable(f) && f.Required && !used[f.Key] && f.VisibleIf == nil {
+		switch {
+		case f.Type == "group" && (f.Required || f.MinItems != nil && *f.MinItems > 0):
+			c.add(1, "", "group_required", fmt.Sprintf("“%s”是多条明细，不能从 Excel 的一行导入，这张表单暂不支持导入", f.Label))
+		case importable(f) && f.Required && !used[f.Key] && f.VisibleIf == nil:
 			c.add(1, "", "missing_column", fmt.Sprintf("缺少必填栏目“%s”的列", f.Label))
 		}
 	}
@@ -308,7 +326,7 @@ func (c *check) row(n int, cells []string, env *forms.Env) (entries.Imported, bo
 	if _, assigned := c.def.AssignedTo(row.UnitPath); !assigned {
 		c.add(n, c.header(ColUnit), "not_assigned", fmt.Sprintf("第 %d 行：该表单未分配给“%s”", n, c.dir.names[row.UnitPath[len(row.UnitPath)-1]]))
 	}
-	res := forms.Validate(&c.version.Schema, row.Data, forms.Submit, env)
+	res := forms.Validate(c.schema, row.Data, forms.Submit, env)
 	if !res.Valid() {
 		for _, fe := range res.Err().(*errs.Error).Fields {
 			key, _, _ := strings.Cut(fe.Field, ".")

@@ -5,12 +5,20 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { demoCity, shot } from './harness.mjs'
+import { demoCity, loginAs, shot } from './harness.mjs'
 
 const OFFICE = '13800000002' // 李办公
 const server = demoCity()
 const { signIn, api } = server
 const formNamed = async (title) => (await api(OFFICE, 'GET', '/api/v1/forms')).items.find((f) => f.title === title)
+
+/** exported fetches an export the way the download does, as bytes. */
+async function exported(formId, query) {
+  const { accessToken } = await loginAs(server.base, OFFICE)
+  const res = await fetch(`${server.base}/api/v1/forms/${formId}/export.xlsx?${query}`, { headers: { Authorization: `Bearer ${accessToken}` } })
+  assert.equal(res.status, 200)
+  return { rows: Number(res.headers.get('x-total-count')), buffer: Buffer.from(await res.arrayBuffer()) }
+}
 
 async function downloaded(page, start) {
   const [download] = await Promise.all([page.waitForEvent('download'), start()])
@@ -59,5 +67,40 @@ test('the office exports a week’s 通报 from the compliance matrix', async ()
   assert.match(file.name, /^通报-\d{4}-W\d{2}\.xlsx$/)
   assert.equal(file.bytes.subarray(0, 2).toString(), 'PK')
   await page.getByText('通报已生成').waitFor()
+  await context.close()
+})
+
+test('the office moves an Excel ledger into a form: checked first, imported once, problems by row and column', async () => {
+  const shishi = await formNamed('我为群众办实事台账')
+  const problems = await formNamed('问题清单')
+  const ledger = await exported(shishi.id, 'status=approved') // an office's ledger: what the export writes, read back
+  assert.ok(ledger.rows > 0)
+  const { context, page } = await signIn(OFFICE)
+  await page.goto(`${server.base}/office`)
+  await page.getByText('导入台账').click()
+  await page.waitForURL('**/office/import')
+
+  // A form whose records have many measures each cannot come from one row: said before anything is written.
+  await page.getByLabel('导入到表单').selectOption({ label: '问题清单' })
+  const problemList = await exported(problems.id, '')
+  await page.setInputFiles('input[type=file]', { name: '问题清单.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: problemList.buffer })
+  await page.getByText(/发现 \d+ 处问题/).waitFor()
+  await page.getByText(/“整改措施”是多条明细/).waitFor()
+
+  await page.getByLabel('导入到表单').selectOption({ label: '我为群众办实事台账' })
+  await page.setInputFiles('input[type=file]', { name: '办实事台账.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: ledger.buffer })
+  await page.getByText(`共 ${ledger.rows} 行，全部通过检查`).waitFor()
+  assert.equal(await page.getByLabel('“实事名称”导入为').inputValue(), 'title', 'columns are matched by label')
+  assert.equal(await page.getByLabel('“编号”导入为').inputValue(), '', 'what is not a field is left out')
+  await shot(page, 'import-checked')
+  await page.getByRole('button', { name: `导入 ${ledger.rows} 行到“我为群众办实事台账”` }).click()
+  await page.getByText(`已导入 ${ledger.rows} 条`).waitFor()
+
+  // The same file again adds nothing.
+  await page.setInputFiles('input[type=file]', { name: '办实事台账.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: ledger.buffer })
+  await page.getByRole('button', { name: /^导入 \d+ 行/ }).click()
+  await page.getByText(`已导入 0 条，跳过 ${ledger.rows} 条（此前已从这个文件导入）`).waitFor()
+  const after = await exported(shishi.id, 'status=approved')
+  assert.equal(after.rows, 2 * ledger.rows, 'imported once, as approved records')
   await context.close()
 })
