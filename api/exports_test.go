@@ -195,6 +195,14 @@ func TestExportEntriesAcrossVersions(t *testing.T) {
 		if formula, _ := f.GetCellFormula(sheet, ref); formula != "" {
 			t.Fatalf("a formula was written: %q", formula)
 		}
+		if v, _ := f.GetCellValue(sheet, ref); v != "=1+2" {
+			t.Fatalf("the text was changed: %q", v)
+		}
+		if id, _ := f.GetCellStyle(sheet, ref); id == 0 {
+			t.Fatal("formula-like text has no text style")
+		} else if style, _ := f.GetStyle(id); style.NumFmt != 49 {
+			t.Fatalf("formula-like text is in format %d, want 49 (@, text)", style.NumFmt)
+		}
 		steps := rowsOf(t, f, "办理步骤")
 		if len(steps) != 1+8 || !slices.Equal(steps[0], []string{"编号", "序号", "做了什么", "日期"}) {
 			t.Fatalf("group sheet: %v", steps)

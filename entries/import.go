@@ -3,6 +3,7 @@ package entries
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"taizhang/auth"
@@ -42,6 +43,11 @@ func (w Workflow) States() []string {
 	return out
 }
 
+// importWriters is how many rows are written at once: the embedded store
+// commits concurrent writes together (one fsync for up to 64), so rows
+// written side by side cost a fraction of rows written one by one.
+const importWriters = 32
+
 // Import writes validated rows as entries of a version, each with an import
 // event naming its source, and their ledger counts. A row whose ClientID the
 // filer already used was imported before: it is skipped, not doubled.
@@ -49,33 +55,68 @@ func (s *Service) Import(ctx context.Context, scope auth.Scope, v forms.Version,
 	if !scope.Has(auth.RoleOffice) && !scope.Has(auth.RoleAdmin) {
 		return 0, 0, errs.New(errs.Forbidden, "只有领导小组办公室和管理员可以导入台账")
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		todo = make(chan Imported)
+	)
+	for range importWriters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for row := range todo {
+				e, fx := s.imported(scope, v, row)
+				insertErr := s.Store.Insert(ctx, scope, e, fx)
+				mu.Lock()
+				switch {
+				case errs.Is(insertErr, errs.Duplicate):
+					skipped++
+				case insertErr != nil:
+					if err == nil {
+						err = insertErr
+						cancel()
+					}
+				default:
+					created++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, row := range rows {
+		select {
+		case todo <- row:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(todo)
+	wg.Wait()
+	if err == nil {
+		err = ctx.Err() // the caller gave up
+	}
+	return created, skipped, err
+}
+
+// imported makes the entry of a row, with its import event and ledger counts.
+func (s *Service) imported(scope auth.Scope, v forms.Version, row Imported) (Entry, Effects) {
 	wf := Workflows[v.Schema.Workflow]
 	role := auth.RoleOffice
 	if !scope.Has(role) {
 		role = auth.RoleAdmin
 	}
-	for _, row := range rows {
-		if err := ctx.Err(); err != nil {
-			return created, skipped, err
-		}
-		now := s.Now().UTC().Truncate(time.Millisecond)
-		e := importedEntry(row, v, wf, now)
-		e.History = []Event{{At: now, ActorID: scope.UserID(), ActorRole: string(role), Action: "import", To: e.Status,
-			Comment: row.Source, Changes: Diff(nil, row.Data)}}
-		e.setData(row.Data, v.Schema)
-		e.Open = wf.IsOpen(e.Status)
-		var fx Effects
-		withLedger(&fx, nil, e, &v.Schema, false)
-		switch err := s.Store.Insert(ctx, scope, e, fx); {
-		case errs.Is(err, errs.Duplicate):
-			skipped++
-		case err != nil:
-			return created, skipped, err
-		default:
-			created++
-		}
-	}
-	return created, skipped, nil
+	now := s.Now().UTC().Truncate(time.Millisecond)
+	e := importedEntry(row, v, wf, now)
+	e.History = []Event{{At: now, ActorID: scope.UserID(), ActorRole: string(role), Action: "import", To: e.Status,
+		Comment: row.Source, Changes: Diff(nil, row.Data)}}
+	e.setData(row.Data, v.Schema)
+	e.Open = wf.IsOpen(e.Status)
+	var fx Effects
+	withLedger(&fx, nil, e, &v.Schema, false)
+	return e, fx
 }
 
 func importedEntry(row Imported, v forms.Version, wf Workflow, now time.Time) Entry {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"taizhang/audit"
@@ -154,14 +155,17 @@ func (s *Service) Write(ctx context.Context, scope auth.Scope, p Plan, w io.Writ
 	if err != nil {
 		return 0, err
 	}
+	switch b := book.(type) {
+	case *csvBook:
+		if err := b.Stream(w); err != nil {
+			return 0, err
+		}
+	case *xlsxBook:
+		b.Stream(w)
+	}
 	sheets, err := s.sheets(book, p)
 	if err != nil {
 		return 0, err
-	}
-	if cb, ok := book.(*csvBook); ok {
-		if err := cb.Stream(w); err != nil {
-			return 0, err
-		}
 	}
 	names, err := s.names(ctx, scope)
 	if err != nil {
@@ -240,44 +244,74 @@ func sheetName(s string, used []string) string {
 	return name
 }
 
+// decoded is an entry with its data read, ready to become a row.
+type decoded struct {
+	entries.Entry
+	data map[string]any
+}
+
+// rows reads pages and decodes their data in one goroutine while this one
+// writes rows: on two cores reading and writing overlap. Names are loaded by
+// the reader, page by page, before the page is handed over.
 func (s *Service) rows(ctx context.Context, scope auth.Scope, p Plan, names *nameCache, sheets sheetSet, progress func(int)) (int, error) {
-	q, now, rows := p.Query, s.Now(), 0
-	for {
-		page, err := s.Entries.List(ctx, scope, q, false)
-		if err != nil {
-			return rows, err
-		}
-		if err := names.load(ctx, page.Items, p.cols); err != nil {
-			return rows, err
-		}
-		for _, e := range page.Items {
-			if err := s.row(p, e, names, sheets, now); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan []decoded, 4)
+	var readErr error
+	go func() {
+		defer close(pages)
+		readErr = s.read(ctx, scope, p.Query, p.cols, names, pages)
+	}()
+	now, rows := s.Now(), 0
+	for page := range pages {
+		for _, d := range page {
+			if err := s.row(p, d, names, sheets, now); err != nil {
 				return rows, err
 			}
 		}
-		rows += len(page.Items)
+		rows += len(page)
 		if progress != nil {
 			progress(rows)
 		}
+	}
+	return rows, readErr
+}
+
+// read sends the query's entries page by page, decoded and named.
+func (s *Service) read(ctx context.Context, scope auth.Scope, q entries.Query, cols []Column, names *nameCache, out chan<- []decoded) error {
+	for {
+		page, err := s.Entries.List(ctx, scope, q, false)
+		if err != nil {
+			return err
+		}
+		batch := make([]decoded, len(page.Items))
+		for i, e := range page.Items {
+			batch[i].Entry = e
+			if err := json.Unmarshal(e.Data, &batch[i].data); err != nil {
+				return fmt.Errorf("entry %s: %w", e.ID, err)
+			}
+		}
+		if err := names.load(ctx, batch, cols); err != nil {
+			return err
+		}
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		if page.NextCursor == "" {
-			return rows, nil
+			return nil
 		}
 		q.Cursor = page.NextCursor
-		if err := ctx.Err(); err != nil {
-			return rows, err
-		}
 	}
 }
 
-func (s *Service) row(p Plan, e entries.Entry, names *nameCache, sheets sheetSet, now time.Time) error {
-	var data map[string]any
-	if err := json.Unmarshal(e.Data, &data); err != nil {
-		return fmt.Errorf("entry %s: %w", e.ID, err)
-	}
+func (s *Service) row(p Plan, e decoded, names *nameCache, sheets sheetSet, now time.Time) error {
+	data := e.data
 	mask := !p.Unmask
 	cells := make([]any, 0, len(fixedHeader)+len(p.cols)+2)
 	cells = append(cells, e.ID, names.Unit(e.UnitID), names.User(e.AuthorID), named(statusNames, e.Status),
-		reports.PeriodLabel(e.Period), when(e.DueAt), when(e.SubmittedAt), lastAction(e, names), yesNo(e.Open && !e.DueAt.IsZero() && e.DueAt.Before(now)),
+		reports.PeriodLabel(e.Period), when(e.DueAt), when(e.SubmittedAt), lastAction(e.Entry, names), yesNo(e.Open && !e.DueAt.IsZero() && e.DueAt.Before(now)),
 		float64(e.FormVersion))
 	for _, c := range p.cols {
 		cells = append(cells, valueOf(c.Field, data[c.Key], names, mask))
@@ -339,6 +373,7 @@ func lastAction(e entries.Entry, names Names) string {
 // nameCache names units by their full path and people by name, reading the
 // names of a page's people once.
 type nameCache struct {
+	mu    sync.Mutex // the reader loads names while the writer reads them
 	scope auth.Scope
 	users org.UserStore
 	unit  func(id string) string
@@ -357,6 +392,8 @@ func (s *Service) names(ctx context.Context, scope auth.Scope) (*nameCache, erro
 }
 
 func (n *nameCache) Unit(id string) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	if p, ok := n.paths[id]; ok {
 		return p
 	}
@@ -372,11 +409,16 @@ func (n *nameCache) Unit(id string) string {
 	return n.paths[id]
 }
 
-func (n *nameCache) User(id string) string { return n.names[id] }
+func (n *nameCache) User(id string) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.names[id]
+}
 
 // load reads the names of a page's people not read before: authors, the last
 // actors, and people named in user fields.
-func (n *nameCache) load(ctx context.Context, page []entries.Entry, cols []Column) error {
+func (n *nameCache) load(ctx context.Context, page []decoded, cols []Column) error {
+	n.mu.Lock()
 	var missing []string
 	add := func(id string) {
 		if _, ok := n.names[id]; !ok && id != "" && !slices.Contains(missing, id) {
@@ -388,28 +430,21 @@ func (n *nameCache) load(ctx context.Context, page []entries.Entry, cols []Colum
 		if ev, ok := e.LastEvent(); ok {
 			add(ev.ActorID)
 		}
-		if hasUserField(cols) {
-			var data map[string]any
-			_ = json.Unmarshal(e.Data, &data)
-			for _, id := range userValues(cols, data) {
-				add(id)
-			}
+		for _, id := range userValues(cols, e.data) {
+			add(id)
 		}
 	}
+	n.mu.Unlock()
 	if len(missing) == 0 {
 		return nil
 	}
 	found, err := n.users.Names(ctx, n.scope, missing)
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	for _, id := range missing {
 		n.names[id] = found[id] // "" for someone unknown: asked once
 	}
 	return err
-}
-
-func hasUserField(cols []Column) bool {
-	return slices.ContainsFunc(cols, func(c Column) bool {
-		return c.Field.Type == "user" || c.Field.Type == "group" && slices.ContainsFunc(c.Field.Fields, func(f forms.Field) bool { return f.Type == "user" })
-	})
 }
 
 func userValues(cols []Column, data map[string]any) []string {

@@ -237,7 +237,11 @@ func rawInserts(b *testing.B) func() error {
 
 // seedEntries writes n entries straight into the data dir's database, spread
 // over the demo district 东城区's townships and villages.
-func seedEntries(b *testing.B, dir string, n int) {
+func seedEntries(b *testing.B, dir string, n int) { seedEntriesOf(b, dir, n, "seed", "seed") }
+
+// seedEntriesOf writes n submitted entries of a form, by one author, spread
+// over the villages and communities, straight into the SQLite file.
+func seedEntriesOf(b *testing.B, dir string, n int, formID, authorID string) {
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		b.Fatal(err)
@@ -262,7 +266,7 @@ func seedEntries(b *testing.B, dir string, n int) {
 		_ = json.Unmarshal([]byte(paths[i%len(paths)]), &path)
 		at := t0.Add(time.Duration(i) * time.Second)
 		id := ids.New(at)
-		if _, err := insert.Exec(id, "seed", path[len(path)-1], paths[i%len(paths)], "seed", fmt.Sprintf("seed-%d", i),
+		if _, err := insert.Exec(id, formID, path[len(path)-1], paths[i%len(paths)], authorID, fmt.Sprintf("seed-%d", i),
 			string(data), at.UnixMilli(), at.UnixMilli()); err != nil {
 			b.Fatal(err)
 		}
