@@ -76,11 +76,13 @@ lint: vet
 
 ## bench: store benchmarks on SQLite and embedded FerretDB (filing with and
 ## without the ledger's rollup), the reports over a million entries, and the
-## binary's filing, listing and login-burst figures (docs/performance.md)
+## binary's filing, listing, login-burst and export figures, and the Excel
+## import (docs/performance.md)
 bench: build
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/
 	go test -run '^$$' -bench Reports -benchmem -benchtime 30x -timeout 30m ./api/
-	TAIZHANG_TEST_BINARY=$(CURDIR)/bin/taizhang go test -run '^$$' -bench 'FilingAndListing|LoginBurst' -benchtime 1x ./cmd/taizhang/
+	go test -run '^$$' -bench Import -benchtime 1x ./api/
+	TAIZHANG_TEST_BINARY=$(CURDIR)/bin/taizhang go test -run '^$$' -bench 'FilingAndListing|LoginBurst|Export' -benchtime 1x ./cmd/taizhang/
 
 ## lighthouse: Lighthouse 12.8 (mobile) on Debian's Chromium: performance ≥ 0.9 and
 ## accessibility ≥ 0.95 on the sign-in and 待办 pages (reports in frontend/screenshots)
