@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"taizhang/config"
 	"taizhang/demo"
@@ -141,9 +145,13 @@ func TestDemoCityHasAPast(t *testing.T) {
 	}
 	matrix := getWithToken(t, base+"/api/v1/reports/compliance?formId="+formIDs["weekly"], office)
 	var m struct {
-		Periods []any `json:"periods"`
+		Periods []struct {
+			Period string    `json:"period"`
+			Due    time.Time `json:"due"`
+		} `json:"periods"`
 	}
 	_ = json.Unmarshal([]byte(matrix), &m)
+	checkBriefing(t, base, office, formIDs["weekly"], m.Periods)
 	if len(m.Periods) < demo.DefaultWeeks {
 		t.Errorf("%d weeks in the compliance matrix, want %d or more: %s", len(m.Periods), demo.DefaultWeeks, matrix)
 	}
@@ -176,4 +184,41 @@ func TestDemoCityHasAPast(t *testing.T) {
 		t.Fatalf("孙干部 files this week's report: %v %v", err, resp.Status)
 	}
 	resp.Body.Close()
+}
+
+// checkBriefing downloads the demo city's 通报 of its last week already due
+// and reads it back: four sheets, titled, with the late and missing units and
+// the overdue rectification items the demo's past holds.
+func checkBriefing(t *testing.T, base, token, formID string, periods []struct {
+	Period string    `json:"period"`
+	Due    time.Time `json:"due"`
+}) {
+	t.Helper()
+	last := ""
+	for _, p := range periods {
+		if p.Due.Before(time.Now()) {
+			last = p.Period
+		}
+	}
+	r := call(t, "GET", base+"/api/v1/reports/briefing.xlsx?formId="+formID+"&period="+last, token, nil)
+	if r.status != 200 {
+		t.Fatalf("briefing of %s: %d %s", last, r.status, r.body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); !slices.Equal(got, []string{"报送情况", "逾期和未报单位", "逾期整改事项", "分类统计"}) {
+		t.Fatalf("sheets: %v", got)
+	}
+	if title, _ := f.GetCellValue("报送情况", "A1"); !strings.Contains(title, "示范市") || !strings.Contains(title, "工作周报") {
+		t.Errorf("title: %q", title)
+	}
+	for sheet, want := range map[string]string{"逾期和未报单位": "未报", "逾期整改事项": "问题清单", "分类统计": "合计"} {
+		rows, _ := f.GetRows(sheet)
+		if len(rows) < 4 || !strings.Contains(fmt.Sprint(rows[3:]), want) {
+			t.Errorf("%s: %v", sheet, rows)
+		}
+	}
 }
