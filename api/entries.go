@@ -9,7 +9,6 @@ import (
 
 	"taizhang/entries"
 	"taizhang/errs"
-	"taizhang/forms"
 )
 
 type entryJSON struct {
@@ -234,21 +233,8 @@ func queryInt(c *fiber.Ctx, name string) (int, error) {
 	return n, nil
 }
 
-// queryTime accepts a date (the start of that day in Beijing) or an RFC 3339 time.
-func queryTime(c *fiber.Ctx, name string) (time.Time, error) {
-	raw := c.Query(name)
-	if raw == "" {
-		return time.Time{}, nil
-	}
-	if d, err := time.ParseInLocation(time.DateOnly, raw, forms.Beijing); err == nil {
-		return d, nil
-	}
-	t, err := time.Parse(time.RFC3339, raw)
-	if err != nil {
-		return time.Time{}, errs.Fields("参数无效", errs.FieldError{Field: name, Code: "invalid", Message: name + " 应为日期（2026-11-27）或 RFC 3339 时间"})
-	}
-	return t, nil
-}
+// queryTime reads a query parameter with parseDay.
+func queryTime(c *fiber.Ctx, name string) (time.Time, error) { return parseDay(name, c.Query(name)) }
 
 func (s *server) getEntry(c *fiber.Ctx) error {
 	e, v, err := s.deps.Entries.Get(c.UserContext(), scopeOf(c), c.Params("id"))

@@ -201,7 +201,7 @@ func (s *server) exportFile(c *fiber.Ctx) error {
 	return c.SendStream(f, int(info.Size()))
 }
 
-// parseDay reads a date (Beijing) or an RFC 3339 time from a JSON body.
+// parseDay reads a date (the start of that day in Beijing) or an RFC 3339 time.
 func parseDay(field, raw string) (time.Time, error) {
 	if raw == "" {
 		return time.Time{}, nil
@@ -211,7 +211,7 @@ func parseDay(field, raw string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, raw)
 	if err != nil {
-		return time.Time{}, errs.Fields("参数无效", errs.FieldError{Field: field, Code: "invalid", Message: "应为日期（2026-11-27）或 RFC 3339 时间"})
+		return time.Time{}, errs.Fields("参数无效", errs.FieldError{Field: field, Code: "invalid", Message: field + " 应为日期（2026-11-27）或 RFC 3339 时间"})
 	}
 	return t, nil
 }

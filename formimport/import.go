@@ -296,6 +296,11 @@ func (c *check) add(row int, column, code, message string) {
 	c.problems = append(c.problems, Problem{Row: row, Column: column, Code: code, Message: message})
 }
 
+// addAt adds a problem of one cell, saying where: 第 3 行“投入资金”：应为数字.
+func (c *check) addAt(row int, column, code, problem string) {
+	c.add(row, column, code, fmt.Sprintf("第 %d 行“%s”：%s", row, column, problem))
+}
+
 // rows checks every data row and returns those to write.
 func (c *check) rows(rows [][]string) []entries.Imported {
 	out := make([]entries.Imported, 0, len(rows))
@@ -335,7 +340,7 @@ func (c *check) row(n int, cells []string, env *forms.Env) (entries.Imported, bo
 			if column == "" {
 				column = c.fields[key].Label
 			}
-			c.add(n, column, fe.Code, fmt.Sprintf("第 %d 行“%s”：%s", n, column, fe.Message))
+			c.addAt(n, column, fe.Code, fe.Message)
 		}
 	}
 	row.Data = res.Data
@@ -345,28 +350,25 @@ func (c *check) row(n int, cells []string, env *forms.Env) (entries.Imported, bo
 func (c *check) cell(n int, col Column, raw string, row *entries.Imported) {
 	switch col.Field {
 	case ColUnit:
-		u, problem := c.dir.unit(raw)
-		if problem != "" {
-			c.add(n, col.Header, "unknown_unit", fmt.Sprintf("第 %d 行“%s”：%s", n, col.Header, problem))
-			return
+		if u, problem := c.dir.unit(raw); problem != "" {
+			c.addAt(n, col.Header, "unknown_unit", problem)
+		} else {
+			row.UnitPath = u.Path
 		}
-		row.UnitPath = u.Path
 	case ColAuthor:
-		u, problem := c.dir.user(raw)
-		if problem != "" {
-			c.add(n, col.Header, "unknown_user", fmt.Sprintf("第 %d 行“%s”：%s", n, col.Header, problem))
-			return
+		if u, problem := c.dir.user(raw); problem != "" {
+			c.addAt(n, col.Header, "unknown_user", problem)
+		} else {
+			row.AuthorID = u.ID
 		}
-		row.AuthorID = u.ID
 	case ColStatus:
 		row.Status = c.status(n, col.Header, raw)
 	default:
-		v, problem := cellValue(c.fields[col.Field], raw, c.dir)
-		if problem != "" {
-			c.add(n, col.Header, "invalid", fmt.Sprintf("第 %d 行“%s”：%s", n, col.Header, problem))
-			return
+		if v, problem := cellValue(c.fields[col.Field], raw, c.dir); problem != "" {
+			c.addAt(n, col.Header, "invalid", problem)
+		} else {
+			row.Data[col.Field] = v
 		}
-		row.Data[col.Field] = v
 	}
 }
 
@@ -379,7 +381,7 @@ func (c *check) status(n int, header, raw string) string {
 		}
 		names = append(names, entries.StatusNames[s])
 	}
-	c.add(n, header, "invalid_status", fmt.Sprintf("第 %d 行“%s”：应为 %s 之一", n, header, strings.Join(names, "、")))
+	c.addAt(n, header, "invalid_status", "应为 "+strings.Join(names, "、")+" 之一")
 	return ""
 }
 
