@@ -67,3 +67,18 @@ func TestMaskAndFormulas(t *testing.T) {
 		t.Error("plain text or a negative number was touched")
 	}
 }
+
+// The spreadsheet day numbers of the XLSX writer: Beijing wall clock, days
+// since 1899-12-30 (Excel's and LibreOffice's epoch).
+func TestSerial(t *testing.T) {
+	day := time.Date(2026, 11, 27, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	if got := serial(day); got != 46353 {
+		t.Errorf("serial(2026-11-27) = %v, want 46353", got)
+	}
+	if got := serial(day.Add(12 * time.Hour)); got != 46353.5 {
+		t.Errorf("serial(2026-11-27 12:00) = %v, want 46353.5", got)
+	}
+	if got := string(appendEscaped(nil, "a<b>&c\x01\uFFFE")); got != "a&lt;b&gt;&amp;c" {
+		t.Errorf("escaped: %q", got)
+	}
+}
