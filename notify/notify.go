@@ -11,13 +11,19 @@ import (
 	"taizhang/errs"
 )
 
-// Notification is one message to one user about one entry.
+// Notification is one message to one user about one entry, or about a
+// form's round in a unit (a reminder).
 type Notification struct {
-	ID        string    `json:"id"`
-	UserID    string    `json:"-"`
-	EntryID   string    `json:"entryId"`
-	Kind      string    `json:"kind"` // the workflow action: submit, return, reject, …
-	Message   string    `json:"message"`
+	ID      string `json:"id"`
+	UserID  string `json:"-"`
+	EntryID string `json:"entryId"`
+	Kind    string `json:"kind"` // the workflow action (submit, return, …), or reminder, escalation
+	Message string `json:"message"`
+	// FormID, UnitID and Period say which round a reminder is about (EntryID
+	// is empty then).
+	FormID    string    `json:"formId,omitempty"`
+	UnitID    string    `json:"unitId,omitempty"`
+	Period    string    `json:"period,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	ReadAt    time.Time `json:"readAt"`
 }

@@ -173,6 +173,9 @@ type notificationDoc struct {
 	Message   string     `bson:"message"`
 	CreatedAt time.Time  `bson:"createdAt"`
 	ReadAt    *time.Time `bson:"readAt"`
+	FormID    string     `bson:"formId,omitempty"`
+	UnitID    string     `bson:"unitId,omitempty"`
+	Period    string     `bson:"period,omitempty"`
 }
 
 // InsertNotifications implements notify.Store.
@@ -182,7 +185,8 @@ func (s *NotificationStore) InsertNotifications(ctx context.Context, list []noti
 	}
 	docs := make([]any, len(list))
 	for i, n := range list {
-		docs[i] = notificationDoc{ID: n.ID, UserID: n.UserID, EntryID: n.EntryID, Kind: n.Kind, Message: n.Message, CreatedAt: n.CreatedAt}
+		docs[i] = notificationDoc{ID: n.ID, UserID: n.UserID, EntryID: n.EntryID, Kind: n.Kind, Message: n.Message, CreatedAt: n.CreatedAt,
+			FormID: n.FormID, UnitID: n.UnitID, Period: n.Period}
 	}
 	_, err := s.coll.InsertMany(ctx, docs)
 	return mapError("insert notifications", err)
@@ -209,7 +213,7 @@ func (s *NotificationStore) ListNotifications(ctx context.Context, scope auth.Sc
 	out := make([]notify.Notification, len(docs))
 	for i, d := range docs {
 		out[i] = notify.Notification{ID: d.ID, UserID: d.UserID, EntryID: d.EntryID, Kind: d.Kind, Message: d.Message,
-			CreatedAt: d.CreatedAt.UTC(), ReadAt: timeOf(d.ReadAt)}
+			CreatedAt: d.CreatedAt.UTC(), ReadAt: timeOf(d.ReadAt), FormID: d.FormID, UnitID: d.UnitID, Period: d.Period}
 	}
 	return out, nil
 }

@@ -136,7 +136,8 @@ func (s *NotificationStore) InsertNotifications(ctx context.Context, list []noti
 func insertNotifications(ctx context.Context, tx *txn, list []notify.Notification) error {
 	for _, n := range list {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, user_id, entry_id, kind, message, created_at,
-			read_at) VALUES (?,?,?,?,?,?,NULL)`, n.ID, n.UserID, n.EntryID, n.Kind, n.Message, millis(n.CreatedAt)); err != nil {
+			read_at, form_id, unit_id, period) VALUES (?,?,?,?,?,?,NULL,?,?,?)`, n.ID, n.UserID, n.EntryID, n.Kind, n.Message,
+			millis(n.CreatedAt), n.FormID, n.UnitID, n.Period); err != nil {
 			return err
 		}
 	}
@@ -153,7 +154,7 @@ func (s *NotificationStore) ListNotifications(ctx context.Context, scope auth.Sc
 		filter = ` AND read_at IS NULL`
 	}
 	return queryAll(ctx, s.db, "list notifications", scanNotification, `SELECT id, user_id, entry_id, kind, message,
-		created_at, read_at FROM notifications WHERE user_id = ?`+filter+` ORDER BY created_at DESC, id DESC LIMIT ?`,
+		created_at, read_at, form_id, unit_id, period FROM notifications WHERE user_id = ?`+filter+` ORDER BY created_at DESC, id DESC LIMIT ?`,
 		scope.UserID(), limit)
 }
 
@@ -182,7 +183,7 @@ func (s *NotificationStore) MarkRead(ctx context.Context, scope auth.Scope, ids 
 func scanNotification(row scanner) (notify.Notification, error) {
 	var n notify.Notification
 	var created, read sql.NullInt64
-	err := row.Scan(&n.ID, &n.UserID, &n.EntryID, &n.Kind, &n.Message, &created, &read)
+	err := row.Scan(&n.ID, &n.UserID, &n.EntryID, &n.Kind, &n.Message, &created, &read, &n.FormID, &n.UnitID, &n.Period)
 	n.CreatedAt, n.ReadAt = fromMillis(created), fromMillis(read)
 	return n, err
 }

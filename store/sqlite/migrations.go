@@ -214,6 +214,14 @@ var migrations = []string{
 	// for a summary ~2× faster; see docs/performance.md.)
 	`DROP INDEX obligations_scope;
 	CREATE INDEX obligations_scope ON obligations (form_id, unit_path, period, due_at, owed, entry_id, first_submitted_at, exemption);`,
+	// 10: reminders (package remind): the lease that lets one instance sweep,
+	// what was sent (never twice), and what a notification is about when it is
+	// not one entry: a form's round in a unit.
+	`CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+	CREATE TABLE sent (key TEXT PRIMARY KEY, at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+	ALTER TABLE notifications ADD COLUMN form_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE notifications ADD COLUMN unit_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE notifications ADD COLUMN period TEXT NOT NULL DEFAULT '';`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -104,14 +104,14 @@ func testNotifications(t *testing.T, h Harness) {
 	me := auth.ScopeForTest(t, "v1", "me", auth.RoleCadre)
 	list := []notify.Notification{
 		{ID: "n1", UserID: "me", EntryID: "e1", Kind: "return", Message: "退回", CreatedAt: epoch},
-		{ID: "n2", UserID: "me", EntryID: "e2", Kind: "reject", Message: "驳回", CreatedAt: epoch.Add(time.Minute)},
+		{ID: "n2", UserID: "me", Kind: "reminder", Message: "周报将截止", CreatedAt: epoch.Add(time.Minute), FormID: "f1", UnitID: "v1", Period: "2026-W49"},
 		{ID: "n3", UserID: "other", EntryID: "e3", Kind: "submit", Message: "待审", CreatedAt: epoch},
 	}
 	if err := h.Notifications.InsertNotifications(ctx, list); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := h.Notifications.ListNotifications(ctx, me, false, 10)
-	if len(got) != 2 || got[0].ID != "n2" || !got[0].ReadAt.IsZero() {
+	if len(got) != 2 || got[0].ID != "n2" || !got[0].ReadAt.IsZero() || got[0].FormID != "f1" || got[0].UnitID != "v1" || got[0].Period != "2026-W49" {
 		t.Fatalf("own notifications: %+v", got)
 	}
 	if err := h.Notifications.MarkRead(ctx, me, []string{"n1", "n3"}, epoch.Add(time.Hour)); err != nil {

@@ -15,6 +15,7 @@ import (
 	"taizhang/forms"
 	"taizhang/notify"
 	"taizhang/org"
+	"taizhang/remind"
 	"taizhang/session"
 )
 
@@ -28,6 +29,7 @@ type Harness struct {
 	Attachments   attachments.Store
 	Ledger        LedgerStore
 	Notifications notify.Store
+	Remind        remind.Store
 	// AuditKey is the key the audit store was opened with.
 	AuditKey []byte
 	// Missing names the features this backend lacks, each with the reason; tests that
@@ -68,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("audit", func(t *testing.T) { runAudit(t, open) })
 	t.Run("attachments", func(t *testing.T) { runAttachments(t, open) })
 	t.Run("ledger", func(t *testing.T) { runLedger(t, open) })
+	t.Run("remind", func(t *testing.T) { runRemind(t, open) })
 }
 
 // epoch is a fixed instant; tests never read the wall clock.

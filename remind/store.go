@@ -1,0 +1,23 @@
+// Package remind tells people about deadlines before and when they pass:
+// the filers of units that have not filed a round (24 h and 2 h before its
+// due time), and at the due time the supervisors above each missing unit and
+// the office. A sweep runs every minute on whichever instance holds the
+// lease; what was sent is recorded per (kind, recipient, form, round), so a
+// restart or a second instance never sends a reminder twice. docs/reminders.md.
+package remind
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps what makes reminders happen once.
+type Store interface {
+	// Claim takes the lease called name for holder until the given time, or
+	// renews it: true when holder has it now; false while another holder's
+	// lease has not expired at now.
+	Claim(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	// Record records keys as sent at the given time and returns those that
+	// were not recorded before, in the order given: only those may be sent.
+	Record(ctx context.Context, keys []string, at time.Time) ([]string, error)
+}
