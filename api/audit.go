@@ -54,6 +54,9 @@ func (s *server) listNotifications(c *fiber.Ctx) error {
 	for i, n := range list {
 		items[i] = fiber.Map{"id": n.ID, "entryId": n.EntryID, "kind": n.Kind, "message": n.Message,
 			"createdAt": n.CreatedAt, "read": !n.ReadAt.IsZero()}
+		if n.FormID != "" { // a reminder: the round it is about
+			items[i]["formId"], items[i]["unitId"], items[i]["period"] = n.FormID, n.UnitID, n.Period
+		}
 	}
 	return c.JSON(fiber.Map{"items": items})
 }

@@ -27,6 +27,7 @@ import (
 	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
+	"taizhang/remind"
 	"taizhang/reports"
 	"taizhang/session"
 	"taizhang/store/mongo/mongotest"
@@ -46,6 +47,7 @@ type stores struct {
 	notifications notify.Store
 	attachments   attachments.Store
 	ledger        ledger.Store
+	remind        remind.Store
 	ping          func(context.Context) error
 	auditKey      []byte
 	sqlite        *sqlite.DB // the embedded store itself, for benchmarks that bulk-load it
@@ -58,13 +60,13 @@ func sqliteStores(t testing.TB) stores {
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), ping: db.Ping, sqlite: db}
+		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), ping: db.Ping, sqlite: db}
 }
 
 func mongoStores(t *testing.T, b mongotest.Backend) stores {
 	db := b.Open(t)
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), ping: db.Ping, auditKey: mongotest.AuditKey}
+		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), ping: db.Ping, auditKey: mongotest.AuditKey}
 }
 
 // eachBackend runs a scenario on the embedded SQLite store and on embedded

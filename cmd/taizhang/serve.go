@@ -21,10 +21,12 @@ import (
 	"taizhang/export"
 	"taizhang/formimport"
 	"taizhang/forms"
+	"taizhang/ids"
 	"taizhang/ledger"
 	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
+	"taizhang/remind"
 	"taizhang/reports"
 	"taizhang/session"
 	"taizhang/store/mongo"
@@ -45,6 +47,8 @@ type program struct {
 	sweeper *ledger.Sweeper
 	// exports runs export jobs while serving.
 	exports *export.Jobs
+	// reminders sweeps for deadlines every minute, on one instance at a time.
+	reminders *remind.Scheduler
 }
 
 // openStore is the chosen adapter, seen through what the program needs of it.
@@ -59,6 +63,7 @@ type openStore struct {
 	users         org.UserStore
 	sessions      session.Store
 	ledger        ledger.Store
+	remind        remind.Store
 	ping          func(context.Context) error
 	close         func() error
 }
@@ -116,6 +121,8 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		return nil, err
 	}
 	p.app, p.chunks, p.sweeper, p.exports = api.New(deps), deps.Chunks, d.sweeper, deps.Exports
+	p.reminders = &remind.Scheduler{Service: &remind.Service{Store: store.remind, Ledger: store.ledger, Forms: store.forms, Versions: d.versions,
+		Units: d.tree.All, Users: store.users, Notify: store.notifications, Now: time.Now}, Holder: ids.New(time.Now()), Every: time.Minute, Log: log}
 	if err := p.settleLedger(ctx, deps.Entries); err != nil {
 		store.close()
 		return nil, err
@@ -216,7 +223,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
 		return openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
-			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), ping: db.Ping, close: db.Close}, nil
+			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe,
 		AuditKey: []byte(cfg.AuditKey)})
@@ -224,7 +231,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
 	s := openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
-		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), ping: db.Ping, close: db.Close}
+		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), ping: db.Ping, close: db.Close}
 	if !db.Transactions() {
 		s.warning = "MongoDB runs no transactions (not a replica set): an entry's audit record and notifications are written after it, and a crash in between can lose them"
 	}
@@ -241,6 +248,7 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	go p.sweepUploads(sweeping)
 	go p.sweepLedger(sweeping)
 	go p.exports.Run(sweeping)
+	go p.reminders.Run(sweeping)
 	checkpointer := &audit.Checkpointer{Store: p.store.audit, Key: []byte(p.cfg.AuditKey), Log: p.log, Now: time.Now,
 		Path: filepath.Join(p.cfg.DataDir, config.CheckpointFile)}
 	checkpointing, stopCheckpointing := context.WithCancel(context.Background())
