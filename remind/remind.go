@@ -46,6 +46,11 @@ type Service struct {
 	Now    func() time.Time
 	// Before overrides DefaultBefore (longest first).
 	Before []time.Duration
+	// Channels carry every reminder off the app too, after Quiet hours.
+	Channels []Channel
+	Quiet    QuietHours
+	// Observe counts deliveries by channel and outcome (sent, retry, failed).
+	Observe func(channel, outcome string)
 }
 
 // message is one notification to be sent, under the key that makes it once.
@@ -289,7 +294,10 @@ func (s *Service) send(ctx context.Context, msgs []message, now time.Time) (int,
 	if len(list) == 0 {
 		return 0, nil
 	}
-	return len(list), s.Notify.InsertNotifications(ctx, list)
+	if err := s.Notify.InsertNotifications(ctx, list); err != nil {
+		return 0, err
+	}
+	return len(list), s.enqueue(ctx, list, now)
 }
 
 // tree names units.

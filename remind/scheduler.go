@@ -45,5 +45,9 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 	if n > 0 {
 		s.Log.Info("sent reminders", "notifications", n)
 	}
+	if err != nil {
+		return n, err
+	}
+	_, err = s.Service.Deliver(ctx)
 	return n, err
 }

@@ -20,4 +20,5 @@ type Store interface {
 	// Record records keys as sent at the given time and returns those that
 	// were not recorded before, in the order given: only those may be sent.
 	Record(ctx context.Context, keys []string, at time.Time) ([]string, error)
+	Outbox
 }

@@ -107,6 +107,14 @@ func indexes() []index {
 			Keys:    bson.D{{Key: "familyId", Value: 1}},
 			Options: options.Index().SetName("family"),
 		}},
+		{"deliveries", mongo.IndexModel{ // due deliveries: not sent, oldest time first
+			Keys:    bson.D{{Key: "sentAt", Value: 1}, {Key: "notBefore", Value: 1}},
+			Options: options.Index().SetName("due_deliveries"),
+		}},
+		{"push_subscriptions", mongo.IndexModel{
+			Keys:    bson.D{{Key: "userId", Value: 1}},
+			Options: options.Index().SetName("user_subscriptions"),
+		}},
 	}
 }
 

@@ -14,13 +14,13 @@ import (
 // RemindStore implements remind.Store on MongoDB: a lease is a document whose
 // _id is its name; a sent reminder a document whose _id is its key.
 type RemindStore struct {
-	db           *DB
-	leases, sent *mongo.Collection
+	db                       *DB
+	leases, sent, deliveries *mongo.Collection
 }
 
 // Remind returns the reminders' lease and sent-record store.
 func (db *DB) Remind() *RemindStore {
-	return &RemindStore{db: db, leases: db.db.Collection("leases"), sent: db.db.Collection("sent")}
+	return &RemindStore{db: db, leases: db.db.Collection("leases"), sent: db.db.Collection("sent"), deliveries: db.db.Collection("deliveries")}
 }
 
 var _ remind.Store = (*RemindStore)(nil)
@@ -55,4 +55,69 @@ func (s *RemindStore) Record(ctx context.Context, keys []string, at time.Time) (
 		}
 	}
 	return fresh, nil
+}
+
+// deliveryDoc is a delivery as stored; a given-up one has no notBefore.
+type deliveryDoc struct {
+	ID        string     `bson:"_id"`
+	Channel   string     `bson:"channel"`
+	UserID    string     `bson:"userId"`
+	Message   string     `bson:"message"`
+	NotBefore *time.Time `bson:"notBefore"`
+	Attempts  int        `bson:"attempts"`
+	LastError string     `bson:"lastError,omitempty"`
+	SentAt    *time.Time `bson:"sentAt"`
+}
+
+// Enqueue implements remind.Outbox.
+func (s *RemindStore) Enqueue(ctx context.Context, list []remind.Delivery) (err error) {
+	defer s.db.track("remind.enqueue", time.Now(), &err)
+	if len(list) == 0 {
+		return nil
+	}
+	docs := make([]any, len(list))
+	for i, d := range list {
+		at := d.NotBefore
+		docs[i] = deliveryDoc{ID: d.ID, Channel: d.Channel, UserID: d.UserID, Message: remind.EncodeMessage(d.Message), NotBefore: &at, Attempts: d.Attempts}
+	}
+	_, err = s.deliveries.InsertMany(ctx, docs)
+	return mapError("enqueue deliveries", err)
+}
+
+// Due implements remind.Outbox.
+func (s *RemindStore) Due(ctx context.Context, now time.Time, limit int) (out []remind.Delivery, err error) {
+	defer s.db.track("remind.due", time.Now(), &err)
+	cur, err := s.deliveries.Find(ctx, bson.D{{Key: "sentAt", Value: nil}, {Key: "notBefore", Value: bson.D{{Key: "$lte", Value: now}}}},
+		options.Find().SetSort(bson.D{{Key: "notBefore", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, mapError("due deliveries", err)
+	}
+	var docs []deliveryDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("due deliveries", err)
+	}
+	for _, d := range docs {
+		out = append(out, remind.Delivery{ID: d.ID, Channel: d.Channel, UserID: d.UserID, Message: remind.DecodeMessage(d.Message),
+			NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts})
+	}
+	return out, nil
+}
+
+// Sent implements remind.Outbox.
+func (s *RemindStore) Sent(ctx context.Context, id string, at time.Time) (err error) {
+	defer s.db.track("remind.sent", time.Now(), &err)
+	_, err = s.deliveries.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "sentAt", Value: at}}}})
+	return mapError("delivery sent", err)
+}
+
+// Retry implements remind.Outbox.
+func (s *RemindStore) Retry(ctx context.Context, id string, attempts int, next time.Time, reason string) (err error) {
+	defer s.db.track("remind.retry", time.Now(), &err)
+	var notBefore *time.Time
+	if !next.IsZero() {
+		notBefore = &next
+	}
+	_, err = s.deliveries.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "attempts", Value: attempts}, {Key: "notBefore", Value: notBefore}, {Key: "lastError", Value: reason}}}})
+	return mapError("delivery retry", err)
 }

@@ -222,6 +222,27 @@ var migrations = []string{
 	ALTER TABLE notifications ADD COLUMN form_id TEXT NOT NULL DEFAULT '';
 	ALTER TABLE notifications ADD COLUMN unit_id TEXT NOT NULL DEFAULT '';
 	ALTER TABLE notifications ADD COLUMN period TEXT NOT NULL DEFAULT '';`,
+	// 11: reminders leave the app: deliveries waiting for a channel (Web Push,
+	// 企业微信, 钉钉), and the browsers that asked for pushes.
+	`CREATE TABLE deliveries (
+		id         TEXT PRIMARY KEY,
+		channel    TEXT NOT NULL,
+		user_id    TEXT NOT NULL,
+		message    TEXT NOT NULL,
+		not_before INTEGER,
+		attempts   INTEGER NOT NULL DEFAULT 0,
+		last_error TEXT NOT NULL DEFAULT '',
+		sent_at    INTEGER
+	) STRICT;
+	CREATE INDEX deliveries_due ON deliveries (not_before) WHERE sent_at IS NULL AND not_before IS NOT NULL;
+	CREATE TABLE push_subscriptions (
+		endpoint   TEXT PRIMARY KEY,
+		user_id    TEXT NOT NULL,
+		p256dh     TEXT NOT NULL,
+		auth       TEXT NOT NULL,
+		created_at INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

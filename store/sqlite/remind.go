@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"taizhang/remind"
@@ -53,4 +54,62 @@ func (s *RemindStore) Record(ctx context.Context, keys []string, at time.Time) (
 		return nil
 	})
 	return fresh, mapError("record sent", err)
+}
+
+// Enqueue implements remind.Outbox.
+func (s *RemindStore) Enqueue(ctx context.Context, list []remind.Delivery) (err error) {
+	defer s.db.track("remind.enqueue", time.Now(), &err)
+	if len(list) == 0 {
+		return nil
+	}
+	return mapError("enqueue deliveries", s.db.inTx(ctx, "enqueue deliveries", func(tx *txn) error {
+		for _, d := range list {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, channel, user_id, message, not_before, attempts)
+				VALUES (?,?,?,?,?,?)`, d.ID, d.Channel, d.UserID, remind.EncodeMessage(d.Message), millis(d.NotBefore), d.Attempts); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// Due implements remind.Outbox. A given-up delivery has no not_before.
+func (s *RemindStore) Due(ctx context.Context, now time.Time, limit int) (out []remind.Delivery, err error) {
+	defer s.db.track("remind.due", time.Now(), &err)
+	rows, err := s.db.readers.QueryContext(ctx, `SELECT id, channel, user_id, message, not_before, attempts FROM deliveries
+		WHERE sent_at IS NULL AND not_before IS NOT NULL AND not_before <= ? ORDER BY not_before LIMIT ?`, millis(now), limit)
+	if err != nil {
+		return nil, mapError("due deliveries", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d remind.Delivery
+		var message string
+		var at sql.NullInt64
+		if err := rows.Scan(&d.ID, &d.Channel, &d.UserID, &message, &at, &d.Attempts); err != nil {
+			return nil, mapError("due deliveries", err)
+		}
+		d.Message, d.NotBefore = remind.DecodeMessage(message), fromMillis(at)
+		out = append(out, d)
+	}
+	return out, mapError("due deliveries", rows.Err())
+}
+
+// Sent implements remind.Outbox.
+func (s *RemindStore) Sent(ctx context.Context, id string, at time.Time) (err error) {
+	defer s.db.track("remind.sent", time.Now(), &err)
+	return mapError("delivery sent", s.db.inTx(ctx, "delivery sent", func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET sent_at = ? WHERE id = ?`, millis(at), id)
+		return err
+	}))
+}
+
+// Retry implements remind.Outbox.
+func (s *RemindStore) Retry(ctx context.Context, id string, attempts int, next time.Time, reason string) (err error) {
+	defer s.db.track("remind.retry", time.Now(), &err)
+	return mapError("delivery retry", s.db.inTx(ctx, "delivery retry", func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET attempts = ?, not_before = ?, last_error = ? WHERE id = ?`,
+			attempts, millis(next), reason, id)
+		return err
+	}))
 }

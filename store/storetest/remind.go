@@ -6,6 +6,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"taizhang/push"
+	"taizhang/remind"
 )
 
 func runRemind(t *testing.T, open func(t *testing.T) Harness) {
@@ -70,6 +73,80 @@ func runRemind(t *testing.T, open func(t *testing.T) Harness) {
 		}
 		if fresh, err = s.Record(ctx, nil, at); err != nil || len(fresh) != 0 {
 			t.Fatalf("nothing: %v %v", fresh, err)
+		}
+	})
+}
+
+func runOutbox(t *testing.T, open func(t *testing.T) Harness) {
+	t.Run("DueSentRetriedGivenUp", func(t *testing.T) {
+		s := open(t).Remind
+		ctx, now := context.Background(), time.Date(2026, 12, 4, 4, 0, 0, 0, time.UTC)
+		m := remind.Message{Kind: "reminder", Title: "截止提醒", Body: "周报将截止", URL: "/fill/f1"}
+		list := []remind.Delivery{{ID: "d1", Channel: "webpush", UserID: "u1", Message: m, NotBefore: now},
+			{ID: "d2", Channel: "webpush", UserID: "u2", Message: m, NotBefore: now.Add(time.Hour)}}
+		if err := s.Enqueue(ctx, list); err != nil {
+			t.Fatal(err)
+		}
+		due, err := s.Due(ctx, now, 10)
+		if err != nil || len(due) != 1 || due[0].ID != "d1" || due[0].Message != m || due[0].UserID != "u1" {
+			t.Fatalf("due now: %+v %v", due, err)
+		}
+		if err := s.Retry(ctx, "d1", 1, now.Add(2*time.Hour), "503"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Sent(ctx, "d2", now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		due, _ = s.Due(ctx, now.Add(90*time.Minute), 10)
+		if len(due) != 0 {
+			t.Fatalf("before the retry, after d2 was sent: %+v", due)
+		}
+		due, _ = s.Due(ctx, now.Add(3*time.Hour), 10)
+		if len(due) != 1 || due[0].Attempts != 1 {
+			t.Fatalf("the retry: %+v", due)
+		}
+		if err := s.Retry(ctx, "d1", 5, time.Time{}, "gave up"); err != nil {
+			t.Fatal(err)
+		}
+		if due, _ = s.Due(ctx, now.Add(48*time.Hour), 10); len(due) != 0 {
+			t.Fatalf("a delivery given up came back: %+v", due)
+		}
+	})
+}
+
+func runPush(t *testing.T, open func(t *testing.T) Harness) {
+	t.Run("SubscriptionsAreTheUsersOwn", func(t *testing.T) {
+		s := open(t).Push
+		ctx, at := context.Background(), time.Date(2026, 12, 4, 4, 0, 0, 0, time.UTC)
+		for i, sub := range []push.Subscription{{Endpoint: "https://push.example/a", UserID: "u1", P256dh: "k1", Auth: "s1", CreatedAt: at},
+			{Endpoint: "https://push.example/b", UserID: "u1", P256dh: "k2", Auth: "s2", CreatedAt: at.Add(time.Minute)},
+			{Endpoint: "https://push.example/c", UserID: "u2", P256dh: "k3", Auth: "s3", CreatedAt: at}} {
+			if err := s.SaveSubscription(ctx, sub); err != nil {
+				t.Fatalf("save %d: %v", i, err)
+			}
+		}
+		// The browser subscribes again (a new key); another user cannot remove it.
+		if err := s.SaveSubscription(ctx, push.Subscription{Endpoint: "https://push.example/a", UserID: "u1", P256dh: "k9", Auth: "s9", CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteSubscription(ctx, "u2", "https://push.example/b"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Subscriptions(ctx, "u1")
+		if err != nil || len(got) != 2 || got[0].P256dh != "k9" || got[1].Endpoint != "https://push.example/b" {
+			t.Fatalf("u1's subscriptions: %+v %v", got, err)
+		}
+		if err := s.DeleteSubscription(ctx, "u1", "https://push.example/b"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DropEndpoint(ctx, "https://push.example/a"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Subscriptions(ctx, "u1"); len(got) != 0 {
+			t.Fatalf("after unsubscribing and a gone endpoint: %+v", got)
+		}
+		if got, _ := s.Subscriptions(ctx, "u2"); len(got) != 1 {
+			t.Fatalf("u2's: %+v", got)
 		}
 	})
 }

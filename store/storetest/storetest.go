@@ -15,6 +15,7 @@ import (
 	"taizhang/forms"
 	"taizhang/notify"
 	"taizhang/org"
+	"taizhang/push"
 	"taizhang/remind"
 	"taizhang/session"
 )
@@ -30,6 +31,7 @@ type Harness struct {
 	Ledger        LedgerStore
 	Notifications notify.Store
 	Remind        remind.Store
+	Push          push.Store
 	// AuditKey is the key the audit store was opened with.
 	AuditKey []byte
 	// Missing names the features this backend lacks, each with the reason; tests that
@@ -71,6 +73,8 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("attachments", func(t *testing.T) { runAttachments(t, open) })
 	t.Run("ledger", func(t *testing.T) { runLedger(t, open) })
 	t.Run("remind", func(t *testing.T) { runRemind(t, open) })
+	t.Run("outbox", func(t *testing.T) { runOutbox(t, open) })
+	t.Run("push", func(t *testing.T) { runPush(t, open) })
 }
 
 // epoch is a fixed instant; tests never read the wall clock.
