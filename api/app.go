@@ -29,6 +29,7 @@ import (
 	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
+	"taizhang/push"
 	"taizhang/reports"
 	"taizhang/session"
 )
@@ -54,6 +55,10 @@ type Deps struct {
 	Reports       *reports.Service
 	Ledger        *ledger.Service
 	Exports       *export.Jobs
+	// Push keeps browsers' push subscriptions; PushKey is the VAPID public
+	// key they subscribe with ("": pushes off).
+	Push    push.Store
+	PushKey string
 	// OpenRounds materializes the rounds a form change opened, so the ledger
 	// shows a new assignment's units at once rather than at the next minute's
 	// sweep. Nil: the sweep alone.
@@ -144,6 +149,9 @@ func (s *server) Routes() []Route {
 		{fiber.MethodGet, "/api/v1/audit", auditors, s.listAudit},
 		{fiber.MethodGet, "/api/v1/notifications", signedIn, s.listNotifications},
 		{fiber.MethodPost, "/api/v1/notifications/read", signedIn, s.readNotifications},
+		{fiber.MethodGet, "/api/v1/push/key", signedIn, s.pushKey},
+		{fiber.MethodPost, "/api/v1/push/subscriptions", signedIn, s.subscribePush},
+		{fiber.MethodDelete, "/api/v1/push/subscriptions", signedIn, s.unsubscribePush},
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
+	"taizhang/push"
 	"taizhang/remind"
 	"taizhang/reports"
 	"taizhang/session"
@@ -48,6 +49,7 @@ type stores struct {
 	attachments   attachments.Store
 	ledger        ledger.Store
 	remind        remind.Store
+	push          push.Store
 	ping          func(context.Context) error
 	auditKey      []byte
 	sqlite        *sqlite.DB // the embedded store itself, for benchmarks that bulk-load it
@@ -60,13 +62,13 @@ func sqliteStores(t testing.TB) stores {
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), ping: db.Ping, sqlite: db}
+		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
 }
 
 func mongoStores(t *testing.T, b mongotest.Backend) stores {
 	db := b.Open(t)
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), ping: db.Ping, auditKey: mongotest.AuditKey}
+		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, auditKey: mongotest.AuditKey}
 }
 
 // eachBackend runs a scenario on the embedded SQLite store and on embedded
@@ -150,8 +152,9 @@ func newWorldOn(t testing.TB, st stores) *world {
 	w.exportDir = t.TempDir()
 	w.exports = w.openExports(formService, reportService)
 	w.app = build(Deps{
-		Entries:    w.entries,
-		Exports:    w.exports,
+		Entries: w.entries,
+		Exports: w.exports,
+		Push:    st.push, PushKey: testPushKey,
 		Reports:    reportService,
 		Ledger:     &ledger.Service{Store: st.ledger, Audit: w.audit, Now: clock},
 		OpenRounds: (&ledger.Sweeper{Forms: st.forms, Units: tree.All, Users: st.org, Store: st.ledger, Now: clock}).Sweep,

@@ -24,6 +24,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	storeOps *prometheus.HistogramVec
+	delivery *prometheus.CounterVec
 }
 
 // NewMetrics registers the series; version is reported as build info.
@@ -41,12 +42,15 @@ func NewMetrics(version string) *Metrics {
 			Name: "taizhang_store_operation_duration_seconds", Help: "Store operation latency by operation and outcome.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"op", "outcome"}),
+		delivery: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taizhang_deliveries_total", Help: "Reminders sent off the app, by channel and outcome (sent, retry, failed).",
+		}, []string{"channel", "outcome"}),
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "taizhang_build_info", Help: "Build version; always 1.",
 	}, []string{"version", "goversion"})
 	buildInfo.WithLabelValues(version, runtime.Version()).Set(1)
-	m.registry.MustRegister(m.requests, m.latency, m.storeOps, buildInfo,
+	m.registry.MustRegister(m.requests, m.latency, m.storeOps, m.delivery, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -58,6 +62,11 @@ func (m *Metrics) ObserveStore(op string, took time.Duration, err error) {
 		outcome = "error"
 	}
 	m.storeOps.WithLabelValues(op, outcome).Observe(took.Seconds())
+}
+
+// ObserveDelivery counts one attempt to send a reminder on a channel.
+func (m *Metrics) ObserveDelivery(channel, outcome string) {
+	m.delivery.WithLabelValues(channel, outcome).Inc()
 }
 
 func (m *Metrics) observeRequest(method, route string, status int, took time.Duration) {

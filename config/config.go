@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// MetricsToken lets a scraper off this host read /metrics.
 	MetricsToken string
+	// QuietHours is when pushes wait ("22:00-07:30" Beijing; empty: never).
+	QuietHours string
+	// PushSubject is the VAPID contact push services may write to.
+	PushSubject string
 }
 
 // variable describes one environment variable: its name, default and how to apply it.
@@ -73,6 +78,8 @@ var variables = []variable{
 	{"TAIZHANG_LOGIN_CONCURRENCY", "4", "password checks at once (64 MiB each); more wait, a full queue is 503", setLoginConcurrency},
 	{"TAIZHANG_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client", setTrustedProxies},
 	{"TAIZHANG_METRICS_TOKEN", "", "bearer token for /metrics from other hosts; empty: this host only", setMetricsToken},
+	{"TAIZHANG_QUIET_HOURS", "22:00-07:30", "Beijing hours in which pushes (Web Push, 企业微信, 钉钉) wait; in-app messages never do; empty: none", setQuietHours},
+	{"TAIZHANG_PUSH_SUBJECT", "mailto:taizhang@localhost", "VAPID contact (mailto: or https:) that browsers' push services may write to", setPushSubject},
 }
 
 // Variables returns the names of every environment variable the binary reads, so
@@ -221,6 +228,24 @@ func setTrustedProxies(c *Config, v string) error {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
+	return nil
+}
+
+var quietHours = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$`)
+
+func setQuietHours(c *Config, v string) error {
+	if v != "" && !quietHours.MatchString(v) {
+		return errors.New("want HH:MM-HH:MM in Beijing time, e.g. 22:00-07:30, or empty for none")
+	}
+	c.QuietHours = v
+	return nil
+}
+
+func setPushSubject(c *Config, v string) error {
+	if !strings.HasPrefix(v, "mailto:") && !strings.HasPrefix(v, "https://") {
+		return errors.New("must start with mailto: or https://")
+	}
+	c.PushSubject = v
 	return nil
 }
 

@@ -106,7 +106,7 @@ func LoadOrCreateKeys(dir string) (Keys, error) {
 	if !os.IsNotExist(err) {
 		return Keys{}, err
 	}
-	if k.Private, k.Public, err = webpush.GenerateVAPIDKeys(); err != nil {
+	if k, err = NewKeys(); err != nil {
 		return Keys{}, err
 	}
 	raw, _ = json.Marshal(k)
@@ -114,6 +114,14 @@ func LoadOrCreateKeys(dir string) (Keys, error) {
 		return Keys{}, err
 	}
 	return k, os.WriteFile(path, raw, 0o600)
+}
+
+// NewKeys makes a VAPID key pair.
+func NewKeys() (Keys, error) {
+	var k Keys
+	var err error
+	k.Private, k.Public, err = webpush.GenerateVAPIDKeys()
+	return k, err
 }
 
 // Channel sends messages to every browser a user subscribed.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"taizhang/notify"
 	"taizhang/org"
 	"taizhang/orgimport"
+	"taizhang/push"
 	"taizhang/remind"
 	"taizhang/reports"
 	"taizhang/session"
@@ -64,6 +66,7 @@ type openStore struct {
 	sessions      session.Store
 	ledger        ledger.Store
 	remind        remind.Store
+	push          push.Store
 	ping          func(context.Context) error
 	close         func() error
 }
@@ -120,9 +123,17 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		store.close()
 		return nil, err
 	}
+	keys, err := push.LoadOrCreateKeys(cfg.DataDir)
+	if err != nil {
+		store.close()
+		return nil, fmt.Errorf("web push keys: %w", err)
+	}
+	deps.Push, deps.PushKey = store.push, keys.Public
+	if p.reminders, err = reminders(cfg, store, d, keys, metrics, log); err != nil {
+		store.close()
+		return nil, err
+	}
 	p.app, p.chunks, p.sweeper, p.exports = api.New(deps), deps.Chunks, d.sweeper, deps.Exports
-	p.reminders = &remind.Scheduler{Service: &remind.Service{Store: store.remind, Ledger: store.ledger, Forms: store.forms, Versions: d.versions,
-		Units: d.tree.All, Users: store.users, Notify: store.notifications, Now: time.Now}, Holder: ids.New(time.Now()), Every: time.Minute, Log: log}
 	if err := p.settleLedger(ctx, deps.Entries); err != nil {
 		store.close()
 		return nil, err
@@ -215,6 +226,20 @@ func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens,
 	}
 }
 
+// reminders builds the reminder sweep and its channels: Web Push always
+// (its keys are made into the data dir on first start).
+func reminders(cfg config.Config, store openStore, d domain, keys push.Keys, metrics *api.Metrics, log *slog.Logger) (*remind.Scheduler, error) {
+	quiet, err := remind.ParseQuietHours(cfg.QuietHours)
+	if err != nil {
+		return nil, fmt.Errorf("TAIZHANG_QUIET_HOURS: %w", err)
+	}
+	webPush := &push.Channel{Store: store.push, Keys: keys, Subject: cfg.PushSubject, Client: &http.Client{Timeout: 15 * time.Second}}
+	svc := &remind.Service{Store: store.remind, Ledger: store.ledger, Forms: store.forms, Versions: d.versions, Units: d.tree.All,
+		Users: store.users, Notify: store.notifications, Now: time.Now, Channels: []remind.Channel{webPush}, Quiet: quiet,
+		Observe: metrics.ObserveDelivery}
+	return &remind.Scheduler{Service: svc, Holder: ids.New(time.Now()), Every: time.Minute, Log: log}, nil
+}
+
 // open connects the configured store: embedded SQLite unless TAIZHANG_DB_URL names MongoDB.
 func open(ctx context.Context, cfg config.Config, observe func(string, time.Duration, error)) (openStore, error) {
 	if cfg.DBURL == "" {
@@ -223,7 +248,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
 		return openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
-			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), ping: db.Ping, close: db.Close}, nil
+			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe,
 		AuditKey: []byte(cfg.AuditKey)})
@@ -231,7 +256,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
 	s := openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
-		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), ping: db.Ping, close: db.Close}
+		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, close: db.Close}
 	if !db.Transactions() {
 		s.warning = "MongoDB runs no transactions (not a replica set): an entry's audit record and notifications are written after it, and a crash in between can lose them"
 	}
