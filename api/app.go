@@ -150,6 +150,7 @@ func (s *server) Routes() []Route {
 		{fiber.MethodGet, "/api/v1/notifications", signedIn, s.listNotifications},
 		{fiber.MethodPost, "/api/v1/notifications/read", signedIn, s.readNotifications},
 		{fiber.MethodGet, "/api/v1/push/key", signedIn, s.pushKey},
+		{fiber.MethodGet, "/api/v1/push/subscriptions", signedIn, s.listPush},
 		{fiber.MethodPost, "/api/v1/push/subscriptions", signedIn, s.subscribePush},
 		{fiber.MethodDelete, "/api/v1/push/subscriptions", signedIn, s.unsubscribePush},
 	}

@@ -325,6 +325,7 @@ var matrix = map[string]matrixCase{
 		return 202
 	}},
 	"GET /api/v1/push/key":              {fixed("/api/v1/push/key", nil), always(200)},
+	"GET /api/v1/push/subscriptions":    {fixed("/api/v1/push/subscriptions", nil), always(200)},
 	"DELETE /api/v1/push/subscriptions": {fixed("/api/v1/push/subscriptions", map[string]any{"endpoint": "https://push.example/none"}), always(204)},
 	"POST /api/v1/push/subscriptions": {fixed("/api/v1/push/subscriptions", map[string]any{"endpoint": "https://push.example/sub",
 		"keys": map[string]any{"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}), always(201)},

@@ -37,7 +37,7 @@ func (s *server) subscribePush(c *fiber.Ctx) error {
 	if err := s.deps.Push.SaveSubscription(c.UserContext(), sub); err != nil {
 		return err
 	}
-	return c.SendStatus(fiber.StatusCreated)
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"endpoint": sub.Endpoint, "createdAt": sub.CreatedAt})
 }
 
 func (s *server) unsubscribePush(c *fiber.Ctx) error {
@@ -51,4 +51,17 @@ func (s *server) unsubscribePush(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// listPush answers the caller's subscriptions (which browsers get pushes).
+func (s *server) listPush(c *fiber.Ctx) error {
+	subs, err := s.deps.Push.Subscriptions(c.UserContext(), scopeOf(c).UserID())
+	if err != nil {
+		return err
+	}
+	items := make([]fiber.Map, len(subs))
+	for i, sub := range subs {
+		items[i] = fiber.Map{"endpoint": sub.Endpoint, "createdAt": sub.CreatedAt}
+	}
+	return c.JSON(fiber.Map{"items": items})
 }

@@ -128,6 +128,12 @@ func TestPushSubscriptionBadInput(t *testing.T) {
 		}
 	}
 	lw.subscribe(t, "v2", browser)
+	if items := lw.call("GET", "/api/v1/push/subscriptions", lw.token("v2"), nil).json(t)["items"].([]any); len(items) != 1 {
+		t.Fatalf("v2's subscriptions: %v", items)
+	}
+	if items := lw.call("GET", "/api/v1/push/subscriptions", lw.token("v3"), nil).json(t)["items"].([]any); len(items) != 0 {
+		t.Fatalf("v3 sees v2's subscriptions: %v", items)
+	}
 	if r := lw.call("DELETE", "/api/v1/push/subscriptions", lw.token("v3"), map[string]any{"endpoint": browser.URL}); r.status != 204 {
 		t.Fatalf("someone else unsubscribes: %d", r.status)
 	}

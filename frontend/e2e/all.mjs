@@ -10,5 +10,6 @@ import './phone.test.mjs'
 import './layout.test.mjs'
 import './reports.test.mjs'
 import './exports.test.mjs'
+import './push.test.mjs'
 
 after(closeBrowser)

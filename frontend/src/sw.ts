@@ -37,3 +37,33 @@ async function syncInBackground(): Promise<void> {
   const client = new Client({ tokens: () => saved, setTokens: () => {} })
   await sync(db, client)
 }
+
+// A pushed reminder: shown as a notification that opens its page. Only pages
+// of this app are opened, whatever the payload says.
+self.addEventListener('push', (event) => {
+  let m: { kind?: string; title?: string; body?: string; url?: string } = {}
+  try {
+    m = event.data?.json() ?? {}
+  } catch {
+    m = { body: event.data?.text() }
+  }
+  event.waitUntil(self.registration.showNotification(m.title || '台账消息', {
+    body: m.body ?? '', tag: m.kind, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png', data: { url: m.url || '/messages' },
+  }))
+})
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close()
+  const target = new URL(event.notification.data?.url ?? '/messages', self.location.origin)
+  const path = target.origin === self.location.origin ? target.pathname + target.search : '/messages'
+  event.waitUntil(openPage(path))
+})
+
+// openPage shows a page of the app: an open window routes to it itself (no
+// reload, whether or not this worker controls it yet), else a new window opens.
+async function openPage(path: string): Promise<unknown> {
+  const [w] = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+  if (!w) return self.clients.openWindow(path)
+  w.postMessage({ type: 'OPEN_PAGE', path })
+  return w.focus().catch(() => w) // focusing needs the tap's activation
+}
