@@ -27,11 +27,13 @@ import (
 	"taizhang/forms"
 	"taizhang/ledger"
 	"taizhang/notify"
+	"taizhang/oauth"
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/push"
 	"taizhang/reports"
 	"taizhang/session"
+	"taizhang/wecom"
 )
 
 // Deps is what the HTTP layer needs from the rest of the program.
@@ -59,6 +61,10 @@ type Deps struct {
 	// key they subscribe with ("": pushes off).
 	Push    push.Store
 	PushKey string
+	// WeCom, when set, signs people in through 企业微信; OAuthStates makes
+	// and checks the sign-ins' states.
+	WeCom       *wecom.Client
+	OAuthStates *oauth.States
 	// OpenRounds materializes the rounds a form change opened, so the ledger
 	// shows a new assignment's units at once rather than at the next minute's
 	// sweep. Nil: the sweep alone.
@@ -96,6 +102,8 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/auth/login", public, s.login},
 		{fiber.MethodPost, "/api/v1/auth/refresh", public, s.refresh},
 		{fiber.MethodPost, "/api/v1/auth/logout", public, s.logout},
+		{fiber.MethodGet, "/api/v1/auth/oauth", public, s.oauthProviders},
+		{fiber.MethodPost, "/api/v1/auth/wecom/callback", public, s.wecomCallback},
 		{fiber.MethodGet, "/api/v1/me", passwordChange, s.me},
 		{fiber.MethodPost, "/api/v1/me/password", passwordChange, s.changePassword},
 		{fiber.MethodGet, "/api/v1/me/counts", signedIn, s.myCounts},

@@ -25,6 +25,7 @@ import (
 	"taizhang/forms"
 	"taizhang/ledger"
 	"taizhang/notify"
+	"taizhang/oauth"
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/push"
@@ -34,6 +35,7 @@ import (
 	"taizhang/store/mongo/mongotest"
 	"taizhang/store/sqlite"
 	"taizhang/store/storetest"
+	"taizhang/wecom"
 )
 
 var cheapPasswords = auth.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1}
@@ -106,6 +108,7 @@ type world struct {
 	entries      *entries.Service
 	exports      *export.Jobs
 	exportDir    string
+	wecom        *wecom.Client
 }
 
 // openExports opens the export jobs in the world's directory and runs them
@@ -148,6 +151,8 @@ func newWorldOn(t testing.TB, st stores) *world {
 	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
 	w.entries = &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
 		People: org.Directory{Users: st.org}, Now: clock, Attachments: st.attachments, Ledger: st.ledger}
+	// 企业微信 is on, pointed at a fake by the tests that use it (wecomtest).
+	w.wecom = &wecom.Client{HTTP: http.DefaultClient, Now: clock}
 	reportService := &reports.Service{Ledger: st.ledger, Forms: formService, Tree: tree, Users: st.org, Entries: w.entries, Now: clock}
 	w.exportDir = t.TempDir()
 	w.exports = w.openExports(formService, reportService)
@@ -155,6 +160,11 @@ func newWorldOn(t testing.TB, st stores) *world {
 		Entries: w.entries,
 		Exports: w.exports,
 		Push:    st.push, PushKey: testPushKey,
+		WeCom: w.wecom,
+		OAuthStates: &oauth.States{Key: []byte("test-oauth-key"), Now: clock, Use: func(ctx context.Context, nonce string, at time.Time) (bool, error) {
+			fresh, err := st.remind.Record(ctx, []string{nonce}, at)
+			return len(fresh) == 1, err
+		}},
 		Reports:    reportService,
 		Ledger:     &ledger.Service{Store: st.ledger, Audit: w.audit, Now: clock},
 		OpenRounds: (&ledger.Sweeper{Forms: st.forms, Units: tree.All, Users: st.org, Store: st.ledger, Now: clock}).Sweep,

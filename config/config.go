@@ -49,6 +49,13 @@ type Config struct {
 	QuietHours string
 	// PushSubject is the VAPID contact push services may write to.
 	PushSubject string
+	// PublicURL is where people reach the PWA (links in 企业微信 cards).
+	PublicURL string
+	// 企业微信/政务微信: an application of an organisation; off without a corp id.
+	WeComCorpID  string
+	WeComAgentID int
+	WeComSecret  string
+	WeComBaseURL string
 }
 
 // variable describes one environment variable: its name, default and how to apply it.
@@ -79,6 +86,11 @@ var variables = []variable{
 	{"TAIZHANG_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client", setTrustedProxies},
 	{"TAIZHANG_METRICS_TOKEN", "", "bearer token for /metrics from other hosts; empty: this host only", setMetricsToken},
 	{"TAIZHANG_QUIET_HOURS", "22:00-07:30", "Beijing hours in which pushes (Web Push, 企业微信, 钉钉) wait; in-app messages never do; empty: none", setQuietHours},
+	{"TAIZHANG_PUBLIC_URL", "", "where people reach the PWA, e.g. https://taizhang.example.gov.cn (links in 企业微信 messages)", setPublicURL},
+	{"TAIZHANG_WECOM_CORP_ID", "", "企业微信/政务微信 organisation (corp) id; empty: that channel and sign-in are off", func(c *Config, v string) error { c.WeComCorpID = v; return nil }},
+	{"TAIZHANG_WECOM_AGENT_ID", "0", "企业微信 application (agent) id", setWeComAgentID},
+	{"TAIZHANG_WECOM_SECRET", "", "企业微信 application secret", func(c *Config, v string) error { c.WeComSecret = v; return nil }},
+	{"TAIZHANG_WECOM_BASE_URL", "https://qyapi.weixin.qq.com", "企业微信 API (政务微信 deployments have their own; tests point it at a fake)", setWeComBaseURL},
 	{"TAIZHANG_PUSH_SUBJECT", "mailto:taizhang@localhost", "VAPID contact (mailto: or https:) that browsers' push services may write to", setPushSubject},
 }
 
@@ -108,6 +120,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if (c.AdminPhone == "") != (c.AdminPassword == "") {
 		problems = append(problems, errors.New("TAIZHANG_ADMIN_PHONE and TAIZHANG_ADMIN_PASSWORD must be set together"))
+	}
+	if c.WeComCorpID != "" && (c.WeComSecret == "" || c.WeComAgentID == 0 || c.PublicURL == "") {
+		problems = append(problems, errors.New("TAIZHANG_WECOM_CORP_ID needs TAIZHANG_WECOM_SECRET, TAIZHANG_WECOM_AGENT_ID and TAIZHANG_PUBLIC_URL (its messages link to the PWA)"))
 	}
 	return c, errors.Join(problems...)
 }
@@ -241,6 +256,31 @@ func setQuietHours(c *Config, v string) error {
 	return nil
 }
 
+func setPublicURL(c *Config, v string) error {
+	if v != "" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+		return errors.New("must be an http(s) URL")
+	}
+	c.PublicURL = strings.TrimRight(v, "/")
+	return nil
+}
+
+func setWeComAgentID(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return errors.New("must be the application's numeric agent id")
+	}
+	c.WeComAgentID = n
+	return nil
+}
+
+func setWeComBaseURL(c *Config, v string) error {
+	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+		return errors.New("must be an http(s) URL")
+	}
+	c.WeComBaseURL = strings.TrimRight(v, "/")
+	return nil
+}
+
 func setPushSubject(c *Config, v string) error {
 	if !strings.HasPrefix(v, "mailto:") && !strings.HasPrefix(v, "https://") {
 		return errors.New("must start with mailto: or https://")
@@ -359,6 +399,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()), slog.String("log_format", c.LogFormat),
 		slog.Int("body_limit", c.BodyLimit), slog.Int64("max_upload", c.MaxUpload), slog.Any("cors_origins", c.CORSOrigins),
 		slog.Int("login_concurrency", c.LoginConcurrency), slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.String("quiet_hours", c.QuietHours), slog.String("public_url", c.PublicURL),
+		slog.String("wecom_corp_id", c.WeComCorpID), slog.Int("wecom_agent_id", c.WeComAgentID), slog.String("wecom_secret", mask(c.WeComSecret)),
 	)
 }
 

@@ -51,13 +51,15 @@ func TestSecretsAreMasked(t *testing.T) {
 		"TAIZHANG_JWT_SECRET":     strings.Repeat("s3cret-", 6),
 		"TAIZHANG_ADMIN_PHONE":    "13800138000",
 		"TAIZHANG_ADMIN_PASSWORD": "hunter2-admin",
+		"TAIZHANG_WECOM_CORP_ID":  "wwcorp", "TAIZHANG_WECOM_AGENT_ID": "1000002", "TAIZHANG_WECOM_SECRET": "hunter2-wecom",
+		"TAIZHANG_PUBLIC_URL": "https://taizhang.example.gov.cn",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c)
-	for _, secret := range []string{"hunter2-db", "s3cret-", "hunter2-admin"} {
+	for _, secret := range []string{"hunter2-db", "s3cret-", "hunter2-admin", "hunter2-wecom"} {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("log shows a secret %q: %s", secret, buf.String())
 		}
@@ -80,5 +82,17 @@ func TestGeneratedJWTSecretIsStoredAndReused(t *testing.T) {
 	}
 	if len(first.JWTSecret) < 32 || first.JWTSecret != second.JWTSecret {
 		t.Fatalf("secret not reused: %q vs %q", first.JWTSecret, second.JWTSecret)
+	}
+}
+
+func TestWeComNeedsAllItsSettings(t *testing.T) {
+	_, err := Load(env(map[string]string{"TAIZHANG_WECOM_CORP_ID": "wwcorp"}))
+	if err == nil || !strings.Contains(err.Error(), "TAIZHANG_WECOM_SECRET") {
+		t.Fatalf("a corp id alone: %v", err)
+	}
+	for name, value := range map[string]string{"TAIZHANG_QUIET_HOURS": "22:00", "TAIZHANG_PUSH_SUBJECT": "ops@example.org", "TAIZHANG_WECOM_AGENT_ID": "abc"} {
+		if _, err := Load(env(map[string]string{name: value})); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: %v", name, value, err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"taizhang/ids"
 	"taizhang/ledger"
 	"taizhang/notify"
+	"taizhang/oauth"
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/push"
@@ -34,6 +36,7 @@ import (
 	"taizhang/store/mongo"
 	"taizhang/store/sqlite"
 	"taizhang/webui"
+	"taizhang/wecom"
 )
 
 // program is a started taizhang: a store and an HTTP app, not yet listening. Tests
@@ -129,7 +132,12 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		return nil, fmt.Errorf("web push keys: %w", err)
 	}
 	deps.Push, deps.PushKey = store.push, keys.Public
-	if p.reminders, err = reminders(cfg, store, d, keys, metrics, log); err != nil {
+	deps.WeCom = weComClient(cfg, log)
+	deps.OAuthStates = &oauth.States{Key: oauthKey(cfg.JWTSecret), Now: time.Now, Use: func(ctx context.Context, nonce string, at time.Time) (bool, error) {
+		fresh, err := store.remind.Record(ctx, []string{nonce}, at)
+		return len(fresh) == 1, err
+	}}
+	if p.reminders, err = reminders(cfg, store, d, keys, deps.WeCom, metrics, log); err != nil {
 		store.close()
 		return nil, err
 	}
@@ -228,16 +236,40 @@ func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens,
 
 // reminders builds the reminder sweep and its channels: Web Push always
 // (its keys are made into the data dir on first start).
-func reminders(cfg config.Config, store openStore, d domain, keys push.Keys, metrics *api.Metrics, log *slog.Logger) (*remind.Scheduler, error) {
+func reminders(cfg config.Config, store openStore, d domain, keys push.Keys, wc *wecom.Client, metrics *api.Metrics, log *slog.Logger) (*remind.Scheduler, error) {
 	quiet, err := remind.ParseQuietHours(cfg.QuietHours)
 	if err != nil {
 		return nil, fmt.Errorf("TAIZHANG_QUIET_HOURS: %w", err)
 	}
 	webPush := &push.Channel{Store: store.push, Keys: keys, Subject: cfg.PushSubject, Client: &http.Client{Timeout: 15 * time.Second}}
+	channels := []remind.Channel{webPush}
+	if wc != nil {
+		channels = append(channels, &wecom.Channel{Client: wc, PublicURL: cfg.PublicURL, Phone: func(ctx context.Context, id string) (string, error) {
+			u, err := store.users.UserByID(ctx, id)
+			return u.Phone, err
+		}})
+	}
 	svc := &remind.Service{Store: store.remind, Ledger: store.ledger, Forms: store.forms, Versions: d.versions, Units: d.tree.All,
-		Users: store.users, Notify: store.notifications, Now: time.Now, Channels: []remind.Channel{webPush}, Quiet: quiet,
+		Users: store.users, Notify: store.notifications, Now: time.Now, Channels: channels, Quiet: quiet,
 		Observe: metrics.ObserveDelivery}
 	return &remind.Scheduler{Service: svc, Holder: ids.New(time.Now()), Every: time.Minute, Log: log}, nil
+}
+
+// weComClient is the 企业微信 application, or nil (said once) when not configured.
+func weComClient(cfg config.Config, log *slog.Logger) *wecom.Client {
+	if cfg.WeComCorpID == "" {
+		log.Info("企业微信 off: TAIZHANG_WECOM_CORP_ID is not set (no messages there, no sign-in through it)")
+		return nil
+	}
+	return &wecom.Client{BaseURL: cfg.WeComBaseURL, CorpID: cfg.WeComCorpID, AgentID: cfg.WeComAgentID, Secret: cfg.WeComSecret,
+		HTTP: &http.Client{Timeout: 15 * time.Second}, Now: time.Now}
+}
+
+// oauthKey signs sign-in states, derived from the JWT secret so that every
+// instance shares it and nothing else is keyed with the secret itself.
+func oauthKey(secret string) []byte {
+	sum := sha256.Sum256([]byte("taizhang oauth state\x00" + secret))
+	return sum[:]
 }
 
 // open connects the configured store: embedded SQLite unless TAIZHANG_DB_URL names MongoDB.

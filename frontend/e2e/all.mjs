@@ -11,5 +11,6 @@ import './layout.test.mjs'
 import './reports.test.mjs'
 import './exports.test.mjs'
 import './push.test.mjs'
+import './wecom.test.mjs'
 
 after(closeBrowser)

@@ -25,11 +25,12 @@ function freePort() {
 
 /** startServer runs bin/taizhang with the demo city and resolves its base URL;
  *  stop() ends it and removes its data dir. */
-export async function startServer() {
+export async function startServer(env = {}) {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'taizhang-e2e-'))
   const proc = spawn(join(root, 'bin', 'taizhang'), ['serve'], {
-    env: { ...process.env, TAIZHANG_ADDR: `127.0.0.1:${port}`, TAIZHANG_DATA_DIR: dataDir, TAIZHANG_DEMO: '1', TAIZHANG_LOG_LEVEL: 'error' },
+    env: { ...process.env, TAIZHANG_ADDR: `127.0.0.1:${port}`, TAIZHANG_DATA_DIR: dataDir, TAIZHANG_DEMO: '1', TAIZHANG_LOG_LEVEL: 'error',
+      ...env },
     stdio: 'ignore',
   })
   const exited = new Promise((resolve) => proc.once('exit', resolve))
@@ -119,17 +120,17 @@ export async function api(base, phone, method, path, body) {
  *  a form accepts whenever the tests run. */
 export const daysAhead = (n) => new Date(Date.now() + 8 * 3600 * 1000 + n * 86400 * 1000).toISOString().slice(0, 10)
 
-/** demoCity starts the binary with the demo city before a file's tests and
+/** demoCity starts the binary (with env added, or what an async env() gives) with the demo city before a file's tests and
  *  stops it after them. Its base, browser, signIn (a phone-sized context,
  *  signed in) and api (the answer's body) are ready once the tests run. */
-export function demoCity() {
+export function demoCity(env = {}) {
   const city = {
     signIn: (phone) => signIn(city.browser, city.base, phone),
     api: async (phone, method, path, body) => (await api(city.base, phone, method, path, body)).body,
   }
   let server
   before(async () => {
-    server = await startServer()
+    server = await startServer(typeof env === 'function' ? await env() : env)
     city.base = server.base
     city.browser = await browserFor()
   })

@@ -8,6 +8,7 @@ export function makeRouter(): Router {
     history: createWebHistory(),
     routes: [
       { path: '/login', component: () => import('./views/LoginView.vue') },
+      { path: '/login/:provider(wecom)', component: () => import('./views/OAuthView.vue') },
       { path: '/password', component: () => import('./views/PasswordView.vue') },
       {
         path: '/',
@@ -41,8 +42,8 @@ export function makeRouter(): Router {
   // administrator must be changed before anything else.
   router.beforeEach((to) => {
     const session = useSession()
-    if (to.path !== '/login' && !session.signedIn) return '/login'
-    if (to.path !== '/password' && to.path !== '/login' && session.user?.mustChangePassword) return '/password'
+    if (!to.path.startsWith('/login') && !session.signedIn) return '/login'
+    if (to.path !== '/password' && !to.path.startsWith('/login') && session.user?.mustChangePassword) return '/password'
   })
   return router
 }

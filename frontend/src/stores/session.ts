@@ -56,6 +56,15 @@ export const useSession = defineStore('session', {
       this.user = pair.user
       this.setTokens({ accessToken: pair.accessToken, refreshToken: pair.refreshToken })
     },
+    /** loginVia finishes a sign-in through another platform (企业微信). */
+    async loginVia(provider: string, code: string, state: string) {
+      const pair = await api().request<Tokens & { user: User }>(`/api/v1/auth/${provider}/callback`, {
+        method: 'POST',
+        body: { code, state },
+      })
+      this.user = pair.user
+      this.setTokens({ accessToken: pair.accessToken, refreshToken: pair.refreshToken })
+    },
     async logout() {
       const refreshToken = this.tokens?.refreshToken
       this.setTokens(null)

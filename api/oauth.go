@@ -1,0 +1,59 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"taizhang/errs"
+	"taizhang/wecom"
+)
+
+// oauthProviders lists the platforms the login page offers, each with where
+// the browser goes to sign in (a fresh state in each).
+func (s *server) oauthProviders(c *fiber.Ctx) error {
+	providers := []fiber.Map{}
+	if s.deps.WeCom != nil {
+		state, err := s.deps.OAuthStates.New("wecom")
+		if err != nil {
+			return err
+		}
+		providers = append(providers, fiber.Map{"name": "wecom", "label": "企业微信登录",
+			"authorizeUrl": s.deps.WeCom.AuthorizeURL(c.BaseURL()+"/login/wecom", state)})
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"providers": providers})
+}
+
+// wecomCallback finishes a 企业微信 sign-in: the state must be ours, fresh
+// and unused (400 otherwise); the member's mobile number must be an active
+// user's (403 otherwise). Then an ordinary session.
+func (s *server) wecomCallback(c *fiber.Ctx) error {
+	if s.deps.WeCom == nil {
+		return errs.New(errs.NotFound, "未开启企业微信登录")
+	}
+	var in struct {
+		Code  string `json:"code"`
+		State string `json:"state"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.OAuthStates.Check(c.UserContext(), "wecom", in.State); err != nil {
+		return err
+	}
+	member, err := s.deps.WeCom.UserIDByCode(c.UserContext(), in.Code)
+	if err != nil {
+		return errs.Wrap(errs.Invalid, "企业微信登录未完成，请重新登录", err)
+	}
+	phone, err := s.deps.WeCom.Mobile(c.UserContext(), member)
+	if wecom.NotMember(err) {
+		phone, err = "", nil
+	}
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "暂时连接不上企业微信，请稍后重试", err)
+	}
+	pair, err := s.deps.Sessions.SignInVia(c.UserContext(), "企业微信", phone, s.clientIP(c))
+	if err != nil {
+		return err
+	}
+	return sendPair(c, pair)
+}
