@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"taizhang/auth"
+	"taizhang/forms"
+	"taizhang/org"
 	"taizhang/remind"
 )
 
@@ -120,5 +123,64 @@ func TestOneInstanceSweepsAtATime(t *testing.T) {
 	}
 	if n, _ := a.Tick(context.Background()); n != 0 {
 		t.Fatalf("a came back and swept beside b: %d", n)
+	}
+}
+
+// TestRemindersAboutEntries: a problem item's author hears 3 days before its
+// rectification deadline and when it has passed; a day later the supervisor
+// above hears too; an item waiting for 立项 past the review's deadline is the
+// supervisor's to hear about. Each once.
+func TestRemindersAboutEntries(t *testing.T) {
+	w := newWorld(t)
+	problemID := w.publishForm(t, forms.Templates(forms.DefaultCampaignEnd)[1])
+	cadreUser := w.addUser("13900000501", "v1", false, auth.RoleCadre)
+	supUser := w.addUser("13900000502", "t1", false, auth.RoleSupervisor)
+	cadre := w.tokenFor(cadreUser)
+	problem := forms.TemplateSamples()["problem"]
+	problem["measures"] = []any{map[string]any{"measure": "由村会计王某每月5日前在公开栏张贴上月补助发放明细并拍照上传", "deadline": "2026-11-29"}}
+	if r := w.call("POST", "/api/v1/forms/"+problemID+"/entries", cadre, map[string]any{"clientId": "problem-0001", "data": problem, "submit": true}); r.status != 201 {
+		t.Fatalf("file a problem: %d %s", r.status, r.body)
+	}
+	svc := &remind.Service{Store: w.st.remind, Ledger: w.st.ledger, Forms: w.st.forms, Versions: w.versions, Units: w.tree.All,
+		Users: w.st.org, Notify: w.st.notifications, Now: func() time.Time { return w.now }, Entries: w.entries, People: org.Directory{Users: w.st.org}}
+	sweep := func(at time.Time) int {
+		t.Helper()
+		w.now = at
+		n, err := svc.Sweep(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	kinds := func(who org.User) map[string]int {
+		out := map[string]int{}
+		for _, x := range w.call("GET", "/api/v1/notifications", w.tokenFor(who), nil).json(t)["items"].([]any) {
+			n := x.(map[string]any)
+			if n["kind"] == remind.KindDeadline || n["kind"] == remind.KindReviewOverdue {
+				out[str(n, "kind")]++
+				if n["entryId"] == "" {
+					t.Errorf("a message about an entry names none: %v", n)
+				}
+			}
+		}
+		return out
+	}
+	if n := sweep(beijing(11, 27, 17)); n != 1 || kinds(cadreUser)[remind.KindDeadline] != 1 {
+		t.Fatalf("%d messages two days before the deadline; the author's: %v", n, kinds(cadreUser))
+	}
+	if n := sweep(beijing(11, 28, 9)); n != 0 {
+		t.Fatalf("%d messages sent again", n)
+	}
+	if n := sweep(beijing(12, 3, 9)); n != 3 {
+		t.Fatalf("%d messages after the deadline and the review's, want the author's and two of the supervisor's", n)
+	}
+	if got := kinds(cadreUser); got[remind.KindDeadline] != 2 {
+		t.Fatalf("the author's: %v", got)
+	}
+	if got := kinds(supUser); got[remind.KindDeadline] != 1 || got[remind.KindReviewOverdue] != 1 {
+		t.Fatalf("the supervisor's: %v", got)
+	}
+	if n := sweep(beijing(12, 3, 10)); n != 0 {
+		t.Fatalf("%d messages sent again", n)
 	}
 }

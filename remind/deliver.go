@@ -64,6 +64,10 @@ func messageOf(n notify.Notification) Message {
 		m.Title, m.URL = "截止提醒", "/fill/"+n.FormID
 	case KindEscalation:
 		m.Title, m.URL = "未报通报", "/stats/obligations?formId="+n.FormID+"&period="+n.Period+"&status=missing"
+	case KindDeadline:
+		m.Title, m.URL = "整改期限", "/entries/"+n.EntryID
+	case KindReviewOverdue:
+		m.Title, m.URL = "审核超期", "/entries/"+n.EntryID
 	default:
 		m.Title, m.URL = "台账消息", "/messages"
 	}

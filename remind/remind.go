@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"taizhang/auth"
+	"taizhang/entries"
 	"taizhang/forms"
 	"taizhang/ids"
 	"taizhang/ledger"
@@ -44,6 +45,10 @@ type Service struct {
 	Users  org.UserStore
 	Notify notify.Store
 	Now    func() time.Time
+	// Entries and People, when set, add the rules about single entries
+	// (rectification deadlines, reviews overdue).
+	Entries *entries.Service
+	People  People
 	// Before overrides DefaultBefore (longest first).
 	Before []time.Duration
 	// Channels carry every reminder off the app too, after Quiet hours.
@@ -85,7 +90,11 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 		out = append(out, msgs...)
 	}
-	return s.send(ctx, out, now)
+	msgs, err := s.entryRules(ctx, scope, tree, now)
+	if err != nil {
+		return 0, err
+	}
+	return s.send(ctx, append(out, msgs...), now)
 }
 
 // form decides the messages of one form's rounds near their due time.

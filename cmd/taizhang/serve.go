@@ -251,7 +251,7 @@ func reminders(cfg config.Config, store openStore, d domain, keys push.Keys, wc 
 	}
 	svc := &remind.Service{Store: store.remind, Ledger: store.ledger, Forms: store.forms, Versions: d.versions, Units: d.tree.All,
 		Users: store.users, Notify: store.notifications, Now: time.Now, Channels: channels, Quiet: quiet,
-		Observe: metrics.ObserveDelivery}
+		Observe: metrics.ObserveDelivery, Entries: d.entries, People: org.Directory{Users: store.users}}
 	return &remind.Scheduler{Service: svc, Holder: ids.New(time.Now()), Every: time.Minute, Log: log}, nil
 }
 
