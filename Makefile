@@ -81,7 +81,7 @@ lint: vet
 bench: build
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/
 	go test -run '^$$' -bench Reports -benchmem -benchtime 30x -timeout 30m ./api/
-	go test -run '^$$' -bench Import -benchtime 1x ./api/
+	go test -run '^$$' -bench 'Import|ReminderSweep' -benchtime 1x ./api/
 	TAIZHANG_TEST_BINARY=$(CURDIR)/bin/taizhang go test -run '^$$' -bench 'FilingAndListing|LoginBurst|Export' -benchtime 1x ./cmd/taizhang/
 
 ## lighthouse: Lighthouse 12.8 (mobile) on Debian's Chromium: performance ≥ 0.9 and
