@@ -21,6 +21,7 @@ import (
 	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/auth"
+	"taizhang/dingtalk"
 	"taizhang/entries"
 	"taizhang/export"
 	"taizhang/formimport"
@@ -64,6 +65,7 @@ type Deps struct {
 	// WeCom, when set, signs people in through 企业微信; OAuthStates makes
 	// and checks the sign-ins' states.
 	WeCom       *wecom.Client
+	DingTalk    *dingtalk.Client
 	OAuthStates *oauth.States
 	// OpenRounds materializes the rounds a form change opened, so the ledger
 	// shows a new assignment's units at once rather than at the next minute's
@@ -104,6 +106,7 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/auth/logout", public, s.logout},
 		{fiber.MethodGet, "/api/v1/auth/oauth", public, s.oauthProviders},
 		{fiber.MethodPost, "/api/v1/auth/wecom/callback", public, s.wecomCallback},
+		{fiber.MethodPost, "/api/v1/auth/dingtalk/callback", public, s.dingtalkCallback},
 		{fiber.MethodGet, "/api/v1/me", passwordChange, s.me},
 		{fiber.MethodPost, "/api/v1/me/password", passwordChange, s.changePassword},
 		{fiber.MethodGet, "/api/v1/me/counts", signedIn, s.myCounts},

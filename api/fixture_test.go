@@ -19,6 +19,7 @@ import (
 	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/auth"
+	"taizhang/dingtalk"
 	"taizhang/entries"
 	"taizhang/export"
 	"taizhang/formimport"
@@ -109,6 +110,7 @@ type world struct {
 	exports      *export.Jobs
 	exportDir    string
 	wecom        *wecom.Client
+	dingtalk     *dingtalk.Client
 }
 
 // openExports opens the export jobs in the world's directory and runs them
@@ -153,6 +155,7 @@ func newWorldOn(t testing.TB, st stores) *world {
 		People: org.Directory{Users: st.org}, Now: clock, Attachments: st.attachments, Ledger: st.ledger}
 	// 企业微信 is on, pointed at a fake by the tests that use it (wecomtest).
 	w.wecom = &wecom.Client{HTTP: http.DefaultClient, Now: clock}
+	w.dingtalk = &dingtalk.Client{HTTP: http.DefaultClient, Now: clock}
 	reportService := &reports.Service{Ledger: st.ledger, Forms: formService, Tree: tree, Users: st.org, Entries: w.entries, Now: clock}
 	w.exportDir = t.TempDir()
 	w.exports = w.openExports(formService, reportService)
@@ -160,7 +163,8 @@ func newWorldOn(t testing.TB, st stores) *world {
 		Entries: w.entries,
 		Exports: w.exports,
 		Push:    st.push, PushKey: testPushKey,
-		WeCom: w.wecom,
+		WeCom:    w.wecom,
+		DingTalk: w.dingtalk,
 		OAuthStates: &oauth.States{Key: []byte("test-oauth-key"), Now: clock, Use: func(ctx context.Context, nonce string, at time.Time) (bool, error) {
 			fresh, err := st.remind.Record(ctx, []string{nonce}, at)
 			return len(fresh) == 1, err

@@ -228,11 +228,12 @@ var matrix = map[string]matrixCase{
 	"POST /api/v1/auth/login": {func(_ *world, _ string, n int) (string, any) {
 		return "/api/v1/auth/login", map[string]string{"phone": fmt.Sprintf("1370000%04d", n), "password": "wrong-password"}
 	}, always(401)},
-	"POST /api/v1/auth/refresh":        {fixed("/api/v1/auth/refresh", map[string]string{"refreshToken": "bogus"}), always(401)},
-	"POST /api/v1/auth/logout":         {fixed("/api/v1/auth/logout", map[string]string{"refreshToken": "bogus"}), always(204)},
-	"GET /api/v1/auth/oauth":           {fixed("/api/v1/auth/oauth", nil), always(200)},
-	"POST /api/v1/auth/wecom/callback": {fixed("/api/v1/auth/wecom/callback", map[string]any{"code": "x", "state": "forged"}), always(400)},
-	"GET /api/v1/me":                   {fixed("/api/v1/me", nil), always(200)},
+	"POST /api/v1/auth/refresh":           {fixed("/api/v1/auth/refresh", map[string]string{"refreshToken": "bogus"}), always(401)},
+	"POST /api/v1/auth/logout":            {fixed("/api/v1/auth/logout", map[string]string{"refreshToken": "bogus"}), always(204)},
+	"GET /api/v1/auth/oauth":              {fixed("/api/v1/auth/oauth", nil), always(200)},
+	"POST /api/v1/auth/wecom/callback":    {fixed("/api/v1/auth/wecom/callback", map[string]any{"code": "x", "state": "forged"}), always(400)},
+	"POST /api/v1/auth/dingtalk/callback": {fixed("/api/v1/auth/dingtalk/callback", map[string]any{"code": "x", "state": "forged"}), always(400)},
+	"GET /api/v1/me":                      {fixed("/api/v1/me", nil), always(200)},
 	"POST /api/v1/me/password": {fixed("/api/v1/me/password",
 		map[string]string{"oldPassword": "not-my-password", "newPassword": "another-pass-2"}), always(400)},
 	"GET /api/v1/me/counts":        {fixed("/api/v1/me/counts", nil), always(200)},

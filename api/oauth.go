@@ -19,6 +19,14 @@ func (s *server) oauthProviders(c *fiber.Ctx) error {
 		providers = append(providers, fiber.Map{"name": "wecom", "label": "企业微信登录",
 			"authorizeUrl": s.deps.WeCom.AuthorizeURL(c.BaseURL()+"/login/wecom", state)})
 	}
+	if s.deps.DingTalk != nil {
+		state, err := s.deps.OAuthStates.New("dingtalk")
+		if err != nil {
+			return err
+		}
+		providers = append(providers, fiber.Map{"name": "dingtalk", "label": "钉钉登录",
+			"authorizeUrl": s.deps.DingTalk.AuthorizeURL(c.BaseURL()+"/login/dingtalk", state)})
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(fiber.Map{"providers": providers})
 }
@@ -52,6 +60,32 @@ func (s *server) wecomCallback(c *fiber.Ctx) error {
 		return errs.Wrap(errs.Unavailable, "暂时连接不上企业微信，请稍后重试", err)
 	}
 	pair, err := s.deps.Sessions.SignInVia(c.UserContext(), "企业微信", phone, s.clientIP(c))
+	if err != nil {
+		return err
+	}
+	return sendPair(c, pair)
+}
+
+// dingtalkCallback finishes a 钉钉 sign-in, as wecomCallback does.
+func (s *server) dingtalkCallback(c *fiber.Ctx) error {
+	if s.deps.DingTalk == nil {
+		return errs.New(errs.NotFound, "未开启钉钉登录")
+	}
+	var in struct {
+		Code  string `json:"code"`
+		State string `json:"state"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.OAuthStates.Check(c.UserContext(), "dingtalk", in.State); err != nil {
+		return err
+	}
+	phone, err := s.deps.DingTalk.MobileByCode(c.UserContext(), in.Code)
+	if err != nil {
+		return errs.Wrap(errs.Invalid, "钉钉登录未完成，请重新登录", err)
+	}
+	pair, err := s.deps.Sessions.SignInVia(c.UserContext(), "钉钉", phone, s.clientIP(c))
 	if err != nil {
 		return err
 	}

@@ -29,11 +29,10 @@ func TestRemindersOnWeCom(t *testing.T) {
 	fake.AddMember("SunGanBu", lw.people["v2"].Phone)
 	fake.AddMember("ZhouGanBu", lw.people["v3"].Phone)
 	svc := lw.reminders()
-	svc.Channels = []remind.Channel{&wecom.Channel{Client: lw.wecom, PublicURL: "https://taizhang.example.gov.cn",
-		Phone: func(ctx context.Context, id string) (string, error) {
-			u, err := lw.st.org.UserByID(ctx, id)
-			return u.Phone, err
-		}}}
+	svc.Channels = []remind.Channel{wecom.Channel(lw.wecom, "https://taizhang.example.gov.cn", func(ctx context.Context, id string) (string, error) {
+		u, err := lw.st.org.UserByID(ctx, id)
+		return u.Phone, err
+	})}
 	if n := lw.sweepAt(t, beijing(12, 10, 13), svc); n != 5 {
 		t.Fatalf("%d reminders", n)
 	}
@@ -74,11 +73,7 @@ func TestSignInThroughWeCom(t *testing.T) {
 	start := func() string {
 		t.Helper()
 		r := lw.call("GET", "/api/v1/auth/oauth", "", nil)
-		providers := r.json(t)["providers"].([]any)
-		if len(providers) != 1 {
-			t.Fatalf("providers: %s", r.body)
-		}
-		p := providers[0].(map[string]any)
+		p := provider(t, r, "wecom")
 		u, err := url.Parse(str(p, "authorizeUrl"))
 		if err != nil || p["label"] != "企业微信登录" || u.Query().Get("appid") != fake.CorpID || !strings.HasSuffix(u.Query().Get("redirect_uri"), "/login/wecom") ||
 			u.Query().Get("agentid") == "" || u.Query().Get("scope") != "snsapi_base" {
@@ -113,4 +108,16 @@ func TestSignInThroughWeCom(t *testing.T) {
 	if r := lw.call("POST", "/api/v1/auth/wecom/callback", "", map[string]any{"code": fake.SignIn("SunGanBu"), "state": stale}); r.status != 400 {
 		t.Fatalf("a stale state: %d %s", r.status, r.body)
 	}
+}
+
+// provider finds a sign-in provider in GET /api/v1/auth/oauth's answer.
+func provider(t *testing.T, r reply, name string) map[string]any {
+	t.Helper()
+	for _, x := range r.json(t)["providers"].([]any) {
+		if p := x.(map[string]any); p["name"] == name {
+			return p
+		}
+	}
+	t.Fatalf("no provider %s: %s", name, r.body)
+	return nil
 }

@@ -56,6 +56,11 @@ type Config struct {
 	WeComAgentID int
 	WeComSecret  string
 	WeComBaseURL string
+	// 钉钉: an application (AppKey, AppSecret, agent id); off without an app key.
+	DingTalkAppKey    string
+	DingTalkAppSecret string
+	DingTalkAgentID   int
+	DingTalkBaseURL   string
 }
 
 // variable describes one environment variable: its name, default and how to apply it.
@@ -91,6 +96,10 @@ var variables = []variable{
 	{"TAIZHANG_WECOM_AGENT_ID", "0", "企业微信 application (agent) id", setWeComAgentID},
 	{"TAIZHANG_WECOM_SECRET", "", "企业微信 application secret", func(c *Config, v string) error { c.WeComSecret = v; return nil }},
 	{"TAIZHANG_WECOM_BASE_URL", "https://qyapi.weixin.qq.com", "企业微信 API (政务微信 deployments have their own; tests point it at a fake)", setWeComBaseURL},
+	{"TAIZHANG_DINGTALK_APP_KEY", "", "钉钉 application AppKey; empty: that channel and sign-in are off", func(c *Config, v string) error { c.DingTalkAppKey = v; return nil }},
+	{"TAIZHANG_DINGTALK_APP_SECRET", "", "钉钉 application AppSecret", func(c *Config, v string) error { c.DingTalkAppSecret = v; return nil }},
+	{"TAIZHANG_DINGTALK_AGENT_ID", "0", "钉钉 application agent id (work notifications are sent as it)", setDingTalkAgentID},
+	{"TAIZHANG_DINGTALK_BASE_URL", "https://oapi.dingtalk.com", "钉钉 API; when changed, also used for the sign-in API (tests point it at a fake)", setDingTalkBaseURL},
 	{"TAIZHANG_PUSH_SUBJECT", "mailto:taizhang@localhost", "VAPID contact (mailto: or https:) that browsers' push services may write to", setPushSubject},
 }
 
@@ -123,6 +132,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.WeComCorpID != "" && (c.WeComSecret == "" || c.WeComAgentID == 0 || c.PublicURL == "") {
 		problems = append(problems, errors.New("TAIZHANG_WECOM_CORP_ID needs TAIZHANG_WECOM_SECRET, TAIZHANG_WECOM_AGENT_ID and TAIZHANG_PUBLIC_URL (its messages link to the PWA)"))
+	}
+	if c.DingTalkAppKey != "" && (c.DingTalkAppSecret == "" || c.DingTalkAgentID == 0 || c.PublicURL == "") {
+		problems = append(problems, errors.New("TAIZHANG_DINGTALK_APP_KEY needs TAIZHANG_DINGTALK_APP_SECRET, TAIZHANG_DINGTALK_AGENT_ID and TAIZHANG_PUBLIC_URL"))
 	}
 	return c, errors.Join(problems...)
 }
@@ -273,6 +285,23 @@ func setWeComAgentID(c *Config, v string) error {
 	return nil
 }
 
+func setDingTalkAgentID(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return errors.New("must be the application's numeric agent id")
+	}
+	c.DingTalkAgentID = n
+	return nil
+}
+
+func setDingTalkBaseURL(c *Config, v string) error {
+	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+		return errors.New("must be an http(s) URL")
+	}
+	c.DingTalkBaseURL = strings.TrimRight(v, "/")
+	return nil
+}
+
 func setWeComBaseURL(c *Config, v string) error {
 	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
 		return errors.New("must be an http(s) URL")
@@ -401,6 +430,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("login_concurrency", c.LoginConcurrency), slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.String("quiet_hours", c.QuietHours), slog.String("public_url", c.PublicURL),
 		slog.String("wecom_corp_id", c.WeComCorpID), slog.Int("wecom_agent_id", c.WeComAgentID), slog.String("wecom_secret", mask(c.WeComSecret)),
+		slog.String("dingtalk_app_key", c.DingTalkAppKey), slog.String("dingtalk_app_secret", mask(c.DingTalkAppSecret)),
 	)
 }
 

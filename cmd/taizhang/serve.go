@@ -19,6 +19,7 @@ import (
 	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/config"
+	"taizhang/dingtalk"
 	"taizhang/entries"
 	"taizhang/export"
 	"taizhang/formimport"
@@ -132,12 +133,12 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		return nil, fmt.Errorf("web push keys: %w", err)
 	}
 	deps.Push, deps.PushKey = store.push, keys.Public
-	deps.WeCom = weComClient(cfg, log)
+	deps.WeCom, deps.DingTalk = weComClient(cfg, log), dingTalkClient(cfg, log)
 	deps.OAuthStates = &oauth.States{Key: oauthKey(cfg.JWTSecret), Now: time.Now, Use: func(ctx context.Context, nonce string, at time.Time) (bool, error) {
 		fresh, err := store.remind.Record(ctx, []string{nonce}, at)
 		return len(fresh) == 1, err
 	}}
-	if p.reminders, err = reminders(cfg, store, d, keys, deps.WeCom, metrics, log); err != nil {
+	if p.reminders, err = reminders(cfg, store, d, keys, deps, metrics, log); err != nil {
 		store.close()
 		return nil, err
 	}
@@ -236,23 +237,31 @@ func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens,
 
 // reminders builds the reminder sweep and its channels: Web Push always
 // (its keys are made into the data dir on first start).
-func reminders(cfg config.Config, store openStore, d domain, keys push.Keys, wc *wecom.Client, metrics *api.Metrics, log *slog.Logger) (*remind.Scheduler, error) {
+func reminders(cfg config.Config, store openStore, d domain, keys push.Keys, deps api.Deps, metrics *api.Metrics, log *slog.Logger) (*remind.Scheduler, error) {
 	quiet, err := remind.ParseQuietHours(cfg.QuietHours)
 	if err != nil {
 		return nil, fmt.Errorf("TAIZHANG_QUIET_HOURS: %w", err)
 	}
 	webPush := &push.Channel{Store: store.push, Keys: keys, Subject: cfg.PushSubject, Client: &http.Client{Timeout: 15 * time.Second}}
 	channels := []remind.Channel{webPush}
-	if wc != nil {
-		channels = append(channels, &wecom.Channel{Client: wc, PublicURL: cfg.PublicURL, Phone: func(ctx context.Context, id string) (string, error) {
-			u, err := store.users.UserByID(ctx, id)
-			return u.Phone, err
-		}})
+	if deps.WeCom != nil {
+		channels = append(channels, wecom.Channel(deps.WeCom, cfg.PublicURL, phoneOf(store.users)))
+	}
+	if deps.DingTalk != nil {
+		channels = append(channels, dingtalk.Channel(deps.DingTalk, cfg.PublicURL, phoneOf(store.users)))
 	}
 	svc := &remind.Service{Store: store.remind, Ledger: store.ledger, Forms: store.forms, Versions: d.versions, Units: d.tree.All,
 		Users: store.users, Notify: store.notifications, Now: time.Now, Channels: channels, Quiet: quiet,
 		Observe: metrics.ObserveDelivery, Entries: d.entries, People: org.Directory{Users: store.users}}
 	return &remind.Scheduler{Service: svc, Holder: ids.New(time.Now()), Every: time.Minute, Log: log}, nil
+}
+
+// phoneOf reads a user's mobile number, by which other platforms know them.
+func phoneOf(users org.UserStore) func(ctx context.Context, id string) (string, error) {
+	return func(ctx context.Context, id string) (string, error) {
+		u, err := users.UserByID(ctx, id)
+		return u.Phone, err
+	}
 }
 
 // weComClient is the 企业微信 application, or nil (said once) when not configured.
@@ -263,6 +272,20 @@ func weComClient(cfg config.Config, log *slog.Logger) *wecom.Client {
 	}
 	return &wecom.Client{BaseURL: cfg.WeComBaseURL, CorpID: cfg.WeComCorpID, AgentID: cfg.WeComAgentID, Secret: cfg.WeComSecret,
 		HTTP: &http.Client{Timeout: 15 * time.Second}, Now: time.Now}
+}
+
+// dingTalkClient is the 钉钉 application, or nil (said once) when not configured.
+func dingTalkClient(cfg config.Config, log *slog.Logger) *dingtalk.Client {
+	if cfg.DingTalkAppKey == "" {
+		log.Info("钉钉 off: TAIZHANG_DINGTALK_APP_KEY is not set (no messages there, no sign-in through it)")
+		return nil
+	}
+	newBase := dingtalk.NewAPIBaseURL
+	if cfg.DingTalkBaseURL != dingtalk.DefaultBaseURL {
+		newBase = cfg.DingTalkBaseURL // a private deployment, or a test's fake, serves both
+	}
+	return &dingtalk.Client{BaseURL: cfg.DingTalkBaseURL, NewBaseURL: newBase, AppKey: cfg.DingTalkAppKey, AppSecret: cfg.DingTalkAppSecret,
+		AgentID: int64(cfg.DingTalkAgentID), HTTP: &http.Client{Timeout: 15 * time.Second}, Now: time.Now}
 }
 
 // oauthKey signs sign-in states, derived from the JWT secret so that every

@@ -8,7 +8,7 @@ export function makeRouter(): Router {
     history: createWebHistory(),
     routes: [
       { path: '/login', component: () => import('./views/LoginView.vue') },
-      { path: '/login/:provider(wecom)', component: () => import('./views/OAuthView.vue') },
+      { path: '/login/:provider(wecom|dingtalk)', component: () => import('./views/OAuthView.vue') },
       { path: '/password', component: () => import('./views/PasswordView.vue') },
       {
         path: '/',
