@@ -184,3 +184,35 @@ func TestRemindersAboutEntries(t *testing.T) {
 		t.Fatalf("%d messages sent again", n)
 	}
 }
+
+// TestReminderRulesPerAssignment: an administrator sets an assignment to
+// remind two days ahead only and not to escalate; the sweep follows it.
+func TestReminderRulesPerAssignment(t *testing.T) {
+	lw := newLedgerWorld(t, newWorld(t))
+	admin := lw.tokenFor(lw.addUser("13900000601", "city", false, auth.RoleAdmin))
+	def, err := lw.st.forms.GetForm(context.Background(), auth.SystemScope("unit-city"), lw.formID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := def.Assignments[0]
+	set := func(reminders any) reply {
+		return lw.call("PUT", "/api/v1/forms/"+lw.formID+"/assignments", admin, map[string]any{"assignments": []any{map[string]any{
+			"unitId": a.UnitID, "start": a.Start, "schedule": a.Schedule, "reminders": reminders}}})
+	}
+	if r := set(map[string]any{"before": []int{0}, "escalate": true}); r.status != 400 || !strings.Contains(string(r.body), "reminders.before") {
+		t.Fatalf("a reminder at the due time itself: %d %s", r.status, r.body)
+	}
+	if r := set(map[string]any{"before": []int{48}, "escalate": false}); r.status != 200 {
+		t.Fatalf("set the rules: %d %s", r.status, r.body)
+	}
+	svc := lw.reminders()
+	if n := lw.sweepAt(t, beijing(12, 9, 13), svc); n != 5 { // 47 h before
+		t.Fatalf("%d reminders two days before, want 5", n)
+	}
+	if n := lw.sweepAt(t, beijing(12, 11, 11), svc); n != 0 { // no 2-hour reminder
+		t.Fatalf("%d reminders an hour before", n)
+	}
+	if n := lw.sweepAt(t, beijing(12, 11, 13), svc); n != 0 { // no escalation
+		t.Fatalf("%d escalations", n)
+	}
+}

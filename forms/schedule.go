@@ -30,6 +30,28 @@ type Assignment struct {
 	// day, "2026-11-02"): the obligation ledger counts rounds from the one open
 	// then. Set when the assignment is first saved.
 	Start string `json:"start,omitempty"`
+	// Reminders are the assignment's reminder rules; nil: the defaults.
+	Reminders *Reminders `json:"reminders,omitempty"`
+}
+
+// Reminders say when the filers of an assignment's units are reminded of a
+// round and whether a missed round is escalated.
+type Reminders struct {
+	// Before lists hours before the due time, e.g. [24, 2]; empty: none.
+	Before []int `json:"before"`
+	// Escalate tells the supervisors above and the office at the due time.
+	Escalate bool `json:"escalate"`
+}
+
+// DefaultReminders: a day and two hours before, and escalation at the due time.
+var DefaultReminders = Reminders{Before: []int{24, 2}, Escalate: true}
+
+// ReminderRules are the assignment's rules, or the defaults.
+func (a Assignment) ReminderRules() Reminders {
+	if a.Reminders == nil {
+		return DefaultReminders
+	}
+	return *a.Reminders
 }
 
 // Descendants reports whether the assignment covers the unit's subtree.
@@ -82,6 +104,16 @@ func (a Assignment) Check(path string) []errs.FieldError {
 	}
 	if _, ok := a.started(); a.Start != "" && !ok {
 		bad("start", "开始时间应为 YYYY-MM-DD 或 RFC 3339 时间")
+	}
+	if r := a.Reminders; r != nil {
+		if len(r.Before) > 4 {
+			bad("reminders.before", "截止前提醒最多设 4 次")
+		}
+		for _, h := range r.Before {
+			if h < 1 || h > 168 {
+				bad("reminders.before", "截止前提醒应在截止前 1 到 168 小时之间")
+			}
+		}
 	}
 	return out
 }

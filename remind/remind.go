@@ -23,13 +23,11 @@ const (
 	KindEscalation = "escalation" // to the supervisors above and the office, at the due time
 )
 
-// Defaults: when before a due time the filers are reminded, and how long
-// after it a missed round is still escalated (a server down for longer does
-// not wake people about old rounds when it starts).
-var (
-	DefaultBefore  = []time.Duration{24 * time.Hour, 2 * time.Hour}
-	EscalateWithin = 24 * time.Hour
-)
+// EscalateWithin is how long after a due time a missed round is still
+// escalated: a server down for longer does not wake people about old rounds
+// when it starts. When filers are reminded is the assignment's
+// (forms.Reminders; by default 24 h and 2 h before).
+var EscalateWithin = 24 * time.Hour
 
 // Service decides and sends reminders from the obligation ledger.
 type Service struct {
@@ -49,7 +47,8 @@ type Service struct {
 	// (rectification deadlines, reviews overdue).
 	Entries *entries.Service
 	People  People
-	// Before overrides DefaultBefore (longest first).
+	// Before, when set, replaces the default reminder times (longest
+	// first) of assignments that set none.
 	Before []time.Duration
 	// Channels carry every reminder off the app too, after Quiet hours.
 	Channels []Channel
@@ -97,65 +96,83 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	return s.send(ctx, append(out, msgs...), now)
 }
 
-// form decides the messages of one form's rounds near their due time.
+// form decides the messages of one form's rounds near their due time,
+// assignment by assignment: each has its own reminder rules.
 func (s *Service) form(ctx context.Context, scope auth.Scope, tree tree, d forms.Definition, now time.Time) ([]message, error) {
 	if d.LatestVersion == 0 || d.Archived || len(d.Assignments) == 0 {
 		return nil, nil
 	}
-	before := s.before()
-	var keys []string
+	var out []message
+	var title string
 	for _, a := range d.Assignments {
-		for _, p := range a.Periods(d.CreatedAt, now.Add(before[0])) {
-			near := p.Due.After(now.Add(-EscalateWithin)) && !p.Due.After(now.Add(before[0]))
-			if near && !slices.Contains(keys, p.Key) {
+		before, escalate := s.rules(a)
+		ahead := time.Duration(0)
+		if len(before) > 0 {
+			ahead = before[0]
+		}
+		var keys []string
+		for _, p := range a.Periods(d.CreatedAt, now.Add(ahead)) {
+			if p.Due.After(now.Add(-EscalateWithin)) && !p.Due.After(now.Add(ahead)) && !slices.Contains(keys, p.Key) {
 				keys = append(keys, p.Key)
 			}
 		}
-	}
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	v, err := s.Versions.GetVersion(ctx, d.ID, d.LatestVersion)
-	if err != nil {
-		return nil, err
-	}
-	list, err := s.Ledger.Obligations(ctx, scope, ledger.ObligationQuery{FormID: d.ID, Periods: keys, UnitID: tree.root})
-	if err != nil {
-		return nil, err
-	}
-	byRound := map[string][]ledger.Obligation{}
-	for _, o := range list {
-		if o.Owed {
-			byRound[o.Period] = append(byRound[o.Period], o)
-		}
-	}
-	var out []message
-	for _, key := range keys {
-		round := byRound[key]
-		if len(round) == 0 {
+		if len(keys) == 0 {
 			continue
 		}
-		r := roundInfo{form: d.ID, title: v.Schema.Title, period: key, due: round[0].DueAt}
-		var msgs []message
-		if now.Before(r.due) {
-			msgs, err = s.remind(ctx, scope, tree, r, round, now, before)
-		} else {
-			msgs, err = s.escalate(ctx, scope, tree, r, round, now)
+		if title == "" {
+			v, err := s.Versions.GetVersion(ctx, d.ID, d.LatestVersion)
+			if err != nil {
+				return nil, err
+			}
+			title = v.Schema.Title
 		}
+		list, err := s.Ledger.Obligations(ctx, scope, ledger.ObligationQuery{FormID: d.ID, Periods: keys, UnitID: a.UnitID, OwnOnly: !a.Descendants()})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, msgs...)
+		byRound := map[string][]ledger.Obligation{}
+		for _, o := range list {
+			if o.Owed {
+				byRound[o.Period] = append(byRound[o.Period], o)
+			}
+		}
+		for _, key := range keys {
+			round := byRound[key]
+			if len(round) == 0 {
+				continue
+			}
+			r := roundInfo{form: d.ID, title: title, period: key, due: round[0].DueAt}
+			var msgs []message
+			switch {
+			case now.Before(r.due):
+				msgs, err = s.remind(ctx, scope, tree, r, round, now, before)
+			case escalate:
+				msgs, err = s.escalate(ctx, scope, tree, r, round, now)
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, msgs...)
+		}
 	}
 	return out, nil
 }
 
-func (s *Service) before() []time.Duration {
-	if len(s.Before) > 0 {
-		return s.Before
+// rules are an assignment's reminder times (longest first) and whether it
+// escalates; Service.Before, when set, replaces the default times.
+func (s *Service) rules(a forms.Assignment) ([]time.Duration, bool) {
+	r := a.ReminderRules()
+	if a.Reminders == nil && len(s.Before) > 0 {
+		return s.Before, r.Escalate
 	}
-	return DefaultBefore
+	before := make([]time.Duration, 0, len(r.Before))
+	for _, h := range r.Before {
+		before = append(before, time.Duration(h)*time.Hour)
+	}
+	slices.SortFunc(before, func(x, y time.Duration) int { return int(y - x) })
+	return before, r.Escalate
 }
+
 
 // roundInfo names a round in messages.
 type roundInfo struct {
@@ -178,7 +195,7 @@ func (s *Service) remind(ctx context.Context, scope auth.Scope, tree tree, r rou
 			step = b // the smallest that has passed: before is longest first
 		}
 	}
-	if step == 0 {
+	if step == 0 || len(before) == 0 {
 		return nil, nil
 	}
 	var owing []string
