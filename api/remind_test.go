@@ -216,3 +216,25 @@ func TestReminderRulesPerAssignment(t *testing.T) {
 		t.Fatalf("%d escalations", n)
 	}
 }
+
+// TestOfficeDigest: the morning after a due time the office gets one
+// overview of its subtree, once a day.
+func TestOfficeDigest(t *testing.T) {
+	lw := newLedgerWorld(t, newWorld(t))
+	lw.now = beijing(12, 10, 12)
+	lw.fileWeekly("v1", "")
+	svc := lw.reminders()
+	if n := lw.sweepAt(t, beijing(12, 12, 9), svc); n != 3 { // the escalations to the town's supervisor and the office, and the digest
+		t.Fatalf("%d messages the next morning, want 3", n)
+	}
+	got := lw.inbox(t, "office", remind.KindDigest)
+	if len(got) != 1 || !strings.Contains(str(got[0], "message"), "每日概况（12月12日）") || !strings.Contains(str(got[0], "message"), "4 个单位未报送") {
+		t.Fatalf("the office's digest: %v", got)
+	}
+	if n := lw.sweepAt(t, beijing(12, 12, 10), svc); n != 0 {
+		t.Fatalf("%d messages sent again", n)
+	}
+	if got := lw.inbox(t, "townSup", remind.KindDigest); len(got) != 0 {
+		t.Fatalf("a supervisor got the office's digest: %v", got)
+	}
+}

@@ -64,6 +64,8 @@ func messageOf(n notify.Notification) Message {
 		m.Title, m.URL = "截止提醒", "/fill/"+n.FormID
 	case KindEscalation:
 		m.Title, m.URL = "未报通报", "/stats/obligations?formId="+n.FormID+"&period="+n.Period+"&status=missing"
+	case KindDigest:
+		m.Title, m.URL = "每日概况", "/stats"
 	case KindDeadline:
 		m.Title, m.URL = "整改期限", "/entries/"+n.EntryID
 	case KindReviewOverdue:

@@ -93,6 +93,10 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	out = append(out, msgs...)
+	if msgs, err = s.digest(ctx, scope, tree, defs, now); err != nil {
+		return 0, err
+	}
 	return s.send(ctx, append(out, msgs...), now)
 }
 
