@@ -177,7 +177,6 @@ func (s *Service) rules(a forms.Assignment) ([]time.Duration, bool) {
 	return before, r.Escalate
 }
 
-
 // roundInfo names a round in messages.
 type roundInfo struct {
 	form, title, period string
