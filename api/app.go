@@ -32,6 +32,7 @@ import (
 	"taizhang/org"
 	"taizhang/orgimport"
 	"taizhang/push"
+	"taizhang/remind"
 	"taizhang/reports"
 	"taizhang/session"
 	"taizhang/wecom"
@@ -64,8 +65,10 @@ type Deps struct {
 	PushKey string
 	// WeCom, when set, signs people in through 企业微信; OAuthStates makes
 	// and checks the sign-ins' states.
-	WeCom       *wecom.Client
-	DingTalk    *dingtalk.Client
+	WeCom    *wecom.Client
+	DingTalk *dingtalk.Client
+	// Robots keeps units' group robots, which take escalations.
+	Robots      remind.Robots
 	OAuthStates *oauth.States
 	// OpenRounds materializes the rounds a form change opened, so the ledger
 	// shows a new assignment's units at once rather than at the next minute's
@@ -116,6 +119,8 @@ func (s *server) Routes() []Route {
 		{fiber.MethodPost, "/api/v1/units", admins, s.createUnit},
 		{fiber.MethodPatch, "/api/v1/units/:id", admins, s.updateUnit},
 		{fiber.MethodPost, "/api/v1/units/:id/move", admins, s.moveUnit},
+		{fiber.MethodGet, "/api/v1/units/:id/robots", admins, s.unitRobots},
+		{fiber.MethodPut, "/api/v1/units/:id/robots", admins, s.setUnitRobots},
 		{fiber.MethodGet, "/api/v1/users", userDirectories, s.listUsers},
 		{fiber.MethodPost, "/api/v1/users", admins, s.createUser},
 		{fiber.MethodPatch, "/api/v1/users/:id", admins, s.updateUser},

@@ -242,7 +242,9 @@ var matrix = map[string]matrixCase{
 	"POST /api/v1/units": {func(w *world, target string, _ int) (string, any) {
 		return "/api/v1/units", map[string]any{"name": "新单位", "parentId": w.units[target].ID, "kind": "village"}
 	}, adminsInScope(201, 400)},
-	"PATCH /api/v1/units/:id": {unitURL("", map[string]any{"sortOrder": 1}), adminsInScope(200, 404)},
+	"PATCH /api/v1/units/:id":      {unitURL("", map[string]any{"sortOrder": 1}), adminsInScope(200, 404)},
+	"GET /api/v1/units/:id/robots": {unitURL("/robots", nil), adminsInScope(200, 404)},
+	"PUT /api/v1/units/:id/robots": {unitURL("/robots", map[string]any{"robots": []any{}}), adminsInScope(200, 404)},
 	"POST /api/v1/units/:id/move": {unitURL("/move", map[string]any{"parentId": "unit-d1"}),
 		func(role auth.Role, rel string) int {
 			if role == auth.RoleAdmin && rel == "own" {

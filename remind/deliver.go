@@ -76,17 +76,25 @@ func messageOf(n notify.Notification) Message {
 	return m
 }
 
-// enqueue hands notifications to every channel, after quiet hours.
-func (s *Service) enqueue(ctx context.Context, list []notify.Notification, now time.Time) error {
-	if len(s.Channels) == 0 {
-		return nil
-	}
+// unitChannel is a channel whose recipients are units (group robots).
+type unitChannel interface{ forUnits() }
+
+// enqueue hands people's notifications to every channel for people, and
+// units' robot messages to every channel for units, after quiet hours.
+func (s *Service) enqueue(ctx context.Context, people, units []notify.Notification, now time.Time) error {
 	at := s.Quiet.After(now)
 	var out []Delivery
-	for _, n := range list {
-		for _, ch := range s.Channels {
-			out = append(out, Delivery{ID: ids.New(now), Channel: ch.Name(), UserID: n.UserID, Message: messageOf(n), NotBefore: at})
+	for _, ch := range s.Channels {
+		list, recipient := people, func(n notify.Notification) string { return n.UserID }
+		if _, ok := ch.(unitChannel); ok {
+			list, recipient = units, func(n notify.Notification) string { return n.UnitID }
 		}
+		for _, n := range list {
+			out = append(out, Delivery{ID: ids.New(now), Channel: ch.Name(), UserID: recipient(n), Message: messageOf(n), NotBefore: at})
+		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return s.Store.Enqueue(ctx, out)
 }

@@ -57,10 +57,12 @@ type Service struct {
 	Observe func(channel, outcome string)
 }
 
-// message is one notification to be sent, under the key that makes it once.
+// message is one notification to be sent, under the key that makes it once;
+// or, with robot set, a message for that unit's group robots.
 type message struct {
-	key string
-	n   notify.Notification
+	key   string
+	n     notify.Notification
+	robot string
 }
 
 // Sweep sends what is due now: for each published form's rounds due within
@@ -265,7 +267,10 @@ func (s *Service) escalate(ctx context.Context, scope auth.Scope, tree tree, r r
 			}
 		}
 	}
-	out := make([]message, 0, len(told))
+	out, err := s.robotMessages(ctx, r, missing, aboveIDs, tree)
+	if err != nil {
+		return nil, err
+	}
 	for id, unitIDs := range told {
 		u := recipients[id]
 		text := fmt.Sprintf("%s已于 %s 截止，%d 个单位未报送：%s。", r.name(), r.dueText(), len(unitIDs), tree.list(unitIDs, 10))
@@ -273,6 +278,31 @@ func (s *Service) escalate(ctx context.Context, scope auth.Scope, tree tree, r r
 			n: notify.Notification{UserID: id, Kind: KindEscalation, Message: text, FormID: r.form, UnitID: u.UnitID, Period: r.period}})
 	}
 	slices.SortFunc(out, func(a, b message) int { return strings.Compare(a.key, b.key) })
+	return out, nil
+}
+
+// robotMessages tell the group robot of the nearest unit above each missing
+// unit that has one which of its units have not filed.
+func (s *Service) robotMessages(ctx context.Context, r roundInfo, missing []ledger.Obligation, aboveIDs []string, tree tree) ([]message, error) {
+	robots, err := s.Store.UnitRobots(ctx, aboveIDs)
+	if err != nil || len(robots) == 0 {
+		return nil, err
+	}
+	byUnit := map[string][]string{}
+	for _, o := range missing {
+		for i := len(o.UnitPath) - 2; i >= 0; i-- {
+			if len(robots[o.UnitPath[i]]) > 0 {
+				byUnit[o.UnitPath[i]] = append(byUnit[o.UnitPath[i]], o.UnitID)
+				break
+			}
+		}
+	}
+	var out []message
+	for unit, unitIDs := range byUnit {
+		text := fmt.Sprintf("%s已于 %s 截止，%d 个单位未报送：%s。", r.name(), r.dueText(), len(unitIDs), tree.list(unitIDs, 20))
+		out = append(out, message{key: strings.Join([]string{"robot", unit, r.form, r.period}, "|"), robot: unit,
+			n: notify.Notification{Kind: KindEscalation, Message: text, FormID: r.form, UnitID: unit, Period: r.period}})
+	}
 	return out, nil
 }
 
@@ -313,20 +343,27 @@ func (s *Service) send(ctx context.Context, msgs []message, now time.Time) (int,
 	for _, k := range fresh {
 		isFresh[k] = true
 	}
-	var list []notify.Notification
+	var list, robots []notify.Notification
 	for _, m := range msgs {
-		if isFresh[m.key] {
-			m.n.ID, m.n.CreatedAt = ids.New(now), now.UTC().Truncate(time.Millisecond)
+		if !isFresh[m.key] {
+			continue
+		}
+		m.n.ID, m.n.CreatedAt = ids.New(now), now.UTC().Truncate(time.Millisecond)
+		if m.robot != "" {
+			robots = append(robots, m.n)
+		} else {
 			list = append(list, m.n)
 		}
 	}
-	if len(list) == 0 {
-		return 0, nil
+	if len(list) > 0 {
+		if err := s.Notify.InsertNotifications(ctx, list); err != nil {
+			return 0, err
+		}
 	}
-	if err := s.Notify.InsertNotifications(ctx, list); err != nil {
+	if err := s.enqueue(ctx, list, robots, now); err != nil {
 		return 0, err
 	}
-	return len(list), s.enqueue(ctx, list, now)
+	return len(list) + len(robots), nil
 }
 
 // tree names units.

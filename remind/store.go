@@ -21,4 +21,21 @@ type Store interface {
 	// were not recorded before, in the order given: only those may be sent.
 	Record(ctx context.Context, keys []string, at time.Time) ([]string, error)
 	Outbox
+	Robots
+}
+
+// Robot is a unit's group robot: a webhook of 企业微信 ("wecom") or 钉钉
+// ("dingtalk", signed with Secret) that takes escalations for the units below.
+type Robot struct {
+	Platform string `json:"platform"`
+	URL      string `json:"url"`
+	Secret   string `json:"secret,omitempty"`
+}
+
+// Robots keeps units' group robots.
+type Robots interface {
+	// UnitRobots returns the robots of the given units, by unit.
+	UnitRobots(ctx context.Context, unitIDs []string) (map[string][]Robot, error)
+	// SetUnitRobots replaces a unit's robots (none: removes them).
+	SetUnitRobots(ctx context.Context, unitID string, robots []Robot) error
 }

@@ -14,13 +14,14 @@ import (
 // RemindStore implements remind.Store on MongoDB: a lease is a document whose
 // _id is its name; a sent reminder a document whose _id is its key.
 type RemindStore struct {
-	db                       *DB
-	leases, sent, deliveries *mongo.Collection
+	db                               *DB
+	leases, sent, deliveries, robots *mongo.Collection
 }
 
 // Remind returns the reminders' lease and sent-record store.
 func (db *DB) Remind() *RemindStore {
-	return &RemindStore{db: db, leases: db.db.Collection("leases"), sent: db.db.Collection("sent"), deliveries: db.db.Collection("deliveries")}
+	return &RemindStore{db: db, leases: db.db.Collection("leases"), sent: db.db.Collection("sent"), deliveries: db.db.Collection("deliveries"),
+		robots: db.db.Collection("unit_robots")}
 }
 
 var _ remind.Store = (*RemindStore)(nil)
@@ -120,4 +121,41 @@ func (s *RemindStore) Retry(ctx context.Context, id string, attempts int, next t
 	_, err = s.deliveries.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "attempts", Value: attempts}, {Key: "notBefore", Value: notBefore}, {Key: "lastError", Value: reason}}}})
 	return mapError("delivery retry", err)
+}
+
+type robotsDoc struct {
+	UnitID string         `bson:"_id"`
+	Robots []remind.Robot `bson:"robots"`
+}
+
+// UnitRobots implements remind.Robots.
+func (s *RemindStore) UnitRobots(ctx context.Context, unitIDs []string) (out map[string][]remind.Robot, err error) {
+	defer s.db.track("remind.robots", time.Now(), &err)
+	out = map[string][]remind.Robot{}
+	if len(unitIDs) == 0 {
+		return out, nil
+	}
+	cur, err := s.robots.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: unitIDs}}}})
+	if err != nil {
+		return nil, mapError("unit robots", err)
+	}
+	var docs []robotsDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("unit robots", err)
+	}
+	for _, d := range docs {
+		out[d.UnitID] = d.Robots
+	}
+	return out, nil
+}
+
+// SetUnitRobots implements remind.Robots.
+func (s *RemindStore) SetUnitRobots(ctx context.Context, unitID string, robots []remind.Robot) (err error) {
+	defer s.db.track("remind.set_robots", time.Now(), &err)
+	if len(robots) == 0 {
+		_, err = s.robots.DeleteOne(ctx, bson.D{{Key: "_id", Value: unitID}})
+		return mapError("set unit robots", err)
+	}
+	_, err = s.robots.ReplaceOne(ctx, bson.D{{Key: "_id", Value: unitID}}, robotsDoc{UnitID: unitID, Robots: robots}, options.Replace().SetUpsert(true))
+	return mapError("set unit robots", err)
 }

@@ -243,6 +243,8 @@ var migrations = []string{
 		created_at INTEGER NOT NULL
 	) STRICT;
 	CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);`,
+	// 12: units' group robots (企业微信, 钉钉 webhooks) that take escalations.
+	`CREATE TABLE unit_robots (unit_id TEXT PRIMARY KEY, robots TEXT NOT NULL) STRICT, WITHOUT ROWID;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -3,6 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"taizhang/remind"
@@ -110,6 +113,49 @@ func (s *RemindStore) Retry(ctx context.Context, id string, attempts int, next t
 	return mapError("delivery retry", s.db.inTx(ctx, "delivery retry", func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET attempts = ?, not_before = ?, last_error = ? WHERE id = ?`,
 			attempts, millis(next), reason, id)
+		return err
+	}))
+}
+
+// UnitRobots implements remind.Robots.
+func (s *RemindStore) UnitRobots(ctx context.Context, unitIDs []string) (out map[string][]remind.Robot, err error) {
+	defer s.db.track("remind.robots", time.Now(), &err)
+	out = map[string][]remind.Robot{}
+	for batch := range slices.Chunk(unitIDs, 500) {
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := s.db.readers.QueryContext(ctx, `SELECT unit_id, robots FROM unit_robots WHERE unit_id IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`, args...)
+		if err != nil {
+			return nil, mapError("unit robots", err)
+		}
+		for rows.Next() {
+			var id, raw string
+			if err := rows.Scan(&id, &raw); err != nil {
+				rows.Close()
+				return nil, mapError("unit robots", err)
+			}
+			var list []remind.Robot
+			_ = json.Unmarshal([]byte(raw), &list)
+			out[id] = list
+		}
+		rows.Close()
+	}
+	return out, nil
+}
+
+// SetUnitRobots implements remind.Robots.
+func (s *RemindStore) SetUnitRobots(ctx context.Context, unitID string, robots []remind.Robot) (err error) {
+	defer s.db.track("remind.set_robots", time.Now(), &err)
+	return mapError("set unit robots", s.db.inTx(ctx, "set unit robots", func(tx *txn) error {
+		if len(robots) == 0 {
+			_, err := tx.ExecContext(ctx, `DELETE FROM unit_robots WHERE unit_id = ?`, unitID)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO unit_robots (unit_id, robots) VALUES (?,?)
+			ON CONFLICT (unit_id) DO UPDATE SET robots = excluded.robots`, unitID, mustJSON(robots))
 		return err
 	}))
 }

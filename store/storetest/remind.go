@@ -150,3 +150,31 @@ func runPush(t *testing.T, open func(t *testing.T) Harness) {
 		}
 	})
 }
+
+func runRobots(t *testing.T, open func(t *testing.T) Harness) {
+	t.Run("UnitRobotsSetReadRemoved", func(t *testing.T) {
+		s := open(t).Remind
+		ctx := context.Background()
+		wecom := remind.Robot{Platform: "wecom", URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1"}
+		ding := remind.Robot{Platform: "dingtalk", URL: "https://oapi.dingtalk.com/robot/send?access_token=t", Secret: "SEC1"}
+		if err := s.SetUnitRobots(ctx, "t1", []remind.Robot{wecom, ding}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetUnitRobots(ctx, "d1", []remind.Robot{wecom}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetUnitRobots(ctx, "d1", []remind.Robot{ding}); err != nil { // replaced
+			t.Fatal(err)
+		}
+		got, err := s.UnitRobots(ctx, []string{"t1", "d1", "v1"})
+		if err != nil || len(got) != 2 || len(got["t1"]) != 2 || got["t1"][1] != ding || len(got["d1"]) != 1 || got["d1"][0] != ding {
+			t.Fatalf("robots: %+v %v", got, err)
+		}
+		if err := s.SetUnitRobots(ctx, "t1", nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.UnitRobots(ctx, []string{"t1"}); len(got) != 0 {
+			t.Fatalf("removed robots remain: %+v", got)
+		}
+	})
+}
