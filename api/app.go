@@ -67,8 +67,10 @@ type Deps struct {
 	// and checks the sign-ins' states.
 	WeCom    *wecom.Client
 	DingTalk *dingtalk.Client
-	// Robots keeps units' group robots, which take escalations.
+	// Robots keeps units' group robots, which take escalations; Members who
+	// users are on 企业微信, learned at sign-in.
 	Robots      remind.Robots
+	Members     remind.Members
 	OAuthStates *oauth.States
 	// OpenRounds materializes the rounds a form change opened, so the ledger
 	// shows a new assignment's units at once rather than at the next minute's

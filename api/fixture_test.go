@@ -166,6 +166,7 @@ func newWorldOn(t testing.TB, st stores) *world {
 		WeCom:    w.wecom,
 		DingTalk: w.dingtalk,
 		Robots:   st.remind,
+		Members:  st.remind,
 		OAuthStates: &oauth.States{Key: []byte("test-oauth-key"), Now: clock, Use: func(ctx context.Context, nonce string, at time.Time) (bool, error) {
 			fresh, err := st.remind.Record(ctx, []string{nonce}, at)
 			return len(fresh) == 1, err

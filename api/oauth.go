@@ -63,6 +63,11 @@ func (s *server) wecomCallback(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if s.deps.Members != nil { // messages reach them by this account from now on
+		if err := s.deps.Members.SetMemberID(c.UserContext(), "wecom", pair.User.ID, member); err != nil {
+			return err
+		}
+	}
 	return sendPair(c, pair)
 }
 

@@ -65,6 +65,8 @@ func TestRemindersArePushedToBrowsers(t *testing.T) {
 		browser := pushtest.Start(t)
 		lw.subscribe(t, "v2", browser)
 		svc := lw.pushing(t)
+		outcomes := map[string]int{} // what /metrics counts
+		svc.Observe = func(channel, outcome string) { outcomes[channel+" "+outcome]++ }
 
 		// Thursday 23:30 in Beijing: the 24-hour reminder is due, in the quiet hours.
 		if n := lw.sweepAt(t, time.Date(2026, 12, 10, 23, 30, 0, 0, forms.Beijing), svc); n != 5 {
@@ -95,6 +97,9 @@ func TestRemindersArePushedToBrowsers(t *testing.T) {
 		}
 		if deliver(t, svc); len(browser.Pushes()) != 1 {
 			t.Fatal("a push was sent twice")
+		}
+		if outcomes["webpush retry"] != 1 || outcomes["webpush sent"] != 5 {
+			t.Fatalf("deliveries counted: %v", outcomes)
 		}
 		// The browser's subscription expires: the push service says 410 and it is dropped.
 		browser.SetStatus(http.StatusGone)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,17 +29,22 @@ func TestRemindersOnWeCom(t *testing.T) {
 	fake := lw.onWeCom(t)
 	fake.AddMember("SunGanBu", lw.people["v2"].Phone)
 	fake.AddMember("ZhouGanBu", lw.people["v3"].Phone)
+	// t1's cadre is known on 企业微信 by another number: the id learned at sign-in reaches them.
+	fake.AddMember("LiStored", "13911112222")
+	if err := lw.st.remind.SetMemberID(context.Background(), "wecom", lw.people["t1"].ID, "LiStored"); err != nil {
+		t.Fatal(err)
+	}
 	svc := lw.reminders()
 	svc.Channels = []remind.Channel{wecom.Channel(lw.wecom, "https://taizhang.example.gov.cn", func(ctx context.Context, id string) (string, error) {
 		u, err := lw.st.org.UserByID(ctx, id)
 		return u.Phone, err
-	})}
+	}, lw.st.remind)}
 	if n := lw.sweepAt(t, beijing(12, 10, 13), svc); n != 5 {
 		t.Fatalf("%d reminders", n)
 	}
 	deliver(t, svc)
 	cards := fake.Cards()
-	if len(cards) != 2 || fake.Issued() != 1 {
+	if len(cards) != 3 || fake.Issued() != 1 || !slices.ContainsFunc(cards, func(c wecomtest.Card) bool { return c.ToUser == "LiStored" }) {
 		t.Fatalf("cards %+v, tokens issued %d: want one card for each member and one token", cards, fake.Issued())
 	}
 	for _, c := range cards {
@@ -47,7 +53,7 @@ func TestRemindersOnWeCom(t *testing.T) {
 		}
 	}
 	deliver(t, svc)
-	if len(fake.Cards()) != 2 {
+	if len(fake.Cards()) != 3 {
 		t.Fatal("a card was sent twice")
 	}
 	// The token expires on the server's side; a send fails once.
@@ -57,8 +63,8 @@ func TestRemindersOnWeCom(t *testing.T) {
 	deliver(t, svc)
 	lw.now = lw.now.Add(2 * time.Minute)
 	deliver(t, svc)
-	if got := len(fake.Cards()); got != 4 || fake.Issued() != 2 {
-		t.Fatalf("%d cards, %d tokens after the expiry and a failed send: want 4 and 2", got, fake.Issued())
+	if got := len(fake.Cards()); got != 6 || fake.Issued() != 2 {
+		t.Fatalf("%d cards, %d tokens after the expiry and a failed send: want 6 and 2", got, fake.Issued())
 	}
 }
 
@@ -85,6 +91,9 @@ func TestSignInThroughWeCom(t *testing.T) {
 	r := lw.call("POST", "/api/v1/auth/wecom/callback", "", map[string]any{"code": fake.SignIn("SunGanBu"), "state": state})
 	if r.status != 200 || str(r.json(t), "accessToken") == "" {
 		t.Fatalf("sign in: %d %s", r.status, r.body)
+	}
+	if stored, _ := lw.st.remind.MemberIDs(context.Background(), "wecom", []string{lw.people["v2"].ID}); stored[lw.people["v2"].ID] != "SunGanBu" {
+		t.Fatalf("the member id learned at sign-in: %v", stored)
 	}
 	me := lw.call("GET", "/api/v1/me", str(r.json(t), "accessToken"), nil)
 	if me.status != 200 || !strings.Contains(string(me.body), lw.people["v2"].ID) {

@@ -16,6 +16,9 @@ type MemberChannel struct {
 	Find func(ctx context.Context, mobile string) (string, error)
 	// Deliver sends a message to a member.
 	Deliver func(ctx context.Context, member string, m Message) error
+	// Members, when set, are looked in first: who signed in through the
+	// platform is known there by that account, whatever their number.
+	Members Members
 
 	mu      sync.Mutex
 	members map[string]string // user id → member id ("": not a member), per instance
@@ -39,6 +42,15 @@ func (c *MemberChannel) member(ctx context.Context, userID string) (string, erro
 	c.mu.Unlock()
 	if known {
 		return member, nil
+	}
+	if c.Members != nil {
+		stored, err := c.Members.MemberIDs(ctx, c.Label, []string{userID})
+		if err != nil {
+			return "", err
+		}
+		if stored[userID] != "" {
+			return stored[userID], nil // not kept here: a later sign-in may change it
+		}
 	}
 	phone, err := c.Phone(ctx, userID)
 	if err != nil {

@@ -22,6 +22,17 @@ type Store interface {
 	Record(ctx context.Context, keys []string, at time.Time) ([]string, error)
 	Outbox
 	Robots
+	Members
+}
+
+// Members keeps who a user is on another platform (企业微信, 钉钉): learned
+// when they sign in through it, so messages reach them there even if their
+// number there is not the one in taizhang.
+type Members interface {
+	// MemberIDs returns the stored member ids of the users on platform.
+	MemberIDs(ctx context.Context, platform string, userIDs []string) (map[string]string, error)
+	// SetMemberID stores (or replaces) a user's member id on platform.
+	SetMemberID(ctx context.Context, platform, userID, memberID string) error
 }
 
 // Robot is a unit's group robot: a webhook of 企业微信 ("wecom") or 钉钉

@@ -133,7 +133,7 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		return nil, fmt.Errorf("web push keys: %w", err)
 	}
 	deps.Push, deps.PushKey = store.push, keys.Public
-	deps.WeCom, deps.DingTalk, deps.Robots = weComClient(cfg, log), dingTalkClient(cfg, log), store.remind
+	deps.WeCom, deps.DingTalk, deps.Robots, deps.Members = weComClient(cfg, log), dingTalkClient(cfg, log), store.remind, store.remind
 	deps.OAuthStates = &oauth.States{Key: oauthKey(cfg.JWTSecret), Now: time.Now, Use: func(ctx context.Context, nonce string, at time.Time) (bool, error) {
 		fresh, err := store.remind.Record(ctx, []string{nonce}, at)
 		return len(fresh) == 1, err
@@ -246,7 +246,7 @@ func reminders(cfg config.Config, store openStore, d domain, keys push.Keys, dep
 	robots := &remind.RobotChannel{Robots: store.remind, HTTP: &http.Client{Timeout: 15 * time.Second}, PublicURL: cfg.PublicURL, Now: time.Now}
 	channels := []remind.Channel{webPush, robots}
 	if deps.WeCom != nil {
-		channels = append(channels, wecom.Channel(deps.WeCom, cfg.PublicURL, phoneOf(store.users)))
+		channels = append(channels, wecom.Channel(deps.WeCom, cfg.PublicURL, phoneOf(store.users), store.remind))
 	}
 	if deps.DingTalk != nil {
 		channels = append(channels, dingtalk.Channel(deps.DingTalk, cfg.PublicURL, phoneOf(store.users)))

@@ -14,14 +14,14 @@ import (
 // RemindStore implements remind.Store on MongoDB: a lease is a document whose
 // _id is its name; a sent reminder a document whose _id is its key.
 type RemindStore struct {
-	db                               *DB
-	leases, sent, deliveries, robots *mongo.Collection
+	db                                        *DB
+	leases, sent, deliveries, robots, members *mongo.Collection
 }
 
 // Remind returns the reminders' lease and sent-record store.
 func (db *DB) Remind() *RemindStore {
 	return &RemindStore{db: db, leases: db.db.Collection("leases"), sent: db.db.Collection("sent"), deliveries: db.db.Collection("deliveries"),
-		robots: db.db.Collection("unit_robots")}
+		robots: db.db.Collection("unit_robots"), members: db.db.Collection("platform_members")}
 }
 
 var _ remind.Store = (*RemindStore)(nil)
@@ -158,4 +158,41 @@ func (s *RemindStore) SetUnitRobots(ctx context.Context, unitID string, robots [
 	}
 	_, err = s.robots.ReplaceOne(ctx, bson.D{{Key: "_id", Value: unitID}}, robotsDoc{UnitID: unitID, Robots: robots}, options.Replace().SetUpsert(true))
 	return mapError("set unit robots", err)
+}
+
+// MemberIDs implements remind.Members; a document's _id is "platform|user".
+func (s *RemindStore) MemberIDs(ctx context.Context, platform string, userIDs []string) (out map[string]string, err error) {
+	defer s.db.track("remind.members", time.Now(), &err)
+	out = map[string]string{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	keys := make([]string, len(userIDs))
+	for i, id := range userIDs {
+		keys[i] = platform + "|" + id
+	}
+	cur, err := s.members.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}})
+	if err != nil {
+		return nil, mapError("platform members", err)
+	}
+	var docs []struct {
+		UserID   string `bson:"userId"`
+		MemberID string `bson:"memberId"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("platform members", err)
+	}
+	for _, d := range docs {
+		out[d.UserID] = d.MemberID
+	}
+	return out, nil
+}
+
+// SetMemberID implements remind.Members.
+func (s *RemindStore) SetMemberID(ctx context.Context, platform, userID, memberID string) (err error) {
+	defer s.db.track("remind.set_member", time.Now(), &err)
+	_, err = s.members.ReplaceOne(ctx, bson.D{{Key: "_id", Value: platform + "|" + userID}},
+		bson.D{{Key: "_id", Value: platform + "|" + userID}, {Key: "platform", Value: platform}, {Key: "userId", Value: userID}, {Key: "memberId", Value: memberID}},
+		options.Replace().SetUpsert(true))
+	return mapError("set platform member", err)
 }

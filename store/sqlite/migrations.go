@@ -245,6 +245,9 @@ var migrations = []string{
 	CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);`,
 	// 12: units' group robots (企业微信, 钉钉 webhooks) that take escalations.
 	`CREATE TABLE unit_robots (unit_id TEXT PRIMARY KEY, robots TEXT NOT NULL) STRICT, WITHOUT ROWID;`,
+	// 13: who users are on 企业微信 and 钉钉, learned when they sign in through them.
+	`CREATE TABLE platform_members (platform TEXT NOT NULL, user_id TEXT NOT NULL, member_id TEXT NOT NULL,
+		PRIMARY KEY (platform, user_id)) STRICT, WITHOUT ROWID;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -159,3 +159,40 @@ func (s *RemindStore) SetUnitRobots(ctx context.Context, unitID string, robots [
 		return err
 	}))
 }
+
+// MemberIDs implements remind.Members.
+func (s *RemindStore) MemberIDs(ctx context.Context, platform string, userIDs []string) (out map[string]string, err error) {
+	defer s.db.track("remind.members", time.Now(), &err)
+	out = map[string]string{}
+	for batch := range slices.Chunk(userIDs, 500) {
+		args := []any{platform}
+		for _, id := range batch {
+			args = append(args, id)
+		}
+		rows, err := s.db.readers.QueryContext(ctx, `SELECT user_id, member_id FROM platform_members WHERE platform = ? AND user_id IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`, args...)
+		if err != nil {
+			return nil, mapError("platform members", err)
+		}
+		for rows.Next() {
+			var user, member string
+			if err := rows.Scan(&user, &member); err != nil {
+				rows.Close()
+				return nil, mapError("platform members", err)
+			}
+			out[user] = member
+		}
+		rows.Close()
+	}
+	return out, nil
+}
+
+// SetMemberID implements remind.Members.
+func (s *RemindStore) SetMemberID(ctx context.Context, platform, userID, memberID string) (err error) {
+	defer s.db.track("remind.set_member", time.Now(), &err)
+	return mapError("set platform member", s.db.inTx(ctx, "set platform member", func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO platform_members (platform, user_id, member_id) VALUES (?,?,?)
+			ON CONFLICT (platform, user_id) DO UPDATE SET member_id = excluded.member_id`, platform, userID, memberID)
+		return err
+	}))
+}

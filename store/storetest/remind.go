@@ -178,3 +178,22 @@ func runRobots(t *testing.T, open func(t *testing.T) Harness) {
 		}
 	})
 }
+
+func runMembers(t *testing.T, open func(t *testing.T) Harness) {
+	t.Run("MemberIDsPerPlatform", func(t *testing.T) {
+		s := open(t).Remind
+		ctx := context.Background()
+		for _, c := range [][3]string{{"wecom", "u1", "SunGanBu"}, {"dingtalk", "u1", "ding-sun"}, {"wecom", "u2", "Zhou"}, {"wecom", "u1", "SunGanBu2"}} {
+			if err := s.SetMemberID(ctx, c[0], c[1], c[2]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.MemberIDs(ctx, "wecom", []string{"u1", "u2", "u3"})
+		if err != nil || len(got) != 2 || got["u1"] != "SunGanBu2" || got["u2"] != "Zhou" {
+			t.Fatalf("wecom members: %v %v", got, err)
+		}
+		if got, _ := s.MemberIDs(ctx, "dingtalk", []string{"u1", "u2"}); len(got) != 1 || got["u1"] != "ding-sun" {
+			t.Fatalf("dingtalk members: %v", got)
+		}
+	})
+}

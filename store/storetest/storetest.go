@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("outbox", func(t *testing.T) { runOutbox(t, open) })
 	t.Run("push", func(t *testing.T) { runPush(t, open) })
 	t.Run("robots", func(t *testing.T) { runRobots(t, open) })
+	t.Run("members", func(t *testing.T) { runMembers(t, open) })
 }
 
 // epoch is a fixed instant; tests never read the wall clock.
