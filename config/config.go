@@ -49,6 +49,8 @@ type Config struct {
 	QuietHours string
 	// PushSubject is the VAPID contact push services may write to.
 	PushSubject string
+	// ReminderEvery is how often the reminder sweep runs.
+	ReminderEvery time.Duration
 	// PublicURL is where people reach the PWA (links in 企业微信 cards).
 	PublicURL string
 	// 企业微信/政务微信: an application of an organisation; off without a corp id.
@@ -67,6 +69,25 @@ type Config struct {
 type variable struct {
 	name, def, help string
 	set             func(c *Config, v string) error
+}
+
+// emptyMeansNone are the variables that, set to the empty string, mean
+// "none" rather than their default.
+var emptyMeansNone = map[string]bool{"TAIZHANG_QUIET_HOURS": true}
+
+// SetEmpty is what a getenv gives for a variable that is set to the empty
+// string (LookupEnv tells it from an unset one): Getenv gives "" for both.
+const SetEmpty = "\x00set-empty"
+
+// LookupEnv is os.LookupEnv as Load reads it: set but empty is SetEmpty.
+func LookupEnv(lookup func(string) (string, bool)) func(string) string {
+	return func(name string) string {
+		v, ok := lookup(name)
+		if ok && v == "" {
+			return SetEmpty
+		}
+		return v
+	}
 }
 
 var variables = []variable{
@@ -100,6 +121,7 @@ var variables = []variable{
 	{"TAIZHANG_DINGTALK_APP_SECRET", "", "钉钉 application AppSecret", func(c *Config, v string) error { c.DingTalkAppSecret = v; return nil }},
 	{"TAIZHANG_DINGTALK_AGENT_ID", "0", "钉钉 application agent id (work notifications are sent as it)", setDingTalkAgentID},
 	{"TAIZHANG_DINGTALK_BASE_URL", "https://oapi.dingtalk.com", "钉钉 API; when changed, also used for the sign-in API (tests point it at a fake)", setDingTalkBaseURL},
+	{"TAIZHANG_REMINDER_EVERY", "1m", "how often reminders are swept and sent (1s to 1h)", setReminderEvery},
 	{"TAIZHANG_PUSH_SUBJECT", "mailto:taizhang@localhost", "VAPID contact (mailto: or https:) that browsers' push services may write to", setPushSubject},
 }
 
@@ -120,7 +142,10 @@ func Load(getenv func(string) string) (Config, error) {
 	var problems []error
 	for _, v := range variables {
 		value := strings.TrimSpace(getenv(v.name))
-		if value == "" {
+		switch {
+		case value == SetEmpty && emptyMeansNone[v.name]:
+			value = ""
+		case value == "" || value == SetEmpty:
 			value = v.def
 		}
 		if err := v.set(&c, value); err != nil {
@@ -307,6 +332,15 @@ func setWeComBaseURL(c *Config, v string) error {
 		return errors.New("must be an http(s) URL")
 	}
 	c.WeComBaseURL = strings.TrimRight(v, "/")
+	return nil
+}
+
+func setReminderEvery(c *Config, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second || d > time.Hour {
+		return errors.New("want a duration from 1s to 1h, e.g. 1m")
+	}
+	c.ReminderEvery = d
 	return nil
 }
 

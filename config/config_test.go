@@ -96,3 +96,17 @@ func TestWeComNeedsAllItsSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestQuietHoursSetEmptyMeansNone(t *testing.T) {
+	c, err := Load(env(map[string]string{"TAIZHANG_QUIET_HOURS": SetEmpty, "TAIZHANG_LOG_LEVEL": SetEmpty}))
+	if err != nil || c.QuietHours != "" || c.LogLevel.String() != "INFO" {
+		t.Fatalf("set empty: quiet %q, log level %v, %v", c.QuietHours, c.LogLevel, err)
+	}
+	if c, _ := Load(env(map[string]string{})); c.QuietHours != "22:00-07:30" {
+		t.Fatalf("unset: %q", c.QuietHours)
+	}
+	lookup := LookupEnv(func(name string) (string, bool) { return "", name == "A" })
+	if lookup("A") != SetEmpty || lookup("B") != "" {
+		t.Fatal("LookupEnv does not tell set-empty from unset")
+	}
+}

@@ -117,7 +117,9 @@ func (s *Sweeper) filingUnits(ctx context.Context, units []org.Unit) (map[string
 func responsible(formID string, r round, units []org.Unit, filers map[string]bool) []Obligation {
 	var out []Obligation
 	for _, u := range units {
-		if !u.Active || !filers[u.ID] || u.CreatedAt.After(r.period.Start) {
+		// A round's start is kept to the second (an assignment's RFC 3339
+		// start): a unit created earlier in that same second existed then.
+		if !u.Active || !filers[u.ID] || u.CreatedAt.Truncate(time.Second).After(r.period.Start) {
 			continue
 		}
 		if !slices.ContainsFunc(r.units, func(a forms.Assignment) bool { return covers(a, u) }) {

@@ -19,16 +19,18 @@ type Scheduler struct {
 	Log     *slog.Logger
 }
 
-// Run sweeps at once and then every Every until ctx ends.
+// Run sweeps every Every until ctx ends, the first time one Every after it
+// starts: a server starting (or restarting after a crash) serves its first
+// requests before it reads for reminders.
 func (s *Scheduler) Run(ctx context.Context) {
 	for {
-		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-			s.Log.Warn("sending reminders", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(s.Every):
+		}
+		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Warn("sending reminders", "err", err)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"taizhang/config"
 
 	"taizhang/api"
 )
@@ -21,7 +22,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], config.LookupEnv(os.LookupEnv), os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "taizhang:", err)
 		os.Exit(1)
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -254,7 +255,7 @@ func reminders(cfg config.Config, store openStore, d domain, keys push.Keys, dep
 	svc := &remind.Service{Store: store.remind, Ledger: store.ledger, Forms: store.forms, Versions: d.versions, Units: d.tree.All,
 		Users: store.users, Notify: store.notifications, Now: time.Now, Channels: channels, Quiet: quiet,
 		Observe: metrics.ObserveDelivery, Entries: d.entries, People: org.Directory{Users: store.users}}
-	return &remind.Scheduler{Service: svc, Holder: ids.New(time.Now()), Every: time.Minute, Log: log}, nil
+	return &remind.Scheduler{Service: svc, Holder: ids.New(time.Now()), Every: cfg.ReminderEvery, Log: log}, nil
 }
 
 // phoneOf reads a user's mobile number, by which other platforms know them.
@@ -326,10 +327,12 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	p.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
 	sweeping, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
-	go p.sweepUploads(sweeping)
-	go p.sweepLedger(sweeping)
-	go p.exports.Run(sweeping)
-	go p.reminders.Run(sweeping)
+	// The background work uses the store: it ends before the store closes.
+	var background sync.WaitGroup
+	for _, run := range []func(context.Context){p.sweepUploads, p.sweepLedger, p.exports.Run, p.reminders.Run} {
+		background.Add(1)
+		go func() { defer background.Done(); run(sweeping) }()
+	}
 	checkpointer := &audit.Checkpointer{Store: p.store.audit, Key: []byte(p.cfg.AuditKey), Log: p.log, Now: time.Now,
 		Path: filepath.Join(p.cfg.DataDir, config.CheckpointFile)}
 	checkpointing, stopCheckpointing := context.WithCancel(context.Background())
@@ -348,6 +351,8 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 		_ = ln.Close()
 		<-served
 	}
+	stopSweeping()
+	background.Wait()
 	stopCheckpointing() // the last checkpoint, after the last request, before the store closes
 	<-checkpointed
 	closeErr := p.store.close()
