@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"taizhang/errs"
+	"taizhang/session"
 	"taizhang/wecom"
 )
 
@@ -52,6 +53,13 @@ func (s *server) wecomCallback(c *fiber.Ctx) error {
 	if err != nil {
 		return errs.Wrap(errs.Invalid, "企业微信登录未完成，请重新登录", err)
 	}
+	pair, known, err := s.knownMember(c, member)
+	if err != nil {
+		return err
+	}
+	if known {
+		return sendPair(c, pair)
+	}
 	phone, err := s.deps.WeCom.Mobile(c.UserContext(), member)
 	if wecom.NotMember(err) {
 		phone, err = "", nil
@@ -59,7 +67,7 @@ func (s *server) wecomCallback(c *fiber.Ctx) error {
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "暂时连接不上企业微信，请稍后重试", err)
 	}
-	pair, err := s.deps.Sessions.SignInVia(c.UserContext(), "企业微信", phone, s.clientIP(c))
+	pair, err = s.deps.Sessions.SignInVia(c.UserContext(), "企业微信", phone, s.clientIP(c))
 	if err != nil {
 		return err
 	}
@@ -95,4 +103,19 @@ func (s *server) dingtalkCallback(c *fiber.Ctx) error {
 		return err
 	}
 	return sendPair(c, pair)
+}
+
+// knownMember signs in the user a 企业微信 member was stored for at an
+// earlier sign-in (known false when there is none): that user, whatever
+// the member's number is now.
+func (s *server) knownMember(c *fiber.Ctx, member string) (session.Pair, bool, error) {
+	if s.deps.Members == nil {
+		return session.Pair{}, false, nil
+	}
+	userID, err := s.deps.Members.UserOfMember(c.UserContext(), "wecom", member)
+	if err != nil || userID == "" {
+		return session.Pair{}, false, err
+	}
+	pair, err := s.deps.Sessions.SignInAs(c.UserContext(), "企业微信", userID, s.clientIP(c))
+	return pair, err == nil, err
 }

@@ -102,6 +102,12 @@ func TestSignInThroughWeCom(t *testing.T) {
 	if r := lw.call("POST", "/api/v1/auth/wecom/callback", "", map[string]any{"code": fake.SignIn("SunGanBu"), "state": state}); r.status != 400 {
 		t.Fatalf("a replayed state: %d %s", r.status, r.body)
 	}
+	// The member's number on 企业微信 changes: the id stored at the first sign-in still finds the user.
+	fake.AddMember("SunGanBu", "13911110000")
+	r = lw.call("POST", "/api/v1/auth/wecom/callback", "", map[string]any{"code": fake.SignIn("SunGanBu"), "state": start()})
+	if me := lw.call("GET", "/api/v1/me", str(r.json(t), "accessToken"), nil); r.status != 200 || !strings.Contains(string(me.body), lw.people["v2"].ID) {
+		t.Fatalf("sign in by the stored member id: %d %s", r.status, r.body)
+	}
 	forged := start()
 	forged = forged[:len(forged)-2] + "xx"
 	if r := lw.call("POST", "/api/v1/auth/wecom/callback", "", map[string]any{"code": fake.SignIn("SunGanBu"), "state": forged}); r.status != 400 {

@@ -33,6 +33,8 @@ type Members interface {
 	MemberIDs(ctx context.Context, platform string, userIDs []string) (map[string]string, error)
 	// SetMemberID stores (or replaces) a user's member id on platform.
 	SetMemberID(ctx context.Context, platform, userID, memberID string) error
+	// UserOfMember is the user a member id was stored for ("" for none).
+	UserOfMember(ctx context.Context, platform, memberID string) (string, error)
 }
 
 // Robot is a unit's group robot: a webhook of 企业微信 ("wecom") or 钉钉

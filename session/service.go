@@ -290,6 +290,17 @@ func (s *Service) SignInVia(ctx context.Context, platform, rawPhone, clientIP st
 		return Pair{}, refused
 	}
 	user, err := s.Users.UserByPhone(ctx, phone)
+	return s.signedInVia(ctx, platform, user, err, clientIP, refused)
+}
+
+// SignInAs signs in, without a password, the user another platform's member
+// was known as before (the member id stored at an earlier sign-in).
+func (s *Service) SignInAs(ctx context.Context, platform, userID, clientIP string) (Pair, error) {
+	user, err := s.Users.UserByID(ctx, userID)
+	return s.signedInVia(ctx, platform, user, err, clientIP, errs.New(errs.Forbidden, platform+"账号关联的台账账号已停用，请联系管理员"))
+}
+
+func (s *Service) signedInVia(ctx context.Context, platform string, user org.User, err error, clientIP string, refused error) (Pair, error) {
 	if errs.Is(err, errs.NotFound) || err == nil && !user.Active {
 		return Pair{}, refused
 	}

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -195,4 +196,17 @@ func (s *RemindStore) SetMemberID(ctx context.Context, platform, userID, memberI
 		bson.D{{Key: "_id", Value: platform + "|" + userID}, {Key: "platform", Value: platform}, {Key: "userId", Value: userID}, {Key: "memberId", Value: memberID}},
 		options.Replace().SetUpsert(true))
 	return mapError("set platform member", err)
+}
+
+// UserOfMember implements remind.Members.
+func (s *RemindStore) UserOfMember(ctx context.Context, platform, memberID string) (user string, err error) {
+	defer s.db.track("remind.user_of_member", time.Now(), &err)
+	var doc struct {
+		UserID string `bson:"userId"`
+	}
+	err = s.members.FindOne(ctx, bson.D{{Key: "platform", Value: platform}, {Key: "memberId", Value: memberID}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
+	}
+	return doc.UserID, mapError("user of member", err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -195,4 +196,14 @@ func (s *RemindStore) SetMemberID(ctx context.Context, platform, userID, memberI
 			ON CONFLICT (platform, user_id) DO UPDATE SET member_id = excluded.member_id`, platform, userID, memberID)
 		return err
 	}))
+}
+
+// UserOfMember implements remind.Members.
+func (s *RemindStore) UserOfMember(ctx context.Context, platform, memberID string) (user string, err error) {
+	defer s.db.track("remind.user_of_member", time.Now(), &err)
+	err = s.db.queryRow(ctx, `SELECT user_id FROM platform_members WHERE platform = ? AND member_id = ? LIMIT 1`, platform, memberID).Scan(&user)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return user, mapError("user of member", err)
 }

@@ -195,5 +195,11 @@ func runMembers(t *testing.T, open func(t *testing.T) Harness) {
 		if got, _ := s.MemberIDs(ctx, "dingtalk", []string{"u1", "u2"}); len(got) != 1 || got["u1"] != "ding-sun" {
 			t.Fatalf("dingtalk members: %v", got)
 		}
+		if u, err := s.UserOfMember(ctx, "wecom", "Zhou"); err != nil || u != "u2" {
+			t.Fatalf("the user of a member: %q %v", u, err)
+		}
+		if u, err := s.UserOfMember(ctx, "wecom", "ding-sun"); err != nil || u != "" {
+			t.Fatalf("a member of another platform: %q %v", u, err)
+		}
 	})
 }
