@@ -5,7 +5,6 @@
 package dingtalk
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"taizhang/appapi"
 )
 
 // The public API: the older "oapi" host and the newer one, and where a
@@ -33,9 +34,8 @@ type Client struct {
 	HTTP       *http.Client
 	Now        func() time.Time
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	once  sync.Once
+	token appapi.Token
 }
 
 // Error is an answer with a non-zero errcode.
@@ -58,26 +58,27 @@ func NotMember(err error) bool {
 	return ok && e.Code == codeNoSuchUser
 }
 
+// accessToken returns the kept token (renewed when renew says it was refused).
 func (c *Client) accessToken(ctx context.Context, renew bool) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !renew && c.token != "" && c.Now().Add(5*time.Minute).Before(c.expires) {
-		return c.token, nil
-	}
-	var out struct {
-		Error
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-	}
-	q := url.Values{"appkey": {c.AppKey}, "appsecret": {c.AppSecret}}
-	if err := c.do(ctx, http.MethodGet, c.BaseURL+"/gettoken?"+q.Encode(), nil, nil, &out); err != nil {
-		return "", err
-	}
-	if out.Code != 0 {
-		return "", &out.Error
-	}
-	c.token, c.expires = out.AccessToken, c.Now().Add(time.Duration(out.ExpiresIn)*time.Second)
-	return c.token, nil
+	c.once.Do(func() {
+		c.token.Now = c.Now
+		c.token.Fetch = func(ctx context.Context) (string, time.Duration, error) {
+			var out struct {
+				Error
+				AccessToken string `json:"access_token"`
+				ExpiresIn   int    `json:"expires_in"`
+			}
+			q := url.Values{"appkey": {c.AppKey}, "appsecret": {c.AppSecret}}
+			if err := c.do(ctx, http.MethodGet, c.BaseURL+"/gettoken?"+q.Encode(), nil, nil, &out); err != nil {
+				return "", 0, err
+			}
+			if out.Code != 0 {
+				return "", 0, &out.Error
+			}
+			return out.AccessToken, time.Duration(out.ExpiresIn) * time.Second, nil
+		}
+	})
+	return c.token.Get(ctx, renew)
 }
 
 // call runs an oapi call with the token, renewing it once when refused.
@@ -104,32 +105,7 @@ func (c *Client) call(ctx context.Context, path string, body, out any) error {
 }
 
 func (c *Client) do(ctx context.Context, method, target string, header map[string]string, body, out any) error {
-	var reader *bytes.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		reader = bytes.NewReader(raw)
-	} else {
-		reader = bytes.NewReader(nil)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, reader)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("钉钉: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("钉钉 answered HTTP %d", resp.StatusCode)
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return appapi.Do(ctx, c.HTTP, "钉钉", method, target, header, body, out)
 }
 
 // UserIDByMobile finds the member with a mobile number.

@@ -115,7 +115,7 @@ func (s *Service) digestItems(ctx context.Context, scope auth.Scope, defs []form
 	if s.Entries == nil {
 		return items, nil
 	}
-	err := s.scan(ctx, scope, entries.Query{OverdueAt: now}, func(e entries.Entry, wf entries.Workflow, _ string) error {
+	err := s.Entries.Scan(ctx, scope, entries.Query{OverdueAt: now}, maxEntries, func(e entries.Entry, wf entries.Workflow, _ string) error {
 		if wf.Name == "rectification" && e.Status != "draft" {
 			items = append(items, digestItem{what: "整改逾期 %d 项", path: e.UnitPath})
 		}
@@ -125,7 +125,7 @@ func (s *Service) digestItems(ctx context.Context, scope auth.Scope, defs []form
 		return nil, err
 	}
 	for _, status := range []string{"submitted", "reviewed", "rectified"} {
-		err := s.scan(ctx, scope, entries.Query{Status: status}, func(e entries.Entry, wf entries.Workflow, _ string) error {
+		err := s.Entries.Scan(ctx, scope, entries.Query{Status: status}, maxEntries, func(e entries.Entry, wf entries.Workflow, _ string) error {
 			if due := wf.StateDueAt(e); !due.IsZero() && due.Before(now) {
 				items = append(items, digestItem{what: "审核超期 %d 项", path: e.UnitPath})
 			}

@@ -39,7 +39,7 @@ func (s *Service) entryRules(ctx context.Context, scope auth.Scope, tree tree, n
 	}
 	var out []message
 	// Open entries due within three days, or already past due.
-	err := s.scan(ctx, scope, entries.Query{OverdueAt: now.Add(DeadlineAhead)}, func(e entries.Entry, wf entries.Workflow, title string) error {
+	err := s.Entries.Scan(ctx, scope, entries.Query{OverdueAt: now.Add(DeadlineAhead)}, maxEntries, func(e entries.Entry, wf entries.Workflow, title string) error {
 		if wf.Name != "rectification" || e.Status == "draft" || e.DueAt.IsZero() {
 			return nil
 		}
@@ -51,7 +51,7 @@ func (s *Service) entryRules(ctx context.Context, scope auth.Scope, tree tree, n
 		return nil, err
 	}
 	for _, status := range []string{"submitted", "reviewed", "rectified"} {
-		err := s.scan(ctx, scope, entries.Query{Status: status}, func(e entries.Entry, wf entries.Workflow, title string) error {
+		err := s.Entries.Scan(ctx, scope, entries.Query{Status: status}, maxEntries, func(e entries.Entry, wf entries.Workflow, title string) error {
 			due := wf.StateDueAt(e)
 			if due.IsZero() || !due.Before(now) {
 				return nil
@@ -122,32 +122,4 @@ func entryName(e entries.Entry, formTitle string) string {
 func entryMessage(kind, step, userID string, e entries.Entry, when, text string) message {
 	return message{key: strings.Join([]string{kind, step, userID, e.ID, when}, "|"),
 		n: notify.Notification{UserID: userID, EntryID: e.ID, Kind: kind, Message: text, FormID: e.FormID, UnitID: e.UnitID}}
-}
-
-// scan walks a listing of the whole tree page by page, up to maxEntries.
-func (s *Service) scan(ctx context.Context, scope auth.Scope, q entries.Query, fn func(entries.Entry, entries.Workflow, string) error) error {
-	q.Limit = entries.MaxLimit
-	for read := 0; read < maxEntries; {
-		page, err := s.Entries.Store.List(ctx, scope, q)
-		if err != nil {
-			return err
-		}
-		versions, err := s.Entries.FormVersions(ctx, page.Items)
-		if err != nil {
-			return err
-		}
-		workflows := entries.WorkflowsOf(versions)
-		for _, e := range page.Items {
-			key := entries.WorkflowKey(e)
-			if err := fn(e, workflows[key], versions[key].Schema.Title); err != nil {
-				return err
-			}
-		}
-		read += len(page.Items)
-		if page.NextCursor == "" {
-			return nil
-		}
-		q.Cursor = page.NextCursor
-	}
-	return nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"taizhang/auth"
 	"taizhang/entries"
-	"taizhang/errs"
 	"taizhang/org"
 )
 
@@ -50,9 +49,9 @@ func (s *Service) Overdue(ctx context.Context, scope auth.Scope, unitID string) 
 		names[u.ID] = u.Name
 	}
 	seen := map[string]bool{}
-	keep := func(e entries.Entry, wf entries.Workflow, formTitle string) {
+	keep := func(e entries.Entry, wf entries.Workflow, formTitle string) error {
 		if ownOnly && e.UnitID != own || seen[e.ID] {
-			return
+			return nil
 		}
 		l := Late{EntryID: e.ID, Title: e.Title, FormTitle: formTitle, UnitID: e.UnitID, UnitName: names[e.UnitID], Status: e.Status}
 		if l.Title == "" && e.Period != "" { // a weekly report has no title field: its round names it
@@ -64,51 +63,22 @@ func (s *Service) Overdue(ctx context.Context, scope auth.Scope, unitID string) 
 		case !due.IsZero() && due.Before(now):
 			l.Kind, l.DueAt = "review", due
 		default:
-			return
+			return nil
 		}
 		l.DaysOverdue = int(now.Sub(l.DueAt).Hours()/24) + 1
 		seen[e.ID] = true
 		out = append(out, l)
+		return nil
 	}
 	queries := []entries.Query{{UnitID: unitID, OverdueAt: now}}
 	for _, status := range []string{"submitted", "reviewed", "rectified"} {
 		queries = append(queries, entries.Query{UnitID: unitID, Status: status})
 	}
 	for _, q := range queries {
-		if err := s.scan(ctx, scope, q, keep); err != nil {
+		if err := s.Entries.Scan(ctx, scope, q, maxScanned, keep); err != nil {
 			return nil, err
 		}
 	}
 	slices.SortFunc(out, func(a, b Late) int { return a.DueAt.Compare(b.DueAt) })
 	return out, nil
-}
-
-// scan walks a listing page by page (at most maxScanned entries), handing
-// each entry with its form version's workflow and title to fn.
-func (s *Service) scan(ctx context.Context, scope auth.Scope, q entries.Query, fn func(entries.Entry, entries.Workflow, string)) error {
-	q.Limit = entries.MaxLimit
-	for read := 0; read < maxScanned; {
-		page, err := s.Entries.Store.List(ctx, scope, q)
-		if errs.Is(err, errs.NotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		versions, err := s.Entries.FormVersions(ctx, page.Items)
-		if err != nil {
-			return err
-		}
-		workflows := entries.WorkflowsOf(versions)
-		for _, e := range page.Items {
-			key := entries.WorkflowKey(e)
-			fn(e, workflows[key], versions[key].Schema.Title)
-		}
-		read += len(page.Items)
-		if page.NextCursor == "" {
-			return nil
-		}
-		q.Cursor = page.NextCursor
-	}
-	return nil
 }

@@ -6,7 +6,6 @@
 package wecom
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"taizhang/appapi"
 )
 
 // DefaultBaseURL is the public 企业微信 API.
@@ -32,9 +33,8 @@ type Client struct {
 	HTTP    *http.Client
 	Now     func() time.Time
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	once  sync.Once
+	token appapi.Token
 }
 
 // Error is an answer of the API with a non-zero errcode.
@@ -59,28 +59,27 @@ func NotMember(err error) bool {
 	return ok && (e.Code == codeNoSuchUser || e.Code == codeNoSuchUser2)
 }
 
-// accessToken returns the kept token, fetching one when there is none or it
-// expires within five minutes.
+// accessToken returns the kept token (renewed when renew says it was refused).
 func (c *Client) accessToken(ctx context.Context, renew bool) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !renew && c.token != "" && c.Now().Add(5*time.Minute).Before(c.expires) {
-		return c.token, nil
-	}
-	var out struct {
-		Error
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-	}
-	q := url.Values{"corpid": {c.CorpID}, "corpsecret": {c.Secret}}
-	if err := c.do(ctx, http.MethodGet, "/cgi-bin/gettoken?"+q.Encode(), nil, &out); err != nil {
-		return "", err
-	}
-	if out.Code != 0 {
-		return "", &out.Error
-	}
-	c.token, c.expires = out.AccessToken, c.Now().Add(time.Duration(out.ExpiresIn)*time.Second)
-	return c.token, nil
+	c.once.Do(func() {
+		c.token.Now = c.Now
+		c.token.Fetch = func(ctx context.Context) (string, time.Duration, error) {
+			var out struct {
+				Error
+				AccessToken string `json:"access_token"`
+				ExpiresIn   int    `json:"expires_in"`
+			}
+			q := url.Values{"corpid": {c.CorpID}, "corpsecret": {c.Secret}}
+			if err := c.do(ctx, http.MethodGet, "/cgi-bin/gettoken?"+q.Encode(), nil, &out); err != nil {
+				return "", 0, err
+			}
+			if out.Code != 0 {
+				return "", 0, &out.Error
+			}
+			return out.AccessToken, time.Duration(out.ExpiresIn) * time.Second, nil
+		}
+	})
+	return c.token.Get(ctx, renew)
 }
 
 // call runs an API call with the access token, renewing it once when the
@@ -112,29 +111,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	var reader *bytes.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		reader = bytes.NewReader(raw)
-	} else {
-		reader = bytes.NewReader(nil)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, reader)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return fmt.Errorf("企业微信: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("企业微信 answered HTTP %d", resp.StatusCode)
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return appapi.Do(ctx, c.HTTP, "企业微信", method, c.BaseURL+path, nil, body, out)
 }
 
 // UserIDByMobile finds the member with a mobile number.
