@@ -29,21 +29,22 @@ type problem struct {
 
 // statusOf is the one mapping from error codes to HTTP statuses.
 var statusOf = map[errs.Code]int{
-	errs.Invalid:            http.StatusBadRequest,
-	errs.Unprocessable:      http.StatusUnprocessableEntity,
-	errs.PreconditionNeeded: http.StatusPreconditionRequired,
-	errs.NotFound:           http.StatusNotFound,
-	errs.Conflict:           http.StatusConflict,
-	errs.Duplicate:          http.StatusConflict,
-	errs.PreconditionFailed: http.StatusPreconditionFailed,
-	errs.Unauthorized:       http.StatusUnauthorized,
-	errs.Forbidden:          http.StatusForbidden,
-	errs.PasswordChange:     http.StatusForbidden,
-	errs.TooManyRequests:    http.StatusTooManyRequests,
-	errs.TooLarge:           http.StatusRequestEntityTooLarge,
-	errs.Unsupported:        http.StatusUnsupportedMediaType,
-	errs.Unavailable:        http.StatusServiceUnavailable,
-	errs.Internal:           http.StatusInternalServerError,
+	errs.Invalid:             http.StatusBadRequest,
+	errs.Unprocessable:       http.StatusUnprocessableEntity,
+	errs.PreconditionNeeded:  http.StatusPreconditionRequired,
+	errs.NotFound:            http.StatusNotFound,
+	errs.Conflict:            http.StatusConflict,
+	errs.Duplicate:           http.StatusConflict,
+	errs.PreconditionFailed:  http.StatusPreconditionFailed,
+	errs.Unauthorized:        http.StatusUnauthorized,
+	errs.Forbidden:           http.StatusForbidden,
+	errs.PasswordChange:      http.StatusForbidden,
+	errs.TooManyRequests:     http.StatusTooManyRequests,
+	errs.TooLarge:            http.StatusRequestEntityTooLarge,
+	errs.RangeNotSatisfiable: http.StatusRequestedRangeNotSatisfiable,
+	errs.Unsupported:         http.StatusUnsupportedMediaType,
+	errs.Unavailable:         http.StatusServiceUnavailable,
+	errs.Internal:            http.StatusInternalServerError,
 }
 
 // fiberCodes translates errors raised by Fiber itself (routing, body limit, timeouts).

@@ -14,21 +14,22 @@ type Code string
 
 // The codes every layer may return. The HTTP status for each lives in the api package.
 const (
-	Invalid            Code = "invalid"             // the input is wrong; see Fields
-	Unprocessable      Code = "unprocessable"       // well-formed, but the form's rules refuse it; see Fields
-	NotFound           Code = "not_found"           // absent, or outside the caller's scope
-	Conflict           Code = "conflict"            // the state changed under the caller
-	Duplicate          Code = "duplicate"           // a unique key already exists
-	PreconditionFailed Code = "precondition_failed" // If-Match revision is stale
-	PreconditionNeeded Code = "precondition_required"
-	Unauthorized       Code = "unauthorized" // no or bad credentials
-	Forbidden          Code = "forbidden"    // authenticated, not allowed
-	PasswordChange     Code = "password_change_required"
-	TooManyRequests    Code = "too_many_requests" // throttled; see RetryAfter
-	TooLarge           Code = "too_large"         // a size limit was exceeded
-	Unsupported        Code = "unsupported_media_type"
-	Unavailable        Code = "unavailable" // a dependency (the store) is down
-	Internal           Code = "internal"    // a bug; details are logged, never shown
+	Invalid             Code = "invalid"             // the input is wrong; see Fields
+	Unprocessable       Code = "unprocessable"       // well-formed, but the form's rules refuse it; see Fields
+	NotFound            Code = "not_found"           // absent, or outside the caller's scope
+	Conflict            Code = "conflict"            // the state changed under the caller
+	Duplicate           Code = "duplicate"           // a unique key already exists
+	PreconditionFailed  Code = "precondition_failed" // If-Match revision is stale
+	PreconditionNeeded  Code = "precondition_required"
+	Unauthorized        Code = "unauthorized" // no or bad credentials
+	Forbidden           Code = "forbidden"    // authenticated, not allowed
+	PasswordChange      Code = "password_change_required"
+	TooManyRequests     Code = "too_many_requests"     // throttled; see RetryAfter
+	TooLarge            Code = "too_large"             // a size limit was exceeded
+	RangeNotSatisfiable Code = "range_not_satisfiable" // a byte range beyond the end of a file
+	Unsupported         Code = "unsupported_media_type"
+	Unavailable         Code = "unavailable" // a dependency (the store) is down
+	Internal            Code = "internal"    // a bug; details are logged, never shown
 )
 
 // FieldError points at one input field by its path, e.g. "measures[2].deadline".
