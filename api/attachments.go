@@ -41,7 +41,7 @@ func (s *server) uploadAttachment(c *fiber.Ctx) error {
 // getAttachment streams the bytes to the uploader, or to anyone who can read an
 // entry that references the attachment; everyone else gets 404.
 func (s *server) getAttachment(c *fiber.Ctx) error {
-	a, body, err := s.deps.Attachments.Open(c.UserContext(), scopeOf(c), c.Params("id"))
+	a, body, err := s.openAttachment(c)
 	if err != nil {
 		return err
 	}
@@ -74,6 +74,18 @@ func (s *server) getAttachment(c *fiber.Ctx) error {
 	}
 	_, err = io.Copy(c.Response().BodyWriter(), body)
 	return err
+}
+
+// openAttachment opens the attachment the caller may read, or with
+// ?size=thumb its thumbnail when it has one (else the original).
+func (s *server) openAttachment(c *fiber.Ctx) (attachments.Attachment, io.ReadCloser, error) {
+	if c.Query("size") == "thumb" {
+		a, body, err := s.deps.Attachments.OpenThumb(c.UserContext(), scopeOf(c), c.Params("id"))
+		if !errs.Is(err, errs.NotFound) || a.ID == "" {
+			return a, body, err // the thumbnail, an error, or no such attachment for this caller
+		}
+	}
+	return s.deps.Attachments.Open(c.UserContext(), scopeOf(c), c.Params("id"))
 }
 
 // byteRange reads a Range header of one range (bytes=a-b, a-, -n) of a file

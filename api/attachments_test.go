@@ -272,3 +272,45 @@ func TestAttachmentDownloadsResume(t *testing.T) {
 		}
 	})
 }
+
+// TestThumbnailsForLists: a photo larger than 320 pixels gets a 320-pixel
+// JPEG thumbnail at upload, served with ?size=thumb to whoever may read the
+// photo; a small photo is its own thumbnail; others get 404 as for the photo.
+func TestThumbnailsForLists(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		ew := entryWorldIn(t, open(t))
+		img := image.NewRGBA(image.Rect(0, 0, 400, 300))
+		seed := uint32(7)
+		for i := range img.Pix { // noise, as a photo has: a PNG of it is large
+			seed = seed*1664525 + 1013904223
+			img.Pix[i] = uint8(seed >> 24)
+		}
+		var big bytes.Buffer
+		_ = png.Encode(&big, img)
+		id := str(ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: big.Bytes()}).json(t), "id")
+		small := str(ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: pngBytes(5)}).json(t), "id")
+		thumbOf := func(token, id string) reply { return ew.call("GET", "/api/v1/attachments/"+id+"?size=thumb", token, nil) }
+		r := thumbOf(ew.cadre, id)
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(r.body))
+		if r.status != 200 || err != nil || format != "jpeg" || cfg.Width != 320 || cfg.Height != 240 || r.header.Get("Content-Type") != "image/jpeg" ||
+			len(r.body) >= big.Len() {
+			t.Fatalf("thumbnail: %d %v %s %+v, %d bytes of %d", r.status, err, format, cfg, len(r.body), big.Len())
+		}
+		if r := thumbOf(ew.cadre, small); r.status != 200 || r.header.Get("Content-Type") != "image/png" || !bytes.Equal(r.body, pngBytes(5)) {
+			t.Fatalf("a small photo's thumbnail: %d %s", r.status, r.header.Get("Content-Type"))
+		}
+		if r := thumbOf(ew.townSup, id); r.status != 404 {
+			t.Fatalf("the supervisor before any entry names the photo: %d", r.status)
+		}
+		if r := ew.file("7d3f0a52-eeee-4e6b-9b1e-00000000t001", map[string]any{"name": "张三", "photos": []string{id}}, true); r.status != 201 {
+			t.Fatalf("file: %d %s", r.status, r.body)
+		}
+		if r := thumbOf(ew.townSup, id); r.status != 200 || r.header.Get("Content-Type") != "image/jpeg" {
+			t.Fatalf("the reviewing supervisor's thumbnail: %d", r.status)
+		}
+		stranger := ew.tokenFor(ew.addUser("13900000029", "d2", false, auth.RoleSupervisor))
+		if r := thumbOf(stranger, id); r.status != 404 {
+			t.Fatalf("a stranger's thumbnail: %d", r.status)
+		}
+	})
+}

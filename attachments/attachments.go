@@ -55,6 +55,9 @@ type Store interface {
 	Get(ctx context.Context, scope auth.Scope, id string) (Attachment, error)
 	// Open reads the bytes of an attachment Get would return.
 	Open(ctx context.Context, scope auth.Scope, id string) (Attachment, io.ReadCloser, error)
+	// OpenThumb reads the thumbnail (ThumbID) of an attachment Get would
+	// return; errs.NotFound when the attachment or its thumbnail is absent.
+	OpenThumb(ctx context.Context, scope auth.Scope, id string) (Attachment, io.ReadCloser, error)
 	// Ownership sorts ids into the caller's own attachments and those that exist
 	// but someone else uploaded; an id in neither has not arrived yet.
 	Ownership(ctx context.Context, scope auth.Scope, ids []string) (Ownership, error)

@@ -57,5 +57,12 @@ func Receive(ctx context.Context, store Store, scope auth.Scope, unitPath []stri
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return Attachment{}, err
 	}
-	return store.Save(ctx, scope, a, tmp)
+	if a, err = store.Save(ctx, scope, a, tmp); err != nil {
+		return Attachment{}, err
+	}
+	// Lists and review queues show the 320-pixel thumbnail, made once here.
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return Attachment{}, err
+	}
+	return a, SaveThumb(ctx, store, scope, a, tmp, now)
 }

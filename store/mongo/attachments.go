@@ -142,3 +142,25 @@ func (s *AttachmentStore) Ownership(ctx context.Context, scope auth.Scope, ids [
 	}
 	return out, nil
 }
+
+// OpenThumb implements attachments.Store: the original decides access; its
+// thumbnail, which no entry names, is then read by its id.
+func (s *AttachmentStore) OpenThumb(ctx context.Context, scope auth.Scope, id string) (attachments.Attachment, io.ReadCloser, error) {
+	a, err := s.Get(ctx, scope, id)
+	if err != nil {
+		return a, nil, err
+	}
+	var doc attachmentDoc
+	err = s.meta.FindOne(ctx, bson.D{{Key: "_id", Value: attachments.ThumbID(a)}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return a, nil, errs.New(errs.NotFound, "没有缩略图")
+	}
+	if err != nil {
+		return a, nil, mapError("attachment thumbnail", err)
+	}
+	stream, err := s.blobs.OpenDownloadStream(ctx, doc.SHA256)
+	if err != nil {
+		return a, nil, fmt.Errorf("open thumbnail of %s: %w", id, err)
+	}
+	return doc.toAttachment(), stream, nil
+}
