@@ -289,7 +289,9 @@ func TestThumbnailsForLists(t *testing.T) {
 		_ = png.Encode(&big, img)
 		id := str(ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: big.Bytes()}).json(t), "id")
 		small := str(ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: pngBytes(5)}).json(t), "id")
-		thumbOf := func(token, id string) reply { return ew.call("GET", "/api/v1/attachments/"+id+"?size=thumb", token, nil) }
+		thumbOf := func(token, id string) reply {
+			return ew.call("GET", "/api/v1/attachments/"+id+"?size=thumb", token, nil)
+		}
 		r := thumbOf(ew.cadre, id)
 		cfg, format, err := image.DecodeConfig(bytes.NewReader(r.body))
 		if r.status != 200 || err != nil || format != "jpeg" || cfg.Width != 320 || cfg.Height != 240 || r.header.Get("Content-Type") != "image/jpeg" ||
