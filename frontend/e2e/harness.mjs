@@ -40,7 +40,8 @@ export async function startServer(env = {}) {
     rmSync(dataDir, { recursive: true, force: true })
   }
   const base = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 200; i++) {
+  // Up to a minute: every file's server starts at once, each filing the demo city's past.
+  for (let i = 0; i < 1200; i++) {
     try {
       if ((await fetch(`${base}/readyz`)).ok) return { base, stop }
     } catch {}
