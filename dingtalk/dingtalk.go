@@ -6,7 +6,6 @@ package dingtalk
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -34,74 +33,21 @@ type Client struct {
 	HTTP       *http.Client
 	Now        func() time.Time
 
-	once  sync.Once
-	token appapi.Token
+	once sync.Once
+	api  appapi.Client
 }
 
-// Error is an answer with a non-zero errcode.
-type Error struct {
-	Code    int    `json:"errcode"`
-	Message string `json:"errmsg"`
-}
+// NotMember reports an answer saying the person is not a member.
+func NotMember(err error) bool { return appapi.HasCode(err, 60121) }
 
-func (e *Error) Error() string { return fmt.Sprintf("钉钉 errcode %d: %s", e.Code, e.Message) }
-
-const (
-	codeTokenInvalid = 40014
-	codeTokenExpired = 42001
-	codeNoSuchUser   = 60121
-)
-
-// NotMember reports an error saying the person is not a member.
-func NotMember(err error) bool {
-	e, ok := err.(*Error)
-	return ok && e.Code == codeNoSuchUser
-}
-
-// accessToken returns the kept token (renewed when renew says it was refused).
-func (c *Client) accessToken(ctx context.Context, renew bool) (string, error) {
-	c.once.Do(func() {
-		c.token.Now = c.Now
-		c.token.Fetch = func(ctx context.Context) (string, time.Duration, error) {
-			var out struct {
-				Error
-				AccessToken string `json:"access_token"`
-				ExpiresIn   int    `json:"expires_in"`
-			}
-			q := url.Values{"appkey": {c.AppKey}, "appsecret": {c.AppSecret}}
-			if err := c.do(ctx, http.MethodGet, c.BaseURL+"/gettoken?"+q.Encode(), nil, nil, &out); err != nil {
-				return "", 0, err
-			}
-			if out.Code != 0 {
-				return "", 0, &out.Error
-			}
-			return out.AccessToken, time.Duration(out.ExpiresIn) * time.Second, nil
-		}
-	})
-	return c.token.Get(ctx, renew)
-}
-
-// call runs an oapi call with the token, renewing it once when refused.
+// call runs an oapi call with the application's access token.
 func (c *Client) call(ctx context.Context, path string, body, out any) error {
-	for attempt := 0; ; attempt++ {
-		token, err := c.accessToken(ctx, attempt > 0)
-		if err != nil {
-			return err
-		}
-		var raw json.RawMessage
-		if err := c.do(ctx, http.MethodPost, c.BaseURL+path+"?access_token="+url.QueryEscape(token), nil, body, &raw); err != nil {
-			return err
-		}
-		var answer struct{ Error }
-		_ = json.Unmarshal(raw, &answer)
-		if (answer.Code == codeTokenInvalid || answer.Code == codeTokenExpired) && attempt == 0 {
-			continue
-		}
-		if answer.Code != 0 {
-			return &answer.Error
-		}
-		return json.Unmarshal(raw, out)
-	}
+	c.once.Do(func() {
+		c.api = appapi.Client{Platform: "钉钉", HTTP: c.HTTP, Now: c.Now, TokenURL: func() string {
+			return c.BaseURL + "/gettoken?" + url.Values{"appkey": {c.AppKey}, "appsecret": {c.AppSecret}}.Encode()
+		}}
+	})
+	return c.api.Call(ctx, http.MethodPost, c.BaseURL+path, body, out)
 }
 
 func (c *Client) do(ctx context.Context, method, target string, header map[string]string, body, out any) error {

@@ -7,8 +7,6 @@ package wecom
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,85 +31,25 @@ type Client struct {
 	HTTP    *http.Client
 	Now     func() time.Time
 
-	once  sync.Once
-	token appapi.Token
+	once sync.Once
+	api  appapi.Client
 }
 
-// Error is an answer of the API with a non-zero errcode.
-type Error struct {
-	Code    int    `json:"errcode"`
-	Message string `json:"errmsg"`
-}
+// NotMember reports an answer saying the person is not a member.
+func NotMember(err error) bool { return appapi.HasCode(err, 46004, 60111) }
 
-func (e *Error) Error() string { return fmt.Sprintf("企业微信 errcode %d: %s", e.Code, e.Message) }
-
-// Codes that matter here.
-const (
-	codeTokenInvalid = 40014
-	codeTokenExpired = 42001
-	codeNoSuchUser   = 46004
-	codeNoSuchUser2  = 60111
-)
-
-// NotMember reports an error saying the person is not a member.
-func NotMember(err error) bool {
-	e, ok := err.(*Error)
-	return ok && (e.Code == codeNoSuchUser || e.Code == codeNoSuchUser2)
-}
-
-// accessToken returns the kept token (renewed when renew says it was refused).
-func (c *Client) accessToken(ctx context.Context, renew bool) (string, error) {
-	c.once.Do(func() {
-		c.token.Now = c.Now
-		c.token.Fetch = func(ctx context.Context) (string, time.Duration, error) {
-			var out struct {
-				Error
-				AccessToken string `json:"access_token"`
-				ExpiresIn   int    `json:"expires_in"`
-			}
-			q := url.Values{"corpid": {c.CorpID}, "corpsecret": {c.Secret}}
-			if err := c.do(ctx, http.MethodGet, "/cgi-bin/gettoken?"+q.Encode(), nil, &out); err != nil {
-				return "", 0, err
-			}
-			if out.Code != 0 {
-				return "", 0, &out.Error
-			}
-			return out.AccessToken, time.Duration(out.ExpiresIn) * time.Second, nil
-		}
-	})
-	return c.token.Get(ctx, renew)
-}
-
-// call runs an API call with the access token, renewing it once when the
-// API says it is no longer good.
+// call runs an API call with the application's access token.
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, body, out any) error {
-	for attempt := 0; ; attempt++ {
-		token, err := c.accessToken(ctx, attempt > 0)
-		if err != nil {
-			return err
-		}
-		q := url.Values{"access_token": {token}}
-		for k, v := range query {
-			q[k] = v
-		}
-		var answer struct{ Error }
-		raw := json.RawMessage{}
-		if err := c.do(ctx, method, path+"?"+q.Encode(), body, &raw); err != nil {
-			return err
-		}
-		_ = json.Unmarshal(raw, &answer)
-		if (answer.Code == codeTokenInvalid || answer.Code == codeTokenExpired) && attempt == 0 {
-			continue
-		}
-		if answer.Code != 0 {
-			return &answer.Error
-		}
-		return json.Unmarshal(raw, out)
+	c.once.Do(func() {
+		c.api = appapi.Client{Platform: "企业微信", HTTP: c.HTTP, Now: c.Now, TokenURL: func() string {
+			return c.BaseURL + "/cgi-bin/gettoken?" + url.Values{"corpid": {c.CorpID}, "corpsecret": {c.Secret}}.Encode()
+		}}
+	})
+	target := c.BaseURL + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
 	}
-}
-
-func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	return appapi.Do(ctx, c.HTTP, "企业微信", method, c.BaseURL+path, nil, body, out)
+	return c.api.Call(ctx, method, target, body, out)
 }
 
 // UserIDByMobile finds the member with a mobile number.
