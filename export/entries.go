@@ -373,41 +373,34 @@ func lastAction(e entries.Entry, names Names) string {
 // nameCache names units by their full path and people by name, reading the
 // names of a page's people once.
 type nameCache struct {
-	mu    sync.Mutex // the reader loads names while the writer reads them
 	scope auth.Scope
 	users org.UserStore
-	unit  func(id string) string
-	paths map[string]string
-	tree  []org.Unit
+	paths map[string]string // unit id → full path of names
+	mu    sync.Mutex        // the reader loads people's names while the writer reads them
 	names map[string]string
 }
 
+// names names every unit by its path once: an export names the same few
+// hundred units a hundred thousand times.
 func (s *Service) names(ctx context.Context, scope auth.Scope) (*nameCache, error) {
 	unit, err := s.Tree.NameOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	all, err := s.Tree.All(ctx)
-	return &nameCache{scope: scope, users: s.Users, unit: unit, paths: map[string]string{}, tree: all, names: map[string]string{}}, err
+	paths := make(map[string]string, len(all))
+	for _, u := range all {
+		names := make([]string, len(u.Path))
+		for i, id := range u.Path {
+			names[i] = unit(id)
+		}
+		paths[u.ID] = strings.Join(names, "/")
+	}
+	return &nameCache{scope: scope, users: s.Users, paths: paths, names: map[string]string{}}, err
 }
 
-func (n *nameCache) Unit(id string) string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if p, ok := n.paths[id]; ok {
-		return p
-	}
-	var path []string
-	for _, u := range n.tree {
-		if u.ID == id {
-			for _, a := range u.Path {
-				path = append(path, n.unit(a))
-			}
-		}
-	}
-	n.paths[id] = strings.Join(path, "/")
-	return n.paths[id]
-}
+// Unit reads paths, which nothing changes after names made them.
+func (n *nameCache) Unit(id string) string { return n.paths[id] }
 
 func (n *nameCache) User(id string) string {
 	n.mu.Lock()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"taizhang/auth"
 	"taizhang/errs"
+	"taizhang/forms"
 	"taizhang/ids"
 	"taizhang/reports"
 )
@@ -328,12 +328,5 @@ func TooMany(rows, limit int, jobs string) error {
 
 // FileName names a download: 表单标题-20261201-2130.xlsx.
 func FileName(title, format string, now time.Time) string {
-	return sheetName(title, nil) + "-" + now.In(beijingZone()).Format("20060102-1504") + "." + format
-}
-
-// Copy streams a finished file to w.
-func Copy(w io.Writer, f *os.File) error {
-	defer f.Close()
-	_, err := io.Copy(w, f)
-	return err
+	return sheetName(title, nil) + "-" + now.In(forms.Beijing).Format("20060102-1504") + "." + format
 }

@@ -137,5 +137,3 @@ func beijing(t time.Time) time.Time {
 	b := t.In(forms.Beijing)
 	return time.Date(b.Year(), b.Month(), b.Day(), b.Hour(), b.Minute(), b.Second(), 0, time.UTC)
 }
-
-func beijingZone() *time.Location { return forms.Beijing }
