@@ -389,9 +389,6 @@ func (s *Service) MayDo(ctx context.Context, scope auth.Scope, items []Entry, wo
 	return out, nil
 }
 
-// reviewStates are the states in which an entry waits for a reviewer.
-var reviewStates = []string{"submitted", "reviewed", "rectified"}
-
 // MaxCounted is where Waiting stops counting: a badge shows 99+ beyond it.
 const MaxCounted = 100
 
@@ -402,7 +399,7 @@ func (s *Service) Waiting(ctx context.Context, scope auth.Scope) (int, error) {
 		return 0, nil
 	}
 	n := 0
-	for _, state := range reviewStates {
+	for _, state := range ReviewStates {
 		page, err := s.Store.List(ctx, scope, Query{Status: state, Limit: MaxCounted})
 		if err != nil {
 			return 0, err

@@ -123,6 +123,24 @@ func (w Workflow) Find(action, state string) (Transition, bool) {
 
 // StateDueAt is when the entry's reviewer should have acted, or zero when its
 // state waits for no reviewer.
+// ReviewStates are the states in which an entry waits for a reviewer (each
+// with a deadline in ReviewWithin): the review queues count them, and
+// entries overdue for review are found in them.
+var ReviewStates = []string{"submitted", "reviewed", "rectified"}
+
+// ReviewLate returns when the reviewer should have acted on e, and whether
+// that has passed at now.
+func (w Workflow) ReviewLate(e Entry, now time.Time) (time.Time, bool) {
+	due := w.StateDueAt(e)
+	return due, !due.IsZero() && due.Before(now)
+}
+
+// RectificationLate reports a problem item still being rectified (filed,
+// open) past its deadline — its earliest open measure's.
+func (w Workflow) RectificationLate(e Entry, now time.Time) bool {
+	return w.Name == "rectification" && e.Open && e.Status != "draft" && e.DueAt.Before(now)
+}
+
 func (w Workflow) StateDueAt(e Entry) time.Time {
 	within, ok := w.ReviewWithin[e.Status]
 	last, has := e.LastEvent()

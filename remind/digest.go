@@ -116,7 +116,7 @@ func (s *Service) digestItems(ctx context.Context, scope auth.Scope, defs []form
 		return items, nil
 	}
 	err := s.Entries.Scan(ctx, scope, entries.Query{OverdueAt: now}, maxEntries, func(e entries.Entry, wf entries.Workflow, _ string) error {
-		if wf.Name == "rectification" && e.Status != "draft" {
+		if wf.RectificationLate(e, now) {
 			items = append(items, digestItem{what: "整改逾期 %d 项", path: e.UnitPath})
 		}
 		return nil
@@ -124,9 +124,9 @@ func (s *Service) digestItems(ctx context.Context, scope auth.Scope, defs []form
 	if err != nil {
 		return nil, err
 	}
-	for _, status := range []string{"submitted", "reviewed", "rectified"} {
+	for _, status := range entries.ReviewStates {
 		err := s.Entries.Scan(ctx, scope, entries.Query{Status: status}, maxEntries, func(e entries.Entry, wf entries.Workflow, _ string) error {
-			if due := wf.StateDueAt(e); !due.IsZero() && due.Before(now) {
+			if _, late := wf.ReviewLate(e, now); late {
 				items = append(items, digestItem{what: "审核超期 %d 项", path: e.UnitPath})
 			}
 			return nil

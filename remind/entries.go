@@ -50,10 +50,10 @@ func (s *Service) entryRules(ctx context.Context, scope auth.Scope, tree tree, n
 	if err != nil {
 		return nil, err
 	}
-	for _, status := range []string{"submitted", "reviewed", "rectified"} {
+	for _, status := range entries.ReviewStates {
 		err := s.Entries.Scan(ctx, scope, entries.Query{Status: status}, maxEntries, func(e entries.Entry, wf entries.Workflow, title string) error {
-			due := wf.StateDueAt(e)
-			if due.IsZero() || !due.Before(now) {
+			due, late := wf.ReviewLate(e, now)
+			if !late {
 				return nil
 			}
 			msgs, err := s.reviewOverdue(ctx, tree, e, title, due, now)

@@ -57,10 +57,11 @@ func (s *Service) Overdue(ctx context.Context, scope auth.Scope, unitID string) 
 		if l.Title == "" && e.Period != "" { // a weekly report has no title field: its round names it
 			l.Title = PeriodLabel(e.Period)
 		}
-		switch due := wf.StateDueAt(e); {
-		case wf.Name == "rectification" && e.Open && e.Status != "draft" && e.DueAt.Before(now):
+		due, reviewLate := wf.ReviewLate(e, now)
+		switch {
+		case wf.RectificationLate(e, now):
 			l.Kind, l.DueAt = "rectification", e.DueAt
-		case !due.IsZero() && due.Before(now):
+		case reviewLate:
 			l.Kind, l.DueAt = "review", due
 		default:
 			return nil
@@ -71,7 +72,7 @@ func (s *Service) Overdue(ctx context.Context, scope auth.Scope, unitID string) 
 		return nil
 	}
 	queries := []entries.Query{{UnitID: unitID, OverdueAt: now}}
-	for _, status := range []string{"submitted", "reviewed", "rectified"} {
+	for _, status := range entries.ReviewStates {
 		queries = append(queries, entries.Query{UnitID: unitID, Status: status})
 	}
 	for _, q := range queries {
