@@ -88,11 +88,7 @@ func (s *Service) digestItems(ctx context.Context, scope auth.Scope, defs []form
 		}
 		var keys []string
 		for _, a := range d.Assignments {
-			for _, p := range a.Periods(d.CreatedAt, now) {
-				if p.Due.After(now.Add(-24*time.Hour)) && !p.Due.After(now) && !slices.Contains(keys, p.Key) {
-					keys = append(keys, p.Key)
-				}
-			}
+			keys = dueIn(keys, a, d.CreatedAt, now.Add(-24*time.Hour), now)
 		}
 		if len(keys) == 0 {
 			continue

@@ -116,12 +116,7 @@ func (s *Service) form(ctx context.Context, scope auth.Scope, tree tree, d forms
 		if len(before) > 0 {
 			ahead = before[0]
 		}
-		var keys []string
-		for _, p := range a.Periods(d.CreatedAt, now.Add(ahead)) {
-			if p.Due.After(now.Add(-EscalateWithin)) && !p.Due.After(now.Add(ahead)) && !slices.Contains(keys, p.Key) {
-				keys = append(keys, p.Key)
-			}
-		}
+		keys := dueIn(nil, a, d.CreatedAt, now.Add(-EscalateWithin), now.Add(ahead))
 		if len(keys) == 0 {
 			continue
 		}
@@ -162,6 +157,16 @@ func (s *Service) form(ctx context.Context, scope auth.Scope, tree tree, d forms
 		}
 	}
 	return out, nil
+}
+
+// dueIn adds to keys the assignment's rounds due after from and by to.
+func dueIn(keys []string, a forms.Assignment, created, from, to time.Time) []string {
+	for _, p := range a.Periods(created, to) {
+		if p.Due.After(from) && !p.Due.After(to) && !slices.Contains(keys, p.Key) {
+			keys = append(keys, p.Key)
+		}
+	}
+	return keys
 }
 
 // rules are an assignment's reminder times (longest first) and whether it
