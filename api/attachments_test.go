@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"taizhang/attachments"
 	"taizhang/auth"
+	"taizhang/store/s3/s3test"
 )
 
 func pngBytes(shade uint8) []byte {
@@ -27,7 +29,7 @@ func pngBytes(shade uint8) []byte {
 }
 
 func TestAttachmentsEndToEnd(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+	eachBlobStore(t, func(t *testing.T, open func(*testing.T) *world) {
 		ew := entryWorldIn(t, open(t))
 		photo := pngBytes(9)
 		up := ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: photo})
@@ -245,7 +247,7 @@ func partialBytes(t *testing.T, dir string) int64 {
 // gets 304; one cut off mid-download asks for the rest with Range; a range
 // past the end is 416.
 func TestAttachmentDownloadsResume(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+	eachBlobStore(t, func(t *testing.T, open func(*testing.T) *world) {
 		ew := entryWorldIn(t, open(t))
 		photo := pngBytes(9)
 		id := str(ew.call("POST", "/api/v1/attachments", ew.cadre, upload{file: photo}).json(t), "id")
@@ -277,7 +279,7 @@ func TestAttachmentDownloadsResume(t *testing.T) {
 // JPEG thumbnail at upload, served with ?size=thumb to whoever may read the
 // photo; a small photo is its own thumbnail; others get 404 as for the photo.
 func TestThumbnailsForLists(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+	eachBlobStore(t, func(t *testing.T, open func(*testing.T) *world) {
 		ew := entryWorldIn(t, open(t))
 		img := image.NewRGBA(image.Rect(0, 0, 400, 300))
 		seed := uint32(7)
@@ -315,4 +317,27 @@ func TestThumbnailsForLists(t *testing.T) {
 			t.Fatalf("a stranger's thumbnail: %d", r.status)
 		}
 	})
+}
+
+// TestBucketDownDuringUpload: while the bucket fails, an upload is 503 with
+// Retry-After and nothing is recorded; once it is back the same upload works.
+func TestBucketDownDuringUpload(t *testing.T) {
+	fake := s3test.Start(t, "taizhang")
+	ew := entryWorldIn(t, newWorldOn(t, s3Stores(t, fake)))
+	photo := pngBytes(31)
+	uploader := ew.addUser("13900000031", "v1", false, auth.RoleCadre)
+	token := ew.tokenFor(uploader)
+	fake.SetDown(true)
+	r := ew.call("POST", "/api/v1/attachments", token, upload{file: photo})
+	if r.status != 503 || r.header.Get("Retry-After") == "" || !strings.Contains(string(r.body), "文件存储暂时不可用") {
+		t.Fatalf("bucket down: %d %v %s", r.status, r.header, r.body)
+	}
+	fake.SetDown(false)
+	sum := sha256.Sum256(photo)
+	if r := ew.call("GET", "/api/v1/attachments/"+attachments.IDFor(uploader.ID, hex.EncodeToString(sum[:])), token, nil); r.status != 404 {
+		t.Fatalf("a failed upload left an attachment: %d", r.status)
+	}
+	if r := ew.call("POST", "/api/v1/attachments", token, upload{file: photo}); r.status != 201 {
+		t.Fatalf("after the bucket is back: %d %s", r.status, r.body)
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"taizhang/export"
 	"taizhang/formimport"
 	"taizhang/forms"
+	"taizhang/ids"
 	"taizhang/ledger"
 	"taizhang/notify"
 	"taizhang/oauth"
@@ -34,6 +35,8 @@ import (
 	"taizhang/reports"
 	"taizhang/session"
 	"taizhang/store/mongo/mongotest"
+	"taizhang/store/s3"
+	"taizhang/store/s3/s3test"
 	"taizhang/store/sqlite"
 	"taizhang/store/storetest"
 	"taizhang/wecom"
@@ -66,6 +69,36 @@ func sqliteStores(t testing.TB) stores {
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
 		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
+}
+
+// s3Stores are the embedded store with its blobs in an S3 bucket (gofakes3).
+func s3Stores(t testing.TB, fake *s3test.Server) stores {
+	cfg, err := s3.ParseURL(fake.URL(ids.New(time.Now())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AccessKey, cfg.SecretKey = s3test.AccessKey, s3test.SecretKey
+	blobs, err := s3.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: t.TempDir(), Blobs: blobs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
+		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
+}
+
+// eachBlobStore runs an attachment scenario on every backend and once more
+// with the blobs in an S3 bucket.
+func eachBlobStore(t *testing.T, scenario func(t *testing.T, open func(t *testing.T) *world)) {
+	eachBackend(t, scenario)
+	fake := s3test.Start(t, "taizhang")
+	t.Run("s3", func(t *testing.T) {
+		scenario(t, func(t *testing.T) *world { return newWorldOn(t, s3Stores(t, fake)) })
+	})
 }
 
 func mongoStores(t *testing.T, b mongotest.Backend) stores {

@@ -63,6 +63,12 @@ type Config struct {
 	DingTalkAppSecret string
 	DingTalkAgentID   int
 	DingTalkBaseURL   string
+	// BlobURL names an S3-compatible bucket for attachment bytes
+	// (s3://BUCKET/PREFIX?endpoint=…); empty: the data dir or GridFS.
+	BlobURL string
+	// S3AccessKey and S3SecretKey sign requests to that bucket.
+	S3AccessKey string
+	S3SecretKey string
 }
 
 // variable describes one environment variable: its name, default and how to apply it.
@@ -122,6 +128,9 @@ var variables = []variable{
 	{"TAIZHANG_DINGTALK_AGENT_ID", "0", "钉钉 application agent id (work notifications are sent as it)", setDingTalkAgentID},
 	{"TAIZHANG_DINGTALK_BASE_URL", "https://oapi.dingtalk.com", "钉钉 API; when changed, also used for the sign-in API (tests point it at a fake)", setDingTalkBaseURL},
 	{"TAIZHANG_REMINDER_EVERY", "1m", "how often reminders are swept and sent (1s to 1h)", setReminderEvery},
+	{"TAIZHANG_BLOB_URL", "", "empty: attachments in the data dir (SQLite) or GridFS (MongoDB); s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=R&secure=true|false&pathStyle=true: an S3-compatible bucket", setBlobURL},
+	{"AWS_ACCESS_KEY_ID", "", "access key of the TAIZHANG_BLOB_URL bucket", func(c *Config, v string) error { c.S3AccessKey = v; return nil }},
+	{"AWS_SECRET_ACCESS_KEY", "", "secret key of the TAIZHANG_BLOB_URL bucket (masked in logs)", func(c *Config, v string) error { c.S3SecretKey = v; return nil }},
 	{"TAIZHANG_PUSH_SUBJECT", "mailto:taizhang@localhost", "VAPID contact (mailto: or https:) that browsers' push services may write to", setPushSubject},
 }
 
@@ -162,6 +171,14 @@ func Load(getenv func(string) string) (Config, error) {
 		problems = append(problems, errors.New("TAIZHANG_DINGTALK_APP_KEY needs TAIZHANG_DINGTALK_APP_SECRET, TAIZHANG_DINGTALK_AGENT_ID and TAIZHANG_PUBLIC_URL"))
 	}
 	return c, errors.Join(problems...)
+}
+
+func setBlobURL(c *Config, v string) error {
+	if v != "" && !strings.HasPrefix(v, "s3://") {
+		return errors.New("must be empty (data dir or GridFS) or an s3:// URL")
+	}
+	c.BlobURL = v
+	return nil
 }
 
 func setDBURL(c *Config, v string) error {
@@ -465,6 +482,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("quiet_hours", c.QuietHours), slog.String("public_url", c.PublicURL),
 		slog.String("wecom_corp_id", c.WeComCorpID), slog.Int("wecom_agent_id", c.WeComAgentID), slog.String("wecom_secret", mask(c.WeComSecret)),
 		slog.String("dingtalk_app_key", c.DingTalkAppKey), slog.String("dingtalk_app_secret", mask(c.DingTalkAppSecret)),
+		slog.String("blob_url", c.BlobURL), slog.String("aws_access_key_id", c.S3AccessKey), slog.String("aws_secret_access_key", mask(c.S3SecretKey)),
 	)
 }
 

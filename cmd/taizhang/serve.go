@@ -36,6 +36,7 @@ import (
 	"taizhang/reports"
 	"taizhang/session"
 	"taizhang/store/mongo"
+	"taizhang/store/s3"
 	"taizhang/store/sqlite"
 	"taizhang/webui"
 	"taizhang/wecom"
@@ -299,8 +300,12 @@ func oauthKey(secret string) []byte {
 
 // open connects the configured store: embedded SQLite unless TAIZHANG_DB_URL names MongoDB.
 func open(ctx context.Context, cfg config.Config, observe func(string, time.Duration, error)) (openStore, error) {
+	blobs, err := blobStore(ctx, cfg)
+	if err != nil {
+		return openStore{}, err
+	}
 	if cfg.DBURL == "" {
-		db, err := sqlite.Open(ctx, sqlite.Options{Dir: cfg.DataDir, Observe: observe, AuditKey: []byte(cfg.AuditKey)})
+		db, err := sqlite.Open(ctx, sqlite.Options{Dir: cfg.DataDir, Observe: observe, AuditKey: []byte(cfg.AuditKey), Blobs: blobs})
 		if err != nil {
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
@@ -308,7 +313,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe,
-		AuditKey: []byte(cfg.AuditKey)})
+		AuditKey: []byte(cfg.AuditKey), Blobs: blobs})
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
@@ -318,6 +323,28 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		s.warning = "MongoDB runs no transactions (not a replica set): an entry's audit record and notifications are written after it, and a crash in between can lose them"
 	}
 	return s, nil
+}
+
+// blobStore is the S3-compatible bucket TAIZHANG_BLOB_URL names, checked now
+// so that a wrong bucket or key stops the binary rather than the first upload;
+// nil (the store's own) when it is empty.
+func blobStore(ctx context.Context, cfg config.Config) (attachments.Blobs, error) {
+	if cfg.BlobURL == "" {
+		return nil, nil
+	}
+	s3cfg, err := s3.ParseURL(cfg.BlobURL)
+	if err != nil {
+		return nil, fmt.Errorf("TAIZHANG_BLOB_URL: %w", err)
+	}
+	s3cfg.AccessKey, s3cfg.SecretKey = cfg.S3AccessKey, cfg.S3SecretKey
+	blobs, err := s3.New(s3cfg)
+	if err == nil {
+		err = blobs.Check(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("TAIZHANG_BLOB_URL (with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): %w", err)
+	}
+	return blobs, nil
 }
 
 // serve answers requests on ln until ctx ends, then stops accepting, drains

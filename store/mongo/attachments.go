@@ -17,18 +17,17 @@ import (
 )
 
 // AttachmentStore implements attachments.Store: metadata in "attachments", bytes
-// in the GridFS bucket "blobs" under the content's SHA-256 as file id.
+// in the blob store (Options.Blobs; GridFS by default).
 type AttachmentStore struct {
 	db      *DB
 	meta    *mongo.Collection
 	entries *mongo.Collection
-	blobs   *mongo.GridFSBucket
+	blobs   attachments.Blobs
 }
 
 // Attachments returns the attachment store.
 func (db *DB) Attachments() *AttachmentStore {
-	return &AttachmentStore{db: db, meta: db.db.Collection("attachments"), entries: db.db.Collection("entries"),
-		blobs: db.db.GridFSBucket(options.GridFSBucket().SetName("blobs"))}
+	return &AttachmentStore{db: db, meta: db.db.Collection("attachments"), entries: db.db.Collection("entries"), blobs: db.blobs}
 }
 
 var _ attachments.Store = (*AttachmentStore)(nil)
@@ -58,17 +57,8 @@ func (s *AttachmentStore) Save(ctx context.Context, scope auth.Scope, a attachme
 	if existing, err := s.byID(ctx, a.ID); err == nil {
 		return existing, nil
 	}
-	n, err := s.blobs.Find(ctx, bson.D{{Key: "_id", Value: a.SHA256}})
-	if err != nil {
-		return a, mapError("find blob", err)
-	}
-	exists := n.Next(ctx)
-	_ = n.Close(ctx)
-	if !exists {
-		err := s.blobs.UploadFromStreamWithID(ctx, a.SHA256, a.SHA256, content)
-		if err != nil && !mongo.IsDuplicateKeyError(err) { // a concurrent upload of the same bytes won
-			return a, mapError("store blob", err)
-		}
+	if err := s.blobs.Put(ctx, a.SHA256, a.Size, content); err != nil {
+		return a, err
 	}
 	_, err = s.meta.InsertOne(ctx, attachmentDoc{ID: a.ID, UploaderID: a.UploaderID, UnitPath: a.UnitPath, SHA256: a.SHA256,
 		Size: a.Size, ContentType: a.ContentType, Width: a.Width, Height: a.Height, CreatedAt: a.CreatedAt})
@@ -112,7 +102,7 @@ func (s *AttachmentStore) Open(ctx context.Context, scope auth.Scope, id string)
 	if err != nil {
 		return a, nil, err
 	}
-	stream, err := s.blobs.OpenDownloadStream(ctx, a.SHA256)
+	stream, err := s.blobs.Open(ctx, a.SHA256)
 	if err != nil {
 		return a, nil, fmt.Errorf("open attachment %s: %w", id, err)
 	}
@@ -158,7 +148,7 @@ func (s *AttachmentStore) OpenThumb(ctx context.Context, scope auth.Scope, id st
 	if err != nil {
 		return a, nil, mapError("attachment thumbnail", err)
 	}
-	stream, err := s.blobs.OpenDownloadStream(ctx, doc.SHA256)
+	stream, err := s.blobs.Open(ctx, doc.SHA256)
 	if err != nil {
 		return a, nil, fmt.Errorf("open thumbnail of %s: %w", id, err)
 	}

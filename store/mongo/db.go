@@ -19,6 +19,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
+	"taizhang/attachments"
 	"taizhang/errs"
 )
 
@@ -37,6 +38,8 @@ type Options struct {
 	Observe     Observer
 	// AuditKey seals audit records (HMAC-SHA256); empty writes unkeyed ones.
 	AuditKey []byte
+	// Blobs keeps attachment bytes; nil keeps them in GridFS.
+	Blobs attachments.Blobs
 }
 
 // DefaultDatabase is used when the URI names none.
@@ -49,6 +52,7 @@ type DB struct {
 	db       *mongo.Database
 	observe  Observer
 	auditKey []byte
+	blobs    attachments.Blobs
 	// transactions is whether the server runs multi-document transactions: a
 	// replica set or a sharded cluster does, a standalone server or FerretDB does not.
 	transactions bool
@@ -76,7 +80,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to MongoDB: %w", err)
 	}
-	db := &DB{uri: opts.URI, client: client, db: client.Database(dbName), observe: opts.Observe, auditKey: opts.AuditKey}
+	db := &DB{uri: opts.URI, client: client, db: client.Database(dbName), observe: opts.Observe, auditKey: opts.AuditKey, blobs: opts.Blobs}
+	if db.blobs == nil {
+		db.blobs = GridFSBlobs{bucket: db.db.GridFSBucket(options.GridFSBucket().SetName("blobs"))}
+	}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"taizhang/attachments"
+	"taizhang/attachments/blobtest"
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/errs"
@@ -115,6 +117,15 @@ func TestContract(t *testing.T) {
 				db := b.open(t)
 				return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms(), Audit: db.Audit(), Notifications: db.Notifications(), Attachments: db.Attachments(), Ledger: db.Ledger(), Remind: db.Remind(), Push: db.Push(), AuditKey: mongotest.AuditKey, Missing: b.missing}
 			})
+		})
+	}
+}
+
+// TestBlobContractOnGridFS runs the blob contract on the default GridFS store.
+func TestBlobContractOnGridFS(t *testing.T) {
+	for name, b := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			blobtest.Run(t, func(t *testing.T) attachments.Blobs { return b.open(t).Blobs() })
 		})
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,15 +16,15 @@ import (
 )
 
 // AttachmentStore implements attachments.Store: metadata in SQLite, bytes in
-// <data dir>/blobs/<first two hex digits>/<sha256>.
+// the blob store (Options.Blobs; by default <data dir>/blobs).
 type AttachmentStore struct {
-	db  *DB
-	dir string
+	db    *DB
+	blobs attachments.Blobs
 }
 
 // Attachments returns the attachment store.
 func (db *DB) Attachments() *AttachmentStore {
-	return &AttachmentStore{db: db, dir: filepath.Join(db.dir, "blobs")}
+	return &AttachmentStore{db: db, blobs: db.blobs}
 }
 
 var _ attachments.Store = (*AttachmentStore)(nil)
@@ -35,18 +33,14 @@ var errAttachmentNotFound = errs.New(errs.NotFound, "附件不存在")
 
 const attachmentColumns = `a.id, a.uploader_id, a.unit_path, a.sha256, a.size, a.content_type, a.width, a.height, a.created_at`
 
-func (s *AttachmentStore) blobPath(sha string) string {
-	return filepath.Join(s.dir, sha[:2], sha)
-}
-
-// Save implements attachments.Store. The bytes are written to a temporary file
-// and renamed into place, so a crash never leaves a half file under a hash.
+// Save implements attachments.Store. The bytes are stored before the metadata,
+// so an attachment never names bytes that are not there.
 func (s *AttachmentStore) Save(ctx context.Context, scope auth.Scope, a attachments.Attachment, content io.Reader) (out attachments.Attachment, err error) {
 	defer s.db.track("attachments.save", time.Now(), &err)
 	if existing, err := s.byID(ctx, a.ID); err == nil {
 		return existing, nil
 	}
-	if err := s.writeBlob(a.SHA256, content); err != nil {
+	if err := s.blobs.Put(ctx, a.SHA256, a.Size, content); err != nil {
 		return a, err
 	}
 	_, err = s.db.writer.ExecContext(ctx, `INSERT INTO attachments (id, uploader_id, unit_path, sha256, size, content_type,
@@ -56,29 +50,6 @@ func (s *AttachmentStore) Save(ctx context.Context, scope auth.Scope, a attachme
 		return a, mapError("save attachment", err)
 	}
 	return s.byID(ctx, a.ID)
-}
-
-func (s *AttachmentStore) writeBlob(sha string, content io.Reader) error {
-	path := s.blobPath(sha)
-	if _, err := os.Stat(path); err == nil {
-		return nil // the same bytes are stored already
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "incoming-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, content); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func (s *AttachmentStore) byID(ctx context.Context, id string) (attachments.Attachment, error) {
@@ -111,7 +82,7 @@ func (s *AttachmentStore) Open(ctx context.Context, scope auth.Scope, id string)
 	if err != nil {
 		return a, nil, err
 	}
-	f, err := os.Open(s.blobPath(a.SHA256))
+	f, err := s.blobs.Open(ctx, a.SHA256)
 	if err != nil {
 		return a, nil, fmt.Errorf("open attachment %s: %w", id, err)
 	}
@@ -167,7 +138,7 @@ func (s *AttachmentStore) OpenThumb(ctx context.Context, scope auth.Scope, id st
 	if len(list) == 0 {
 		return a, nil, errs.New(errs.NotFound, "没有缩略图")
 	}
-	f, err := os.Open(s.blobPath(list[0].SHA256))
+	f, err := s.blobs.Open(ctx, list[0].SHA256)
 	if err != nil {
 		return a, nil, fmt.Errorf("open thumbnail of %s: %w", id, err)
 	}

@@ -19,6 +19,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"taizhang/attachments"
 	"taizhang/errs"
 )
 
@@ -34,6 +35,8 @@ type Options struct {
 	ReadOnly bool
 	// AuditKey seals audit records (HMAC-SHA256); empty writes unkeyed ones.
 	AuditKey []byte
+	// Blobs keeps attachment bytes; nil keeps them in <Dir>/blobs.
+	Blobs attachments.Blobs
 }
 
 // DB is an open embedded store. SQLite allows one writer at a time, so writes go
@@ -49,6 +52,7 @@ type DB struct {
 	lock      *os.File
 	observe   Observer
 	auditKey  []byte
+	blobs     attachments.Blobs
 
 	jobs      chan writeJob // group commit: see commit.go
 	committed chan struct{}
@@ -69,7 +73,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dir: opts.Dir, lock: lock, observe: opts.Observe, listCache: newListCache(), auditKey: opts.AuditKey}
+	db := &DB{dir: opts.Dir, lock: lock, observe: opts.Observe, listCache: newListCache(), auditKey: opts.AuditKey, blobs: blobsOf(opts)}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}
@@ -104,6 +108,14 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// blobsOf is the blob store asked for, or the data dir's.
+func blobsOf(opts Options) attachments.Blobs {
+	if opts.Blobs != nil {
+		return opts.Blobs
+	}
+	return attachments.DirBlobs{Dir: filepath.Join(opts.Dir, "blobs")}
+}
+
 func openReadOnly(opts Options) (*DB, error) {
 	path := filepath.Join(opts.Dir, FileName)
 	if _, err := os.Stat(path); err != nil {
@@ -114,7 +126,7 @@ func openReadOnly(opts Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{dir: opts.Dir, writer: readers, readers: readers, observe: opts.Observe, listCache: newListCache(),
-		reads: newReadStmts(readers)}
+		reads: newReadStmts(readers), blobs: blobsOf(opts)}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}
 	}

@@ -1,0 +1,83 @@
+// Package s3test runs an in-process S3-compatible server (gofakes3 on memory)
+// for tests, with what gofakes3 lacks and tests need: an access key that
+// must match, and a switch that takes the server down.
+package s3test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// Credentials the fake accepts.
+const (
+	AccessKey = "taizhang-test"
+	SecretKey = "taizhang-test-secret"
+)
+
+// Server is a running fake.
+type Server struct {
+	Endpoint string // HOST:PORT
+	Bucket   string
+	backend  *s3mem.Backend
+	down     atomic.Bool
+	requests atomic.Int64
+}
+
+// Start serves a fake S3 with bucket made, until the test ends.
+func Start(t testing.TB, bucket string) *Server {
+	t.Helper()
+	s := &Server{Bucket: bucket, backend: s3mem.New()}
+	if err := s.backend.CreateBucket(bucket); err != nil {
+		t.Fatal(err)
+	}
+	fake := gofakes3.New(s.backend, gofakes3.WithoutVersioning())
+	srv := httptest.NewServer(s.guard(fake.Server()))
+	t.Cleanup(srv.Close)
+	s.Endpoint = strings.TrimPrefix(srv.URL, "http://")
+	return s
+}
+
+// URL is the TAIZHANG_BLOB_URL of the bucket, under prefix.
+func (s *Server) URL(prefix string) string {
+	return "s3://" + s.Bucket + "/" + prefix + "?endpoint=" + s.Endpoint + "&secure=false&pathStyle=true&region=us-east-1"
+}
+
+// Env is the environment a taizhang binary needs to use the fake.
+func (s *Server) Env(prefix string) []string {
+	return []string{"TAIZHANG_BLOB_URL=" + s.URL(prefix), "AWS_ACCESS_KEY_ID=" + AccessKey, "AWS_SECRET_ACCESS_KEY=" + SecretKey}
+}
+
+// SetDown makes every request fail with 503 (down) or serves again.
+func (s *Server) SetDown(down bool) { s.down.Store(down) }
+
+// Requests counts the requests served so far.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// guard refuses requests signed with another access key (gofakes3 checks no
+// signatures) and, while down, every request.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		if s.down.Load() {
+			s3Error(w, http.StatusServiceUnavailable, "ServiceUnavailable", "down for the test")
+			return
+		}
+		if !strings.Contains(r.Header.Get("Authorization"), "Credential="+AccessKey+"/") {
+			s3Error(w, http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func s3Error(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + code + `</Code><Message>` + message + `</Message></Error>`))
+}
