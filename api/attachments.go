@@ -147,7 +147,7 @@ func (s *server) startUpload(c *fiber.Ctx) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := s.deps.Chunks.Start(scopeOf(c).UserID(), in.SHA256, in.Size)
+	u, err := s.deps.Chunks.Start(c.UserContext(), scopeOf(c).UserID(), in.SHA256, in.Size)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (s *server) startUpload(c *fiber.Ctx) error {
 }
 
 func (s *server) uploadStatus(c *fiber.Ctx) error {
-	u, err := s.deps.Chunks.Status(scopeOf(c).UserID(), c.Params("uploadId"))
+	u, err := s.deps.Chunks.Status(c.UserContext(), scopeOf(c).UserID(), c.Params("uploadId"))
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (s *server) appendChunk(c *fiber.Ctx) error {
 		return err
 	}
 	scope := scopeOf(c)
-	u, err := s.deps.Chunks.Append(scope.UserID(), c.Params("uploadId"), r, c.Body())
+	u, err := s.deps.Chunks.Append(c.UserContext(), scope.UserID(), c.Params("uploadId"), r, c.Body())
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *server) appendChunk(c *fiber.Ctx) error {
 		return err
 	}
 	var a attachments.Attachment
-	err = s.deps.Chunks.Complete(u, func(r io.Reader) error {
+	err = s.deps.Chunks.Complete(c.UserContext(), u, func(r io.Reader) error {
 		a, err = attachments.Receive(c.UserContext(), s.deps.Attachments, scope, path, r, s.deps.MaxUpload, s.deps.Now())
 		return err
 	})

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +117,12 @@ func TestAttachmentsEndToEnd(t *testing.T) {
 // where to resume, finishes, and gets the same attachment a one-shot upload of
 // the same bytes gives.
 func TestChunkedUploadResumes(t *testing.T) {
-	ew := newEntryWorld(t)
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		testChunkedUploadResumes(t, entryWorldIn(t, open(t)))
+	})
+}
+
+func testChunkedUploadResumes(t *testing.T, ew entryWorld) {
 	photo := pngBytes(42)
 	sum := sha256.Sum256(photo)
 	sha := hex.EncodeToString(sum[:])
@@ -167,7 +171,10 @@ func TestChunkedUploadResumes(t *testing.T) {
 // nothing cleaned; a last piece that failed the type check left its file; and
 // "bytes 50-50/1" completed a larger upload.
 func TestAbandonedUploadsCannotFillTheDisk(t *testing.T) {
-	ew := newEntryWorld(t)
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) { testAbandonedUploads(t, entryWorldIn(t, open(t))) })
+}
+
+func testAbandonedUploads(t *testing.T, ew entryWorld) {
 	start := func(sha string, size int) reply {
 		return ew.call("POST", "/api/v1/attachments/uploads", ew.cadre, map[string]any{"sha256": sha, "size": size})
 	}
@@ -192,13 +199,13 @@ func TestAbandonedUploadsCannotFillTheDisk(t *testing.T) {
 	if opened != 3 || refused.status != 429 || refused.header.Get("Retry-After") == "" {
 		t.Fatalf("%d uploads opened, then %d %s; want 3 (three largest files' worth) and a 429", opened, refused.status, refused.body)
 	}
-	if bytes := partialBytes(t, ew.chunks.Dir); bytes > 3<<20 {
+	if bytes := partialBytes(t, ew); bytes > 3<<20 {
 		t.Fatalf("%d bytes of partial uploads on disk", bytes)
 	}
 
 	ew.now = ew.now.Add(25 * time.Hour) // nobody came back for a day
-	if n, err := ew.chunks.Sweep(); err != nil || n != 3 || partialBytes(t, ew.chunks.Dir) != 0 {
-		t.Fatalf("sweep removed %d (%v), %d bytes left", n, err, partialBytes(t, ew.chunks.Dir))
+	if n, err := ew.chunks.Sweep(context.Background()); err != nil || n != 3 || partialBytes(t, ew) != 0 {
+		t.Fatalf("sweep removed %d (%v), %d bytes left", n, err, partialBytes(t, ew))
 	}
 	cadre, _ := ew.st.org.UserByPhone(context.Background(), "13900000001")
 	ew.cadre = ew.tokenFor(cadre) // the old token expired meanwhile
@@ -219,7 +226,7 @@ func TestAbandonedUploadsCannotFillTheDisk(t *testing.T) {
 	if p := piece(id, 0, len(notAPhoto)-1, len(notAPhoto), notAPhoto); p.status != 400 || !strings.Contains(string(p.body), "unsupported_type") {
 		t.Fatalf("a last piece of the wrong type: %d %s", p.status, p.body)
 	}
-	if n := partialBytes(t, ew.chunks.Dir); n != 0 {
+	if n := partialBytes(t, ew); n != 0 {
 		t.Fatalf("the refused upload left %d bytes", n)
 	}
 	if s := ew.call("GET", "/api/v1/attachments/uploads/"+id, ew.cadre, nil); s.status != 404 {
@@ -227,18 +234,16 @@ func TestAbandonedUploadsCannotFillTheDisk(t *testing.T) {
 	}
 }
 
-// partialBytes sums the sizes of the files in dir.
-func partialBytes(t *testing.T, dir string) int64 {
+// partialBytes sums what the cadre's open uploads hold in the store.
+func partialBytes(t *testing.T, ew entryWorld) int64 {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	open, err := ew.st.uploads.Uploads(context.Background(), "user-13900000001")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var n int64
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".part") {
-			n += info.Size()
-		}
+	for _, u := range open {
+		n += u.Offset
 	}
 	return n
 }

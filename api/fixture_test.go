@@ -53,6 +53,7 @@ type stores struct {
 	audit         audit.Store
 	notifications notify.Store
 	attachments   attachments.Store
+	uploads       attachments.UploadStore
 	ledger        ledger.Store
 	remind        remind.Store
 	push          push.Store
@@ -68,7 +69,7 @@ func sqliteStores(t testing.TB) stores {
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
+		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
 }
 
 // s3Stores are the embedded store with its blobs in an S3 bucket (gofakes3).
@@ -88,7 +89,7 @@ func s3Stores(t testing.TB, fake *s3test.Server) stores {
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
+		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
 }
 
 // eachBlobStore runs an attachment scenario on every backend and once more
@@ -104,7 +105,7 @@ func eachBlobStore(t *testing.T, scenario func(t *testing.T, open func(t *testin
 func mongoStores(t *testing.T, b mongotest.Backend) stores {
 	db := b.Open(t)
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, auditKey: mongotest.AuditKey}
+		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, auditKey: mongotest.AuditKey}
 }
 
 // eachBackend runs a scenario on the embedded SQLite store and on embedded
@@ -180,7 +181,7 @@ func newWorldOn(t testing.TB, st stores) *world {
 	tree := &org.TreeCache{Units: st.org}
 	w.tree = tree
 	w.audit = &audit.Log{Store: st.audit, Now: clock}
-	w.chunks = &attachments.Chunks{Dir: t.TempDir(), MaxBytes: 1 << 20, Now: clock}
+	w.chunks = &attachments.Chunks{Store: w.st.uploads, MaxBytes: 1 << 20, Now: clock}
 	versions := &forms.VersionCache{Source: st.forms}
 	w.versions = versions
 	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit}

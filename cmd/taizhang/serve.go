@@ -64,6 +64,7 @@ type openStore struct {
 	warning       string // what the operator should know about this database
 	entries       entries.Store
 	attachments   attachments.Store
+	uploads       attachments.UploadStore
 	forms         forms.Store
 	audit         audit.Store
 	notifications notify.Store
@@ -223,7 +224,7 @@ func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens,
 		Ledger:  d.ledger, OpenRounds: d.sweeper.Sweep,
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
-		Chunks: &attachments.Chunks{Dir: filepath.Join(cfg.DataDir, "uploads"), MaxBytes: cfg.MaxUpload, Now: now},
+		Chunks: &attachments.Chunks{Store: store.uploads, MaxBytes: cfg.MaxUpload, Now: now},
 		Units:  store.units, Users: store.users, Tokens: tokens, Tree: d.tree, Forms: d.forms,
 		Importer:      &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
 		EntryImporter: &formimport.Importer{Entries: d.entries, Forms: d.forms, Tree: d.tree, Users: store.users, Audit: d.audit, Now: now},
@@ -309,7 +310,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		if err != nil {
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
-		return openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+		return openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
 			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe,
@@ -317,7 +318,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
-	s := openStore{entries: db.Entries(), attachments: db.Attachments(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+	s := openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
 		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, close: db.Close}
 	if !db.Transactions() {
 		s.warning = "MongoDB runs no transactions (not a replica set): an entry's audit record and notifications are written after it, and a crash in between can lose them"
@@ -390,7 +391,7 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 // sweepUploads removes abandoned partial uploads at start and every hour.
 func (p *program) sweepUploads(ctx context.Context) {
 	for {
-		if n, err := p.chunks.Sweep(); err != nil {
+		if n, err := p.chunks.Sweep(ctx); err != nil && ctx.Err() == nil {
 			p.log.Warn("sweeping partial uploads", "err", err)
 		} else if n > 0 {
 			p.log.Info("removed abandoned partial uploads", "count", n)

@@ -115,6 +115,12 @@ func indexes() []index {
 			Keys:    bson.D{{Key: "userId", Value: 1}},
 			Options: options.Index().SetName("user_subscriptions"),
 		}},
+		{"uploads", mongo.IndexModel{Keys: bson.D{{Key: "uploaderId", Value: 1}}, Options: options.Index().SetName("uploader")}},
+		{"uploads", mongo.IndexModel{Keys: bson.D{{Key: "touched", Value: 1}}, Options: options.Index().SetName("touched")}},
+		{"upload_pieces", mongo.IndexModel{
+			Keys:    bson.D{{Key: "upload", Value: 1}, {Key: "offset", Value: 1}},
+			Options: options.Index().SetName("upload_order"),
+		}},
 	}
 }
 

@@ -248,6 +248,24 @@ var migrations = []string{
 	// 13: who users are on 企业微信 and 钉钉, learned when they sign in through them.
 	`CREATE TABLE platform_members (platform TEXT NOT NULL, user_id TEXT NOT NULL, member_id TEXT NOT NULL,
 		PRIMARY KEY (platform, user_id)) STRICT, WITHOUT ROWID;`,
+	// 14: chunked uploads in progress and their pieces, in the store rather than
+	// one instance's disk (the same tables exist on MongoDB for several instances).
+	`CREATE TABLE uploads (
+		id          TEXT PRIMARY KEY,
+		uploader_id TEXT NOT NULL,
+		sha256      TEXT NOT NULL,
+		size        INTEGER NOT NULL,
+		offset      INTEGER NOT NULL DEFAULT 0,
+		touched     INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX uploads_uploader ON uploads (uploader_id);
+	CREATE INDEX uploads_touched ON uploads (touched);
+	CREATE TABLE upload_pieces (
+		upload_id TEXT NOT NULL,
+		offset    INTEGER NOT NULL,
+		data      BLOB NOT NULL,
+		PRIMARY KEY (upload_id, offset)
+	) STRICT;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

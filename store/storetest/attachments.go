@@ -6,7 +6,10 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"taizhang/attachments"
 	"taizhang/auth"
@@ -29,6 +32,74 @@ func runAttachments(t *testing.T, open func(t *testing.T) Harness) {
 		t.Parallel()
 		testAttachments(t, open(t))
 	})
+	t.Run("UploadsSharedByInstances", func(t *testing.T) {
+		t.Parallel()
+		testUploads(t, open(t))
+	})
+}
+
+// testUploads: two instances given the same piece at once (a phone's retry
+// through the load balancer) store it once; pieces read back in order; the
+// upload is the uploader's alone; expiry removes it.
+func testUploads(t *testing.T, h Harness) {
+	ctx := context.Background()
+	content := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+	u, err := h.Uploads.CreateUpload(ctx, attachments.Upload{ID: "up1", Uploader: "author-v1", SHA256: strings.Repeat("a", 64),
+		Size: int64(len(content)), Touched: epoch})
+	if err != nil || u.Offset != 0 || u.Uploader != "author-v1" {
+		t.Fatalf("create: %+v %v", u, err)
+	}
+	if again, err := h.Uploads.CreateUpload(ctx, u); err != nil || again.ID != u.ID {
+		t.Fatalf("create again: %+v %v", again, err)
+	}
+	_, err = h.Uploads.Upload(ctx, "someone-else", u.ID)
+	wantCode(t, err, errs.NotFound)
+	const piece = 16 << 10
+	for from := 0; from < len(content); from += piece {
+		var wg sync.WaitGroup
+		results := make([]error, 6)
+		for i := range results {
+			wg.Go(func() {
+				results[i] = h.Uploads.AppendPiece(ctx, "author-v1", attachments.Upload{ID: u.ID, Offset: int64(from)},
+					content[from:from+piece], epoch.Add(time.Minute))
+			})
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range results {
+			if err == nil {
+				won++
+			} else if !errs.Is(err, errs.Conflict) {
+				t.Fatalf("append at %d: %v", from, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("append at %d: %d of 6 concurrent appends won, want 1", from, won)
+		}
+	}
+	if err := h.Uploads.AppendPiece(ctx, "someone-else", attachments.Upload{ID: u.ID, Offset: int64(len(content))}, []byte("x"), epoch); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("someone else's append: %v", err)
+	}
+	body, err := h.Uploads.ReadUpload(ctx, "author-v1", u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("read back %d bytes (%v), want the %d sent", len(got), err, len(content))
+	}
+	if list, err := h.Uploads.Uploads(ctx, "author-v1"); err != nil || len(list) != 1 || list[0].Offset != int64(len(content)) {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	if n, err := h.Uploads.ExpireUploads(ctx, epoch.Add(time.Minute)); err != nil || n != 0 {
+		t.Fatalf("expire before it is stale: %d %v", n, err)
+	}
+	if n, err := h.Uploads.ExpireUploads(ctx, epoch.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("expire: %d %v", n, err)
+	}
+	_, err = h.Uploads.ReadUpload(ctx, "author-v1", u.ID)
+	wantCode(t, err, errs.NotFound)
 }
 
 func testAttachments(t *testing.T, h Harness) {

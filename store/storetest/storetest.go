@@ -28,6 +28,7 @@ type Harness struct {
 	Forms         forms.Store
 	Audit         audit.Store
 	Attachments   attachments.Store
+	Uploads       attachments.UploadStore
 	Ledger        LedgerStore
 	Notifications notify.Store
 	Remind        remind.Store

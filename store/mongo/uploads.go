@@ -1,0 +1,196 @@
+package mongo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"taizhang/attachments"
+	"taizhang/errs"
+)
+
+// UploadStore implements attachments.UploadStore: "uploads" holds each
+// upload's state and the lengths of its accepted pieces, "upload_pieces" the
+// pieces, keyed by upload, offset and length. Without transactions, a piece
+// is written before the upload moves past it; a piece whose move lost to
+// another instance's is never part of the chain the lengths describe, and goes
+// when the upload does.
+type UploadStore struct {
+	db             *DB
+	uploads, parts *mongo.Collection
+}
+
+// Uploads returns the chunked-upload store.
+func (db *DB) Uploads() *UploadStore {
+	return &UploadStore{db: db, uploads: db.db.Collection("uploads"), parts: db.db.Collection("upload_pieces")}
+}
+
+var _ attachments.UploadStore = (*UploadStore)(nil)
+
+type uploadDoc struct {
+	ID         string    `bson:"_id"`
+	UploaderID string    `bson:"uploaderId"`
+	SHA256     string    `bson:"sha256"`
+	Size       int64     `bson:"size"`
+	Offset     int64     `bson:"offset"`
+	Lengths    []int64   `bson:"lengths"`
+	Touched    time.Time `bson:"touched"`
+}
+
+type pieceDoc struct {
+	ID     string `bson:"_id"`
+	Upload string `bson:"upload"`
+	Offset int64  `bson:"offset"`
+	Data   []byte `bson:"data"`
+}
+
+func pieceID(upload string, offset, length int64) string {
+	return fmt.Sprintf("%s:%d:%d", upload, offset, length)
+}
+
+func (d uploadDoc) upload() attachments.Upload {
+	return attachments.Upload{ID: d.ID, Uploader: d.UploaderID, SHA256: d.SHA256, Size: d.Size, Offset: d.Offset, Touched: d.Touched.UTC()}
+}
+
+// CreateUpload implements attachments.UploadStore.
+func (s *UploadStore) CreateUpload(ctx context.Context, u attachments.Upload) (out attachments.Upload, err error) {
+	defer s.db.track("uploads.create", time.Now(), &err)
+	_, err = s.uploads.InsertOne(ctx, uploadDoc{ID: u.ID, UploaderID: u.Uploader, SHA256: u.SHA256, Size: u.Size, Lengths: []int64{}, Touched: u.Touched})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return u, mapError("create upload", err)
+	}
+	return s.Upload(ctx, u.Uploader, u.ID)
+}
+
+func (s *UploadStore) doc(ctx context.Context, uploaderID, id string) (uploadDoc, error) {
+	var d uploadDoc
+	err := s.uploads.FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "uploaderId", Value: uploaderID}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return d, attachments.ErrNoUpload
+	}
+	return d, mapError("get upload", err)
+}
+
+// Upload implements attachments.UploadStore.
+func (s *UploadStore) Upload(ctx context.Context, uploaderID, id string) (attachments.Upload, error) {
+	d, err := s.doc(ctx, uploaderID, id)
+	return d.upload(), err
+}
+
+// Uploads implements attachments.UploadStore.
+func (s *UploadStore) Uploads(ctx context.Context, uploaderID string) ([]attachments.Upload, error) {
+	cur, err := s.uploads.Find(ctx, bson.D{{Key: "uploaderId", Value: uploaderID}}, options.Find().SetProjection(bson.D{{Key: "lengths", Value: 0}}))
+	if err != nil {
+		return nil, mapError("list uploads", err)
+	}
+	var docs []uploadDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("list uploads", err)
+	}
+	out := make([]attachments.Upload, len(docs))
+	for i, d := range docs {
+		out[i] = d.upload()
+	}
+	return out, nil
+}
+
+// AppendPiece implements attachments.UploadStore.
+func (s *UploadStore) AppendPiece(ctx context.Context, uploaderID string, u attachments.Upload, piece []byte, touched time.Time) (err error) {
+	defer s.db.track("uploads.append", time.Now(), &err)
+	length := int64(len(piece))
+	_, err = s.parts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: pieceID(u.ID, u.Offset, length)}},
+		pieceDoc{ID: pieceID(u.ID, u.Offset, length), Upload: u.ID, Offset: u.Offset, Data: piece}, options.Replace().SetUpsert(true))
+	if err != nil && !mongo.IsDuplicateKeyError(err) { // two upserts of one piece: the same bytes either way
+		return mapError("store piece", err)
+	}
+	res, err := s.uploads.UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "uploaderId", Value: uploaderID}, {Key: "offset", Value: u.Offset}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "offset", Value: u.Offset + length}, {Key: "touched", Value: touched}}},
+			{Key: "$push", Value: bson.D{{Key: "lengths", Value: length}}}})
+	if err != nil {
+		return mapError("append piece", err)
+	}
+	if res.MatchedCount == 0 {
+		return errs.New(errs.Conflict, "上传位置已变化")
+	}
+	return nil
+}
+
+// ReadUpload implements attachments.UploadStore: the pieces the upload's
+// lengths name, one in memory at a time.
+func (s *UploadStore) ReadUpload(ctx context.Context, uploaderID, id string) (io.ReadCloser, error) {
+	d, err := s.doc(ctx, uploaderID, id)
+	if err != nil {
+		return nil, err
+	}
+	return &pieceReader{ctx: ctx, s: s, upload: d}, nil
+}
+
+type pieceReader struct {
+	ctx    context.Context
+	s      *UploadStore
+	upload uploadDoc
+	next   int   // index into upload.Lengths
+	pos    int64 // offset of the next piece
+	buf    bytes.Reader
+}
+
+func (r *pieceReader) Read(p []byte) (int, error) {
+	for r.buf.Len() == 0 {
+		if r.next >= len(r.upload.Lengths) {
+			return 0, io.EOF
+		}
+		length := r.upload.Lengths[r.next]
+		var piece pieceDoc
+		if err := r.s.parts.FindOne(r.ctx, bson.D{{Key: "_id", Value: pieceID(r.upload.ID, r.pos, length)}}).Decode(&piece); err != nil {
+			return 0, mapError("read upload", err)
+		}
+		r.buf.Reset(piece.Data)
+		r.pos += length
+		r.next++
+	}
+	return r.buf.Read(p)
+}
+
+func (r *pieceReader) Close() error { return nil }
+
+// DeleteUpload implements attachments.UploadStore: pieces first, so a crash in
+// between leaves an upload the sweep still finds.
+func (s *UploadStore) DeleteUpload(ctx context.Context, uploaderID, id string) (err error) {
+	defer s.db.track("uploads.delete", time.Now(), &err)
+	if _, err := s.doc(ctx, uploaderID, id); err != nil {
+		return err
+	}
+	if _, err := s.parts.DeleteMany(ctx, bson.D{{Key: "upload", Value: id}}); err != nil {
+		return mapError("delete pieces", err)
+	}
+	_, err = s.uploads.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "uploaderId", Value: uploaderID}})
+	return mapError("delete upload", err)
+}
+
+// ExpireUploads implements attachments.UploadStore.
+func (s *UploadStore) ExpireUploads(ctx context.Context, before time.Time) (n int, err error) {
+	defer s.db.track("uploads.expire", time.Now(), &err)
+	cur, err := s.uploads.Find(ctx, bson.D{{Key: "touched", Value: bson.D{{Key: "$lt", Value: before}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "uploaderId", Value: 1}}))
+	if err != nil {
+		return 0, mapError("expired uploads", err)
+	}
+	var docs []uploadDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, mapError("expired uploads", err)
+	}
+	for _, d := range docs {
+		if err := s.DeleteUpload(ctx, d.UploaderID, d.ID); err != nil && !errs.Is(err, errs.NotFound) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
