@@ -54,6 +54,7 @@ type stores struct {
 	notifications notify.Store
 	attachments   attachments.Store
 	uploads       attachments.UploadStore
+	throttle      auth.ThrottleStore
 	ledger        ledger.Store
 	remind        remind.Store
 	push          push.Store
@@ -69,7 +70,7 @@ func sqliteStores(t testing.TB) stores {
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
+		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
 }
 
 // s3Stores are the embedded store with its blobs in an S3 bucket (gofakes3).
@@ -89,7 +90,7 @@ func s3Stores(t testing.TB, fake *s3test.Server) stores {
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
+		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
 }
 
 // eachBlobStore runs an attachment scenario on every backend and once more
@@ -105,7 +106,7 @@ func eachBlobStore(t *testing.T, scenario func(t *testing.T, open func(t *testin
 func mongoStores(t *testing.T, b mongotest.Backend) stores {
 	db := b.Open(t)
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, auditKey: mongotest.AuditKey}
+		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, auditKey: mongotest.AuditKey}
 }
 
 // eachBackend runs a scenario on the embedded SQLite store and on embedded
@@ -216,7 +217,8 @@ func newWorldOn(t testing.TB, st stores) *world {
 		EntryImporter: &formimport.Importer{Entries: w.entries, Forms: formService, Tree: tree, Users: st.org, Audit: w.audit, Now: clock},
 		Org:           &org.Service{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock, Audit: w.audit},
 		Sessions: &session.Service{Users: st.org, Sessions: st.sessions, Tokens: w.tokens, Password: cheapPasswords, Audit: w.audit,
-			Now: clock, PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, clock), IPThrottle: auth.NewThrottle(50, 15*time.Minute, clock)},
+			Now: clock, PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, "phone:", w.st.throttle, clock),
+			IPThrottle: auth.NewThrottle(50, 15*time.Minute, "ip:", w.st.throttle, clock)},
 		Ready: st.ping, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics("test"),
 		UI: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}, BodyLimit: 4 << 20,
 	}, func(*fiber.App) {})

@@ -170,10 +170,19 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
+// reserve is Throttle.Reserve without its store error (memory never fails).
+func reserve(th *Throttle, key string) (func(bool) bool, time.Duration, bool) {
+	settle, wait, ok, err := th.Reserve(context.Background(), key)
+	if err != nil {
+		panic(err)
+	}
+	return settle, wait, ok
+}
+
 // fail reserves and settles a failed attempt.
 func fail(t *testing.T, th *Throttle, key string) {
 	t.Helper()
-	settle, _, ok := th.Reserve(key)
+	settle, _, ok, _ := th.Reserve(context.Background(), key)
 	if !ok {
 		t.Fatalf("%s refused before its failure", key)
 	}
@@ -182,33 +191,33 @@ func fail(t *testing.T, th *Throttle, key string) {
 
 func TestThrottleLocksAndGrows(t *testing.T) {
 	c := newClock()
-	th := NewThrottle(5, 15*time.Minute, c.now)
+	th := NewThrottle(5, 15*time.Minute, "phone:", &MemoryThrottleStore{}, c.now)
 	for range 4 {
 		fail(t, th, "13800138000")
 	}
-	settle, _, ok := th.Reserve("13800138000")
+	settle, _, ok := reserve(th, "13800138000")
 	if !ok {
 		t.Fatal("locked before the limit")
 	}
 	if !settle(true) {
 		t.Fatal("the fifth failure must report the lock")
 	}
-	_, wait, ok := th.Reserve("13800138000")
+	_, wait, ok := reserve(th, "13800138000")
 	if ok || wait != 15*time.Minute {
 		t.Fatalf("after 5 failures: ok=%v wait=%s, want locked for 15m", ok, wait)
 	}
-	if _, _, ok := th.Reserve("13900139000"); !ok {
+	if _, _, ok := reserve(th, "13900139000"); !ok {
 		t.Fatal("another key must not be locked")
 	}
 	c.advance(15 * time.Minute)
 	for range 5 {
 		fail(t, th, "13800138000")
 	}
-	if _, wait, _ := th.Reserve("13800138000"); wait != 30*time.Minute {
+	if _, wait, _ := reserve(th, "13800138000"); wait != 30*time.Minute {
 		t.Fatalf("second lockout = %s, want 30m (growing)", wait)
 	}
-	th.Succeed("13800138000")
-	if _, _, ok := th.Reserve("13800138000"); !ok {
+	_ = th.Succeed(context.Background(), "13800138000")
+	if _, _, ok := reserve(th, "13800138000"); !ok {
 		t.Fatal("success must clear the key")
 	}
 }
@@ -217,10 +226,10 @@ func TestThrottleLocksAndGrows(t *testing.T) {
 // once — only the limit's worth is let through; the rest wait for the outcome.
 func TestThrottleCountsAttemptsBeforeTheirOutcome(t *testing.T) {
 	c := newClock()
-	th := NewThrottle(5, 15*time.Minute, c.now)
+	th := NewThrottle(5, 15*time.Minute, "phone:", &MemoryThrottleStore{}, c.now)
 	var settles []func(bool) bool
 	for range 20 {
-		if settle, wait, ok := th.Reserve("13800138000"); ok {
+		if settle, wait, ok := reserve(th, "13800138000"); ok {
 			settles = append(settles, settle)
 		} else if wait != time.Second {
 			t.Fatalf("refused while attempts are in flight: wait %s, want 1s", wait)
@@ -230,14 +239,14 @@ func TestThrottleCountsAttemptsBeforeTheirOutcome(t *testing.T) {
 		t.Fatalf("%d of 20 parallel attempts let through, want 5", len(settles))
 	}
 	settles[0](false) // a right password frees its place…
-	next, _, ok := th.Reserve("13800138000")
+	next, _, ok := reserve(th, "13800138000")
 	if !ok {
 		t.Fatal("a settled success must free its place")
 	}
 	for _, settle := range append(settles[1:], next) {
 		settle(true)
 	}
-	if _, wait, ok := th.Reserve("13800138000"); ok || wait != 15*time.Minute {
+	if _, wait, ok := reserve(th, "13800138000"); ok || wait != 15*time.Minute {
 		t.Fatalf("after the failures settle: ok=%v wait=%s", ok, wait)
 	}
 }

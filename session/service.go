@@ -56,7 +56,7 @@ func (s *Service) Login(ctx context.Context, rawPhone, password, clientIP string
 	if err != nil {
 		return Pair{}, err
 	}
-	settle, err := s.reserve(phone, clientIP)
+	settle, err := s.reserve(ctx, phone, clientIP)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -65,7 +65,9 @@ func (s *Service) Login(ctx context.Context, rawPhone, password, clientIP string
 	if err != nil {
 		return Pair{}, err
 	}
-	s.PhoneThrottle.Succeed(phone)
+	if err := s.PhoneThrottle.Succeed(ctx, phone); err != nil {
+		return Pair{}, err
+	}
 	newHash := ""
 	if rehash {
 		if newHash, err = s.hash(ctx, password); err != nil {
@@ -109,14 +111,22 @@ func (s *Service) checkLogin(ctx context.Context, phone, password string) (user 
 
 // reserve counts an attempt against the phone's and the address's limits; the
 // returned settle records its outcome in both.
-func (s *Service) reserve(phone, clientIP string) (settle func(failed bool) (phoneLocked bool), err error) {
-	settlePhone, wait, ok := s.PhoneThrottle.Reserve(phone)
+func (s *Service) reserve(ctx context.Context, phone, clientIP string) (settle func(failed bool) (phoneLocked bool), err error) {
+	settlePhone, wait, ok, err := s.PhoneThrottle.Reserve(ctx, phone)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, tooManyAttempts(wait)
 	}
-	settleIP, wait, ok := s.IPThrottle.Reserve(clientIP)
-	if !ok {
+	settleIP, wait, ok, err := s.IPThrottle.Reserve(ctx, clientIP)
+	if err != nil || !ok {
 		settlePhone(false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, tooManyAttempts(wait)
 	}
 	return func(failed bool) bool {
@@ -201,7 +211,10 @@ func (s *Service) ChangePassword(ctx context.Context, scope auth.Scope, oldPassw
 	if err != nil {
 		return Pair{}, err
 	}
-	settle, wait, ok := s.PhoneThrottle.Reserve(user.Phone)
+	settle, wait, ok, err := s.PhoneThrottle.Reserve(ctx, user.Phone)
+	if err != nil {
+		return Pair{}, err
+	}
 	if !ok {
 		return Pair{}, tooManyAttempts(wait)
 	}

@@ -51,6 +51,8 @@ type program struct {
 	app   *fiber.App
 	// chunks holds partial uploads, swept of abandoned ones while serving.
 	chunks *attachments.Chunks
+	// throttle is the login throttle, swept of idle records.
+	throttle *auth.Throttle
 	// sweeper opens the ledger's rounds, at start and every minute.
 	sweeper *ledger.Sweeper
 	// exports runs export jobs while serving.
@@ -65,6 +67,7 @@ type openStore struct {
 	entries       entries.Store
 	attachments   attachments.Store
 	uploads       attachments.UploadStore
+	throttle      auth.ThrottleStore
 	forms         forms.Store
 	audit         audit.Store
 	notifications notify.Store
@@ -146,6 +149,7 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		return nil, err
 	}
 	p.app, p.chunks, p.sweeper, p.exports = api.New(deps), deps.Chunks, d.sweeper, deps.Exports
+	p.throttle = deps.Sessions.PhoneThrottle // one store holds both throttles' records
 	if err := p.settleLedger(ctx, deps.Entries); err != nil {
 		store.close()
 		return nil, err
@@ -230,7 +234,8 @@ func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens,
 		EntryImporter: &formimport.Importer{Entries: d.entries, Forms: d.forms, Tree: d.tree, Users: store.users, Audit: d.audit, Now: now},
 		Org:           &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: d.audit},
 		Sessions: &session.Service{Users: store.users, Sessions: store.sessions, Tokens: tokens, Password: params, Now: now, Audit: d.audit,
-			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, now), IPThrottle: auth.NewThrottle(50, 15*time.Minute, now),
+			PhoneThrottle: auth.NewThrottle(5, 15*time.Minute, "phone:", store.throttle, now),
+			IPThrottle:    auth.NewThrottle(50, 15*time.Minute, "ip:", store.throttle, now),
 			Slots: auth.NewPasswordSlots(cfg.LoginConcurrency, 32*cfg.LoginConcurrency)},
 		Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),
 		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
@@ -310,7 +315,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		if err != nil {
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
-		return openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+		return openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
 			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe,
@@ -318,7 +323,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
-	s := openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+	s := openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
 		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, close: db.Close}
 	if !db.Transactions() {
 		s.warning = "MongoDB runs no transactions (not a replica set): an entry's audit record and notifications are written after it, and a crash in between can lose them"
@@ -388,13 +393,17 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(serveErr, closeErr)
 }
 
-// sweepUploads removes abandoned partial uploads at start and every hour.
+// sweepUploads removes abandoned partial uploads, and login throttle records
+// idle for a day, at start and every hour.
 func (p *program) sweepUploads(ctx context.Context) {
 	for {
 		if n, err := p.chunks.Sweep(ctx); err != nil && ctx.Err() == nil {
 			p.log.Warn("sweeping partial uploads", "err", err)
 		} else if n > 0 {
 			p.log.Info("removed abandoned partial uploads", "count", n)
+		}
+		if _, err := p.throttle.Forget(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("forgetting idle login throttle records", "err", err)
 		}
 		select {
 		case <-ctx.Done():

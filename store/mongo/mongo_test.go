@@ -115,7 +115,7 @@ func TestContract(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) storetest.Harness {
 				db := b.open(t)
-				return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms(), Audit: db.Audit(), Notifications: db.Notifications(), Attachments: db.Attachments(), Uploads: db.Uploads(), Ledger: db.Ledger(), Remind: db.Remind(), Push: db.Push(), AuditKey: mongotest.AuditKey, Missing: b.missing}
+				return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms(), Audit: db.Audit(), Notifications: db.Notifications(), Attachments: db.Attachments(), Uploads: db.Uploads(), Throttle: db.Throttle(), Ledger: db.Ledger(), Remind: db.Remind(), Push: db.Push(), AuditKey: mongotest.AuditKey, Missing: b.missing}
 			})
 		})
 	}

@@ -266,6 +266,16 @@ var migrations = []string{
 		data      BLOB NOT NULL,
 		PRIMARY KEY (upload_id, offset)
 	) STRICT;`,
+	// 15: login throttle records (per phone, per client address), shared by
+	// every process on the store.
+	`CREATE TABLE throttle (
+		key          TEXT PRIMARY KEY,
+		attempts     INTEGER NOT NULL,
+		lockouts     INTEGER NOT NULL,
+		locked_until INTEGER NOT NULL,
+		last_seen    INTEGER NOT NULL,
+		version      INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -30,7 +30,7 @@ func openTestDB(tb testing.TB) *sqlite.DB {
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		db := openTestDB(t)
-		return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms(), Audit: db.Audit(), Notifications: db.Notifications(), Attachments: db.Attachments(), Uploads: db.Uploads(), Ledger: db.Ledger(), Remind: db.Remind(), Push: db.Push(), AuditKey: testAuditKey}
+		return storetest.Harness{Entries: db.Entries(), Org: db.Org(), Sessions: db.Sessions(), Forms: db.Forms(), Audit: db.Audit(), Notifications: db.Notifications(), Attachments: db.Attachments(), Uploads: db.Uploads(), Throttle: db.Throttle(), Ledger: db.Ledger(), Remind: db.Remind(), Push: db.Push(), AuditKey: testAuditKey}
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"taizhang/attachments"
 	"taizhang/audit"
+	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/forms"
 	"taizhang/notify"
@@ -29,6 +30,7 @@ type Harness struct {
 	Audit         audit.Store
 	Attachments   attachments.Store
 	Uploads       attachments.UploadStore
+	Throttle      auth.ThrottleStore
 	Ledger        LedgerStore
 	Notifications notify.Store
 	Remind        remind.Store
@@ -72,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	t.Run("forms", func(t *testing.T) { runForms(t, open) })
 	t.Run("audit", func(t *testing.T) { runAudit(t, open) })
 	t.Run("attachments", func(t *testing.T) { runAttachments(t, open) })
+	t.Run("throttle", func(t *testing.T) { testThrottle(t, open(t)) })
 	t.Run("ledger", func(t *testing.T) { runLedger(t, open) })
 	t.Run("remind", func(t *testing.T) { runRemind(t, open) })
 	t.Run("outbox", func(t *testing.T) { runOutbox(t, open) })
