@@ -40,6 +40,12 @@ Usage:
   taizhang rollup verify recount every entry and print where the kept counts differ
   taizhang rollup rebuild
                          rewrite the kept counts from the entries
+  taizhang backup --to PATH
+                         copy the embedded store while it serves: a consistent
+                         snapshot of the database, its blobs and generated keys
+                         (on MongoDB: use mongodump, see deploy/README.md)
+  taizhang restore --from PATH
+                         copy a backup into an empty TAIZHANG_DATA_DIR
   taizhang routes        print the API's route table (Markdown, as in docs/api.md)
   taizhang version       print the version
   taizhang help          show this text
@@ -63,6 +69,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return verifyAudit(ctx, args[2:], getenv, stdout)
 	case "rollup":
 		return rollup(ctx, args[1:], getenv, stdout)
+	case "backup":
+		return backup(ctx, args[1:], getenv, stdout)
+	case "restore":
+		return restore(ctx, args[1:], getenv, stdout)
 	case "routes":
 		return api.WriteRouteTable(stdout)
 	case "version":
