@@ -18,7 +18,9 @@ type ThrottleStore struct {
 }
 
 // Throttle returns the login throttle's store.
-func (db *DB) Throttle() *ThrottleStore { return &ThrottleStore{db: db, c: db.db.Collection("throttle")} }
+func (db *DB) Throttle() *ThrottleStore {
+	return &ThrottleStore{db: db, c: db.db.Collection("throttle")}
+}
 
 var _ auth.ThrottleStore = (*ThrottleStore)(nil)
 
