@@ -45,7 +45,12 @@ func (s *server) getAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	defer body.Close()
+	streaming := false // once the response streams the body, it closes it
+	defer func() {
+		if !streaming {
+			body.Close()
+		}
+	}()
 	etag := `"` + a.SHA256 + `"`
 	// The id names fixed content; private because access depends on who asks.
 	c.Set(fiber.HeaderCacheControl, "private, max-age=31536000, immutable")
@@ -69,11 +74,19 @@ func (s *server) getAttachment(c *fiber.Ctx) error {
 		}
 		c.Status(fiber.StatusPartialContent)
 		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", start, end, a.Size))
-		_, err = io.CopyN(c.Response().BodyWriter(), body, end-start+1)
-		return err
 	}
-	_, err = io.Copy(c.Response().BodyWriter(), body)
-	return err
+	// Streamed from the blob store as the client reads: a 10 MB photo is
+	// never held whole in the server's memory.
+	n := end - start + 1
+	c.Response().SetBodyStream(limitedBody{Reader: io.LimitReader(body, n), Closer: body}, int(n))
+	streaming = true
+	return nil
+}
+
+// limitedBody reads at most a range of a blob and closes the blob after.
+type limitedBody struct {
+	io.Reader
+	io.Closer
 }
 
 // openAttachment opens the attachment the caller may read, or with
