@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"taizhang/config"
+	"taizhang/store/s3"
 )
 
 type service struct {
@@ -114,6 +115,46 @@ func TestREADMEDocumentsEveryVariable(t *testing.T) {
 	for _, name := range config.Variables() {
 		if !strings.Contains(string(raw), name) {
 			t.Errorf("README.md does not document %s", name)
+		}
+	}
+}
+
+// TestComposeKeepsPhotosInMinIO: the compose file's bucket URL parses, the
+// bucket is made before taizhang starts, and the credentials are MinIO's.
+func TestComposeKeepsPhotosInMinIO(t *testing.T) {
+	services := readCompose(t)
+	app := services["taizhang"]
+	cfg, err := s3.ParseURL(app.Environment["TAIZHANG_BLOB_URL"])
+	if err != nil || cfg.Endpoint != "minio:9000" || cfg.Bucket != "taizhang" || !cfg.PathStyle {
+		t.Fatalf("TAIZHANG_BLOB_URL: %+v %v", cfg, err)
+	}
+	if cond := app.DependsOn["minio-init"]["condition"]; cond != "service_completed_successfully" {
+		t.Errorf("taizhang must start after the bucket is made, condition is %v", cond)
+	}
+	if _, ok := services["minio"]; !ok {
+		t.Fatal("no minio service")
+	}
+	for _, name := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if !strings.Contains(app.Environment[name], "MINIO_ROOT_") {
+			t.Errorf("%s should come from MinIO's root credentials, is %q", name, app.Environment[name])
+		}
+	}
+}
+
+// TestNginxSampleForwardsTheClientAddress: the sample balances over at least
+// two instances and sets the header TAIZHANG_TRUSTED_PROXIES makes taizhang read.
+func TestNginxSampleForwardsTheClientAddress(t *testing.T) {
+	raw, err := os.ReadFile("nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	if n := len(regexp.MustCompile(`(?m)^\s*server \S+:8080`).FindAllString(text, -1)); n < 2 {
+		t.Errorf("the upstream has %d instances, want at least 2", n)
+	}
+	for _, want := range []string{"X-Forwarded-For $proxy_add_x_forwarded_for", "TAIZHANG_TRUSTED_PROXIES", "proxy_buffering off"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("nginx.conf lacks %q", want)
 		}
 	}
 }
