@@ -48,7 +48,6 @@ type Entry struct {
 	// a returned entry, an unrectified problem): past DueAt it is overdue.
 	Open        bool
 	Attachments []string // attachment ids referenced by Data
-	SearchText  string   // the data's text values, for the q filter
 	History     []Event  // every create, edit and transition, oldest first
 	// NoReviewer is set by a step that asked for review when nobody can review
 	// it (no supervisor in the unit or above): administrators were told, and the
@@ -92,7 +91,7 @@ type Query struct {
 	// OverdueAt, when set, keeps open entries whose deadline is before it.
 	OverdueAt time.Time
 	From, To  time.Time // CreatedAt in [From, To); zero: unbounded
-	Q         string    // substring of the entry's text values
+	Q         string    // substring of one of the entry's text values (TextOf)
 	Limit     int
 	Cursor    string // from a previous Page.NextCursor
 }
@@ -130,13 +129,13 @@ type Store interface {
 	// GetByClientID finds an author's entry by the device-made id, for replays.
 	GetByClientID(ctx context.Context, scope auth.Scope, authorID, clientID string) (Entry, error)
 	// Update replaces the mutable fields (Status, Title, Data, PayloadHash, Period, DueAt,
-	// SubmittedAt, UpdatedAt, Open, Attachments, SearchText, History) if the stored
+	// SubmittedAt, UpdatedAt, Open, Attachments, History) if the stored
 	// Rev equals expectedRev, and returns the entry with Rev expectedRev+1. A
 	// different stored Rev gives errs.Conflict.
 	Update(ctx context.Context, scope auth.Scope, e Entry, expectedRev int, fx ...Effects) (Entry, error)
 	// List returns a page, newest first (CreatedAt, then ID, descending). To keep
 	// pages cheap, each item's History holds only its last event, without changes,
-	// and a store may leave PayloadHash and SearchText empty: listed entries are
+	// and a store may leave PayloadHash empty: listed entries are
 	// shown, never written back.
 	List(ctx context.Context, scope auth.Scope, q Query) (Page, error)
 	// Count counts what List would list over all its pages (Limit and Cursor ignored).

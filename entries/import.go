@@ -111,7 +111,7 @@ func (s *Service) imported(scope auth.Scope, v forms.Version, row Imported) (Ent
 	now := s.Now().UTC().Truncate(time.Millisecond)
 	e := importedEntry(row, v, wf, now)
 	e.History = []Event{{At: now, ActorID: scope.UserID(), ActorRole: string(role), Action: "import", To: e.Status,
-		Comment: row.Source, Changes: Diff(nil, row.Data)}}
+		Comment: row.Source}}
 	e.setData(row.Data, v.Schema)
 	e.Open = wf.IsOpen(e.Status)
 	var fx Effects

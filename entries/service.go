@@ -163,7 +163,9 @@ func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string,
 	}
 	e.setData(data, version.Schema)
 	e.Open = wf.IsOpen(e.Status)
-	event.Changes = Diff(nil, data)
+	// The first event names no changes: what was filed is the data, with the
+	// later events' changes undone. Repeating every field here tripled an
+	// entry's weight on disk.
 	e.History = []Event{event}
 	return e, version.Schema, nil
 }
@@ -225,19 +227,30 @@ func validate(schema forms.Form, data map[string]any, submit bool, inScope map[s
 }
 
 // setData stores validated data with what is derived from it: its title,
-// attachment ids (the data's and the history's evidence), the search text, and
+// attachment ids (the data's and the history's evidence), and
 // for problem items the earliest open measure's deadline as due date.
 func (e *Entry) setData(data map[string]any, schema forms.Form) {
 	e.Data, _ = json.Marshal(data)
 	e.Title = forms.TitleOf(&schema, data)
 	e.Attachments = mergeIDs(attachmentIDs(schema.Fields, data), evidenceIDs(e.History))
-	e.SearchText = searchText(data)
 	if due := measuresDue(e.Measures()); !due.IsZero() {
 		e.DueAt = due
 	}
 }
 
 // searchText joins the data's strings so the q filter can match any of them.
+// TextOf is what Query.Q searches: the text values in an entry's data,
+// each followed by a space (numbers, keys and choices' codes are not text).
+// A store searches them its own way (SQLite walks the stored JSON; MongoDB
+// keeps this text beside the entry).
+func TextOf(data json.RawMessage) string {
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return ""
+	}
+	return searchText(v)
+}
+
 func searchText(v any) string {
 	var b strings.Builder
 	var walk func(any)

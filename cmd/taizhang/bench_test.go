@@ -159,7 +159,7 @@ func publishThirtyFieldForm(b *testing.B, client *http.Client, base string) stri
 		}
 		fields = append(fields, f)
 	}
-	schema, _ := json.Marshal(map[string]any{"key": "bench30", "title": "三十项", "category": "custom", "fields": fields})
+	schema, _ := json.Marshal(map[string]any{"key": "bench30", "title": "三十项", "category": "custom", "onePerPeriod": false, "fields": fields})
 	req, _ := http.NewRequest("POST", base+"/api/v1/forms", bytes.NewReader(schema))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+admin)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -15,12 +16,17 @@ import (
 
 // GridFSBlobs implements attachments.Blobs in the GridFS bucket "blobs", the
 // SHA-256 as file id: the MongoDB store's blobs when TAIZHANG_BLOB_URL is empty.
-type GridFSBlobs struct{ bucket *mongo.GridFSBucket }
+type GridFSBlobs struct {
+	bucket *mongo.GridFSBucket
+	// opening serialises opening upload streams: the driver's bucket notes
+	// its first write (when it makes its indexes) without a lock.
+	opening sync.Mutex
+}
 
-var _ attachments.Blobs = GridFSBlobs{}
+var _ attachments.Blobs = (*GridFSBlobs)(nil)
 
 // Has implements attachments.Blobs.
-func (g GridFSBlobs) Has(ctx context.Context, sha string) (bool, error) {
+func (g *GridFSBlobs) Has(ctx context.Context, sha string) (bool, error) {
 	if err := attachments.CheckSHA(sha); err != nil {
 		return false, err
 	}
@@ -35,11 +41,13 @@ func (g GridFSBlobs) Has(ctx context.Context, sha string) (bool, error) {
 // Put implements attachments.Blobs. GridFS writes the file document after its
 // chunks, so an interrupted upload leaves no file (its orphan chunks are
 // deleted by the driver on abort).
-func (g GridFSBlobs) Put(ctx context.Context, sha string, size int64, content io.Reader) error {
+func (g *GridFSBlobs) Put(ctx context.Context, sha string, size int64, content io.Reader) error {
 	if has, err := g.Has(ctx, sha); has || err != nil {
 		return err
 	}
+	g.opening.Lock()
 	stream, err := g.bucket.OpenUploadStreamWithID(ctx, sha, sha)
+	g.opening.Unlock()
 	if err != nil {
 		return mapError("store blob", err)
 	}
@@ -58,7 +66,7 @@ func (g GridFSBlobs) Put(ctx context.Context, sha string, size int64, content io
 }
 
 // Open implements attachments.Blobs.
-func (g GridFSBlobs) Open(ctx context.Context, sha string) (io.ReadSeekCloser, error) {
+func (g *GridFSBlobs) Open(ctx context.Context, sha string) (io.ReadSeekCloser, error) {
 	if err := attachments.CheckSHA(sha); err != nil {
 		return nil, err
 	}
@@ -73,7 +81,7 @@ func (g GridFSBlobs) Open(ctx context.Context, sha string) (io.ReadSeekCloser, e
 }
 
 // Check implements attachments.Blobs: the database answers (Open pinged it).
-func (g GridFSBlobs) Check(context.Context) error { return nil }
+func (g *GridFSBlobs) Check(context.Context) error { return nil }
 
 // gridFSReader adds forward seeking to a download stream, which can only skip:
 // enough for a ranged download, which seeks once before reading.

@@ -82,7 +82,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	db := &DB{uri: opts.URI, client: client, db: client.Database(dbName), observe: opts.Observe, auditKey: opts.AuditKey, blobs: opts.Blobs}
 	if db.blobs == nil {
-		db.blobs = GridFSBlobs{bucket: db.db.GridFSBucket(options.GridFSBucket().SetName("blobs"))}
+		db.blobs = &GridFSBlobs{bucket: db.db.GridFSBucket(options.GridFSBucket().SetName("blobs"))}
 	}
 	if db.observe == nil {
 		db.observe = func(string, time.Duration, error) {}

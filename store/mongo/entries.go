@@ -294,7 +294,7 @@ func toEntryDoc(e entries.Entry) (entryDoc, error) {
 		AuthorID: e.AuthorID, ClientID: e.ClientID, Status: e.Status, Rev: e.Rev, Period: e.Period, Title: e.Title,
 		Data: data, PayloadHash: e.PayloadHash, DueAt: optionalTime(e.DueAt), CreatedAt: e.CreatedAt,
 		SubmittedAt: optionalTime(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optionalTime(e.ClientCreatedAt),
-		Open: e.Open, Attachments: attachments, Search: e.SearchText, History: string(history),
+		Open: e.Open, Attachments: attachments, Search: entries.TextOf(e.Data), History: string(history),
 		LastEvent: lastEventJSON(e),
 	}, nil
 }
@@ -309,7 +309,7 @@ func (d entryDoc) toEntry() (entries.Entry, error) {
 		AuthorID: d.AuthorID, ClientID: d.ClientID, Status: d.Status, Rev: d.Rev, Period: d.Period, Title: d.Title,
 		Data: json.RawMessage(data), PayloadHash: d.PayloadHash, DueAt: timeOf(d.DueAt),
 		CreatedAt: d.CreatedAt.UTC(), SubmittedAt: timeOf(d.SubmittedAt), UpdatedAt: d.UpdatedAt.UTC(),
-		ClientCreatedAt: timeOf(d.ClientCreatedAt), Open: d.Open, SearchText: d.Search,
+		ClientCreatedAt: timeOf(d.ClientCreatedAt), Open: d.Open,
 	}
 	if len(d.Attachments) > 0 {
 		e.Attachments = d.Attachments

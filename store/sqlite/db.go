@@ -78,6 +78,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.observe = func(string, time.Duration, error) {}
 	}
 	path := filepath.Join(opts.Dir, FileName)
+	if err := create(path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
 	if db.writer, err = sql.Open("sqlite", dsn(path, false)); err == nil {
 		db.readers, err = sql.Open("sqlite", dsn(path, true))
 	}
@@ -106,6 +110,25 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	db.startCommitter()
 	return db, nil
+}
+
+// PageSize is a new database's page size. An entry's row is 2–4 KB: 4 KiB
+// pages held one such row each, wasting a third of the file, and larger rows
+// spilled into overflow pages. An existing database keeps its page size.
+const PageSize = 16384
+
+// create makes the database file with its page size, which can no longer
+// change once the file is in WAL mode; an existing file is left alone.
+func create(path string) error {
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	_, err = db.Exec(fmt.Sprintf("PRAGMA page_size = %d; PRAGMA journal_mode = WAL", PageSize))
+	return errors.Join(err, db.Close())
 }
 
 // blobsOf is the blob store asked for, or the data dir's.

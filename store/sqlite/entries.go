@@ -23,20 +23,15 @@ var _ entries.Store = (*EntryStore)(nil)
 
 const entryColumns = `e.id, e.form_id, e.form_version, e.unit_id, e.unit_path, e.author_id, e.client_id,
 	e.status, e.rev, e.period, e.title, e.data, e.payload_hash, e.due_at, e.created_at, e.submitted_at,
-	e.updated_at, e.client_created_at, e.open, e.attachments, e.search, e.history`
+	e.updated_at, e.client_created_at, e.open, e.attachments, e.history`
 
-// listColumns are entryColumns with the last event in place of the history, and
-// no search text or payload hash: a listing shows none of them.
-var listColumns = strings.NewReplacer("e.history", "e.last_event", "e.search", "''", "e.payload_hash", "''").Replace(entryColumns)
+// listColumns are entryColumns with the last event, without its changes, in
+// place of the history, and no payload hash: a listing shows neither. SQLite
+// picks the event out of the stored history (no copy of it is kept: that was
+// an eighth of an entry's weight), so Go decodes one small event per row.
+var listColumns = strings.NewReplacer("e.history", lastEventColumn, "e.payload_hash", "''").Replace(entryColumns)
 
-// lastEventJSON is the stored last_event column.
-func lastEventJSON(e entries.Entry) string {
-	last, ok := e.LastEvent()
-	if !ok {
-		return ""
-	}
-	return mustJSON(last)
-}
+const lastEventColumn = `coalesce(json_remove(json_extract(e.history, '$[#-1]'), '$.changes'), '')`
 
 // inScope is ANDed into every single-entry query: the scope unit must be on the
 // entry's unit path. Its one parameter is the scope's unit id.
@@ -55,12 +50,12 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 	return s.db.inTx(ctx, "insert entry", func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
 			author_id, client_id, status, rev, period, title, data, payload_hash, due_at, created_at,
-			submitted_at, updated_at, client_created_at, open, attachments, search, history, last_event)
-			VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			submitted_at, updated_at, client_created_at, open, attachments, history)
+			VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			e.ID, e.FormID, e.FormVersion, e.UnitID, string(path), e.AuthorID, e.ClientID, e.Status,
 			e.Period, e.Title, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
 			millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt), e.Open,
-			mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)), lastEventJSON(e))
+			mustJSON(nonNil(e.Attachments)), mustJSON(nonNil(e.History)))
 		if err != nil {
 			return err
 		}
@@ -113,12 +108,12 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	updated := false
 	err = s.db.inTx(ctx, "update entry", func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE entries AS e SET status = ?, title = ?, data = ?, payload_hash = ?,
-			period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, search = ?,
-			history = ?, last_event = ?, rev = rev + 1
+			period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?,
+			history = ?, rev = rev + 1
 			WHERE e.id = ? AND e.rev = ? AND `+inScope,
 			e.Status, e.Title, string(e.Data), e.PayloadHash, e.Period, millis(e.DueAt), millis(e.SubmittedAt),
-			millis(e.UpdatedAt), e.Open, mustJSON(nonNil(e.Attachments)), e.SearchText, mustJSON(nonNil(e.History)),
-			lastEventJSON(e), e.ID, expectedRev, unitID)
+			millis(e.UpdatedAt), e.Open, mustJSON(nonNil(e.Attachments)), mustJSON(nonNil(e.History)),
+			e.ID, expectedRev, unitID)
 		if err != nil {
 			return err
 		}
@@ -335,10 +330,22 @@ func listWhere(columns, scopeUnit string, q entries.Query, after *entries.Positi
 		args = append(args, q.To.UnixMilli())
 	}
 	if q.Q != "" {
-		b.WriteString(` AND instr(e.search, ?) > 0`)
+		// json_tree finds the text values (not keys, numbers or choices'
+		// codes) that hold q. Text JSON writes as it is — most queries — is
+		// first looked for in the raw row, which rules most entries out cheaply.
+		if !strings.ContainsAny(q.Q, "\"\\<>&\u2028\u2029") && !hasControl(q.Q) {
+			b.WriteString(` AND instr(e.data, ?) > 0`)
+			args = append(args, q.Q)
+		}
+		b.WriteString(` AND EXISTS (SELECT 1 FROM json_tree(e.data) WHERE type = 'text' AND instr(value, ?) > 0)`)
 		args = append(args, q.Q)
 	}
 	return b.String(), args
+}
+
+// hasControl reports a control character, which JSON always escapes.
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 }) >= 0
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -349,7 +356,7 @@ func scanEntry(row scanner) (entries.Entry, error) {
 	var due, created, submitted, updated, clientCreated sql.NullInt64
 	err := row.Scan(&e.ID, &e.FormID, &e.FormVersion, &e.UnitID, &path, &e.AuthorID, &e.ClientID,
 		&e.Status, &e.Rev, &e.Period, &e.Title, &data, &e.PayloadHash, &due, &created, &submitted, &updated, &clientCreated,
-		&e.Open, &attachments, &e.SearchText, &history)
+		&e.Open, &attachments, &history)
 	if err != nil {
 		return e, err
 	}
@@ -381,7 +388,7 @@ func decodeIDs(raw string, ids *[]string) error {
 }
 
 // decodeHistory reads the history column (a list) or, in listings, the
-// last_event column (one event, or empty).
+// last event a listing picks out of it (one event, or empty).
 func decodeHistory(raw string, history *[]entries.Event) error {
 	switch {
 	case raw == "":

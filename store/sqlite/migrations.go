@@ -276,6 +276,13 @@ var migrations = []string{
 		last_seen    INTEGER NOT NULL,
 		version      INTEGER NOT NULL
 	) STRICT, WITHOUT ROWID;`,
+	// 16: an entry's weight. The search and last_event columns are no longer
+	// written (q walks the data itself; a listing picks the last event out of
+	// the history), and the first history event no longer repeats every field
+	// (the data is what was filed, with later changes undone). The pages this
+	// frees are reused by new entries; VACUUM gives them back to the disk.
+	`UPDATE entries SET search = '', last_event = '' WHERE search <> '' OR last_event <> '';
+	UPDATE entries SET history = json_remove(history, '$[0].changes') WHERE json_type(history, '$[0].changes') IS NOT NULL;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -40,7 +40,7 @@ func newEntry(path []string, n int) entries.Entry {
 		Data:        json.RawMessage(`{"name":"张三","size":4,"poor":"y","members":[{"name":"李四"}],"subsidy":120.5}`),
 		PayloadHash: fmt.Sprintf("hash-%d", n),
 		DueAt:       epoch.Add(72 * time.Hour), CreatedAt: at, SubmittedAt: at, UpdatedAt: at,
-		ClientCreatedAt: at.Add(-3 * time.Minute), Open: true, SearchText: "张三 李四",
+		ClientCreatedAt: at.Add(-3 * time.Minute), Open: true,
 		Attachments: []string{"0123456789abcdef01234567"},
 		History: []entries.Event{{At: at, ActorID: "author-" + path[len(path)-1], ActorRole: "cadre", Action: "submit",
 			From: "draft", To: "submitted", Changes: []entries.Change{{Path: "name", Before: nil, After: "张三"}}}},
@@ -126,7 +126,7 @@ func testZeroTimes(t *testing.T, h Harness) {
 	scope := scopeOf(t, "v1")
 	e := newEntry(pathV1, 1)
 	e.SubmittedAt, e.DueAt, e.ClientCreatedAt, e.Period = time.Time{}, time.Time{}, time.Time{}, ""
-	e.Status, e.Attachments, e.History, e.Open, e.SearchText = "draft", nil, nil, false, ""
+	e.Status, e.Attachments, e.History, e.Open = "draft", nil, nil, false
 	mustInsert(t, h.Entries, scope, e)
 	got, err := h.Entries.Get(context.Background(), scope, e.ID)
 	if err != nil {
@@ -208,7 +208,7 @@ func testUpdateRevision(t *testing.T, h Harness) {
 	e := newEntry(pathV1, 1)
 	mustInsert(t, h.Entries, scope, e)
 	e.Status, e.Data, e.UpdatedAt = "approved", json.RawMessage(`{"name":"王五"}`), epoch.Add(time.Hour)
-	e.Open, e.SearchText, e.Attachments, e.Title = false, "王五", nil, "王五家"
+	e.Open, e.Attachments, e.Title = false, nil, "王五家"
 	e.History = append(e.History, entries.Event{At: epoch.Add(time.Hour), ActorID: "boss", ActorRole: "supervisor",
 		Action: "approve", From: "submitted", To: "approved", Comment: "同意"})
 	updated, err := h.Entries.Update(ctx, scope, e, 1)

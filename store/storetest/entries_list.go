@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -156,7 +157,7 @@ func testListOverdueRangeAndSearch(t *testing.T, h Harness) {
 		e.DueAt = epoch.Add(time.Duration(i) * time.Hour)
 		e.Open = i != 2 // entry 2 is done: never overdue
 		if i == 3 {
-			e.SearchText = "红旗村 自来水 抢修"
+			e.Data = json.RawMessage(`{"name":"张三","note":"红旗村 自来水 抢修 <急> & \"快\"","size":4}`)
 		}
 		mustInsert(t, h.Entries, root, e)
 	}
@@ -167,6 +168,11 @@ func testListOverdueRangeAndSearch(t *testing.T, h Harness) {
 		"client-3", "client-2")
 	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "自来水"}), "client-3")
 	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "不存在"}))
+	// Only text values are searched, as JSON would escape them in the row.
+	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "<急> & \"快\""}), "client-3")
+	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "张三"}), "client-4", "client-3", "client-2", "client-1")
+	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "subsidy"})) // a key
+	assertIDs(t, listIDs(t, s, root, entries.Query{Q: "120.5"}))   // a number
 }
 
 // testListCarriesLastEvent: listings hold each entry's last event (for the
