@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -267,8 +268,26 @@ func (s *server) getEntry(c *fiber.Ctx) error {
 	}
 	out.AttachmentsArrived = &arrived
 	c.Set(fiber.HeaderETag, strconv.Itoa(e.Rev))
-	return c.JSON(fiber.Map{"entry": out, "history": names.history(history),
-		"form": fiber.Map{"id": v.FormID, "version": v.Version, "schema": v.Schema}})
+	form := fiber.Map{"id": v.FormID, "version": v.Version}
+	if !knowsForm(c.Query("knownForms"), v.FormID, v.Version) {
+		form["schema"] = v.Schema // 8.8 KB for a typical form: only when the client lacks it
+	}
+	return c.JSON(fiber.Map{"entry": out, "history": names.history(history), "form": form})
+}
+
+// knowsForm reads ?knownForms=ID@VERSION,… — the form versions whose schema
+// the client keeps (at most 50 are looked at) — for the entry's form version.
+func knowsForm(known, formID string, version int) bool {
+	want := formID + "@" + strconv.Itoa(version)
+	for i, item := range strings.Split(known, ",") {
+		if i == 50 {
+			return false
+		}
+		if item == want {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *server) editEntry(c *fiber.Ctx) error {

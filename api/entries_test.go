@@ -609,3 +609,31 @@ func TestStaleRevisionNamesTheCurrentOne(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryReadOmitsASchemaTheClientHas: GET /entries/{id} sends the form's
+// schema unless ?knownForms names the entry's form version; another version
+// of the same form, or garbage, still gets it.
+func TestEntryReadOmitsASchemaTheClientHas(t *testing.T) {
+	ew := newEntryWorld(t)
+	e := entryOf(t, ew.file("7d3f0a52-aaaa-4e6b-9b1e-0000000000k1", map[string]any{"name": "张三"}, true))
+	url := "/api/v1/entries/" + str(e, "id")
+	full := ew.call("GET", url, ew.townSup, nil)
+	form := full.json(t)["form"].(map[string]any)
+	if form["schema"] == nil || form["id"] != ew.formID {
+		t.Fatalf("without knownForms: %s", full.body)
+	}
+	have := fmt.Sprintf("%s@%v", ew.formID, form["version"])
+	short := ew.call("GET", url+"?knownForms=other@1,"+have, ew.townSup, nil)
+	got := short.json(t)["form"].(map[string]any)
+	if _, sent := got["schema"]; sent || got["version"] != form["version"] || short.json(t)["entry"] == nil {
+		t.Fatalf("with the version known: %s", short.body)
+	}
+	if len(short.body) >= len(full.body) {
+		t.Fatalf("the read without the schema is %d bytes, with it %d", len(short.body), len(full.body))
+	}
+	for _, known := range []string{ew.formID + "@999", "nonsense", ew.formID} {
+		if r := ew.call("GET", url+"?knownForms="+known, ew.townSup, nil); r.json(t)["form"].(map[string]any)["schema"] == nil {
+			t.Errorf("knownForms=%s must still send the schema", known)
+		}
+	}
+}

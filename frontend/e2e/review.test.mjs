@@ -42,6 +42,32 @@ test('a supervisor approves several weekly reports at once, choosing all with �
   await context.close()
 })
 
+test('an entry page gets a form schema once: the next entry of the same form comes without it', async () => {
+  const item = (problem) => ({ problem, source: 'public', style: 'lan', owner: '王某',
+    measures: [{ measure: '由村会计每月5日前在公开栏张贴补助明细并拍照上传备查', deadline: daysAhead(9) }] })
+  const a = await file('problem', item('村卫生室夜间无人值守，群众就医需跑到镇上'))
+  const b = await file('problem', item('村道路灯损坏两个月未修，群众夜间出行不便'), OTHER_CADRE)
+  const { context, page } = await signIn(TOWN_SUPERVISOR)
+  const reads = []
+  page.on('response', async (r) => {
+    const url = new URL(r.url())
+    if (r.request().method() === 'GET' && /^\/api\/v1\/entries\/[0-9a-f]{24}$/.test(url.pathname)) {
+      reads.push({ known: url.searchParams.get('knownForms'), body: await r.json() })
+    }
+  })
+  await page.goto(`${server.base}/entries/${a.id}`)
+  await page.getByText('村卫生室夜间无人值守').first().waitFor()
+  // Within the app (no reload), as a reviewer goes from one entry to the next.
+  await page.evaluate((path) => { history.pushState({}, '', path); dispatchEvent(new PopStateEvent('popstate')) }, `/entries/${b.id}`)
+  await page.getByText('村道路灯损坏两个月未修').first().waitFor()
+  await page.getByText('问题表现').first().waitFor() // a label from the kept schema
+  assert.equal(reads.length, 2, 'one read per entry')
+  assert.ok(reads[0].body.form.schema, 'the first read brings the schema')
+  assert.ok((reads[1].known ?? '').includes(`${reads[0].body.form.id}@${reads[0].body.form.version}`), reads[1].known)
+  assert.equal(reads[1].body.form.schema, undefined, 'the second read leaves it out')
+  await context.close()
+})
+
 test('a problem item: sent back at 立项, then 立项, each measure rectified with its evidence, 销号 with the evidence in view', async () => {
   const item = await file('problem', {
     problem: '村务公开栏三个月未更新，群众反映看不到补助发放情况', source: 'public', style: 'lan', owner: '王某',
