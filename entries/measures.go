@@ -44,12 +44,17 @@ func (e Entry) Measures() []MeasureState {
 	if json.Unmarshal(e.Data, &data) != nil {
 		return nil
 	}
+	return measureStates(data, e.History)
+}
+
+// measureStates is Measures on data already decoded.
+func measureStates(data map[string]any, history []Event) []MeasureState {
 	items := measureItems(data)
 	out := make([]MeasureState, len(items))
 	for i, item := range items {
 		out[i].Deadline, _ = item["deadline"].(string)
 	}
-	for _, ev := range e.History {
+	for _, ev := range history {
 		switch ev.Action {
 		case "reopen":
 			for i := range out {

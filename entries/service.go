@@ -233,7 +233,7 @@ func (e *Entry) setData(data map[string]any, schema forms.Form) {
 	e.Data, _ = json.Marshal(data)
 	e.Title = forms.TitleOf(&schema, data)
 	e.Attachments = mergeIDs(attachmentIDs(schema.Fields, data), evidenceIDs(e.History))
-	if due := measuresDue(e.Measures()); !due.IsZero() {
+	if due := measuresDue(measureStates(data, e.History)); !due.IsZero() {
 		e.DueAt = due
 	}
 }

@@ -86,30 +86,8 @@ func storeBytes(b *testing.B, dir string) int64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if os.Getenv("WEIGHT_ROW") != "" {
-		r, _ := db.Query(`SELECT length(id), length(unit_path), length(data), length(history), length(last_event), length(title), length(payload_hash), length(attachments), length(search), length(client_id), length(period) FROM entries ORDER BY rowid DESC LIMIT 1`)
-		for r.Next() {
-			v := make([]any, 11)
-			ptrs := make([]any, 11)
-			for i := range v {
-				ptrs[i] = &v[i]
-			}
-			_ = r.Scan(ptrs...)
-			fmt.Fprintln(os.Stderr, v...)
-		}
-		r.Close()
-		for _, q := range []string{`SELECT action || ' ' || detail || ' ' || unit_path || ' ' || target FROM audit_log ORDER BY seq DESC LIMIT 2`,
-			`SELECT kind || ' ' || message || ' ' || user_id FROM notifications ORDER BY rowid DESC LIMIT 2`,
-			`SELECT COUNT(*) || ' scope rows, ' || (SELECT COUNT(*) FROM notifications) || ' notifications, ' || (SELECT COUNT(*) FROM audit_log) || ' audit' FROM entry_scope`} {
-			var line string
-			_ = db.QueryRow(q).Scan(&line)
-			fmt.Fprintln(os.Stderr, line)
-		}
-	}
 	rows, err := db.Query(`SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 12`)
-	if err != nil {
-		b.Logf("dbstat: %v", err)
-	} else { // where the bytes are, largest first (docs/performance.md)
+	if err == nil { // where the bytes are, largest first (docs/performance.md)
 		for rows.Next() {
 			var name string
 			var size int64

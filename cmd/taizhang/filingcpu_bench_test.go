@@ -1,0 +1,51 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// BenchmarkFilingCPU files 5,000 thirty-field entries into the real binary
+// over 16 connections and reports the server's CPU time per filing (user +
+// system, from /proc/PID/stat), beside the rate. CPU per filing is what
+// decides how many filings a core carries at the deadline hour.
+// Run with -benchtime 1x (make bench); numbers go to docs/performance.md.
+func BenchmarkFilingCPU(b *testing.B) {
+	const n = 5000
+	bin := testBinary(b)
+	base, server := startBinary(b, bin, "TAIZHANG_DATA_DIR="+b.TempDir(), "TAIZHANG_DEMO_WEEKS=0", "TAIZHANG_REMINDER_EVERY=1h")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
+	formID := publishThirtyFieldForm(b, client, base)
+	cadre := benchLogin(b, client, base, demoCadrePhone)
+	body := thirtyFieldBody()
+	var seq atomic.Int64
+	file := func() error {
+		payload, _ := json.Marshal(map[string]any{"clientId": fmt.Sprintf("cpu-%08d", seq.Add(1)), "data": body, "submit": true})
+		return expect(client, "POST", base+"/api/v1/forms/"+formID+"/entries", cadre, payload, 201)
+	}
+	rate(workers, 200, file) // warm up: caches, prepared statements, connections
+	before := cpuTicks(b, server.Process.Pid)
+	perSecond := rate(workers, n, file)
+	used := cpuTicks(b, server.Process.Pid) - before
+	b.ReportMetric(float64(used)*10/float64(n), "cpu-ms/filing") // a tick is 10 ms (USER_HZ 100)
+	b.ReportMetric(perSecond, "filings/s")
+}
+
+// cpuTicks is a process's user + system CPU time in clock ticks.
+func cpuTicks(b *testing.B, pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Skipf("no /proc here: %v", err)
+	}
+	// Fields after the command name (which may hold spaces) start at ") ".
+	fields := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return utime + stime
+}
