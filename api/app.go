@@ -147,6 +147,7 @@ func (s *server) Routes() []Route {
 		{fiber.MethodGet, "/api/v1/entries/:id", signedIn, s.getEntry},
 		{fiber.MethodPatch, "/api/v1/entries/:id", signedIn, s.editEntry},
 		{fiber.MethodPost, "/api/v1/entries/:id/actions", signedIn, s.entryAction},
+		{fiber.MethodPost, "/api/v1/entries/:id/signals/:index/explain", signedIn, s.explainSignal},
 		{fiber.MethodPost, "/api/v1/attachments", signedIn, s.uploadAttachment},
 		{fiber.MethodGet, "/api/v1/attachments/:id", signedIn, s.getAttachment},
 		{fiber.MethodPost, "/api/v1/attachments/uploads", signedIn, s.startUpload},

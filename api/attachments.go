@@ -5,11 +5,13 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"taizhang/attachments"
 	"taizhang/errs"
+	"taizhang/signals"
 )
 
 // uploadAttachment takes multipart field "file". The same bytes from the same
@@ -31,11 +33,28 @@ func (s *server) uploadAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := attachments.Receive(c.UserContext(), s.deps.Attachments, scopeOf(c), path, file, s.deps.MaxUpload, s.deps.Now())
+	a, err := attachments.ReceiveClaimed(c.UserContext(), s.deps.Attachments, scopeOf(c), path, file, s.deps.MaxUpload, s.deps.Now(),
+		claimedMeta(c))
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(a)
+}
+
+// claimedMeta reads what the phone read from a photo's EXIF before it
+// compressed it (form fields takenAt as RFC 3339, lat and lng in degrees).
+// Anything unreadable is left out: it is evidence, never a reason to refuse.
+func claimedMeta(c *fiber.Ctx) signals.Meta {
+	var m signals.Meta
+	if t, err := time.Parse(time.RFC3339, c.FormValue("takenAt")); err == nil {
+		m.TakenAt = t.UTC()
+	}
+	lat, errLat := strconv.ParseFloat(c.FormValue("lat"), 64)
+	lng, errLng := strconv.ParseFloat(c.FormValue("lng"), 64)
+	if errLat == nil && errLng == nil {
+		m.Lat, m.Lng, m.HasPlace = lat, lng, true
+	}
+	return m
 }
 
 // getAttachment streams the bytes to the uploader, or to anyone who can read an

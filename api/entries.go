@@ -10,6 +10,7 @@ import (
 
 	"taizhang/entries"
 	"taizhang/errs"
+	"taizhang/signals"
 )
 
 type entryJSON struct {
@@ -49,6 +50,22 @@ type entryJSON struct {
 	// Notice tells the filer something they should know about the step just
 	// taken (nobody can review it).
 	Notice string `json:"notice,omitempty"`
+	// Signals are the questions found at submission; always a list.
+	Signals []signalJSON `json:"signals"`
+}
+
+// signalJSON is a signal with its kind in words.
+type signalJSON struct {
+	signals.Signal
+	KindName string `json:"kindName"`
+}
+
+func toSignalsJSON(list []signals.Signal) []signalJSON {
+	out := make([]signalJSON, len(list))
+	for i, s := range list {
+		out[i] = signalJSON{Signal: s, KindName: signals.KindNames[s.Kind]}
+	}
+	return out
 }
 
 // eventJSON is a history event with the actor's name.
@@ -91,7 +108,8 @@ func toEntryJSON(e entries.Entry, wf entries.Workflow, now time.Time) entryJSON 
 	out := entryJSON{ID: e.ID, FormID: e.FormID, FormVersion: e.FormVersion, Title: e.Title, UnitID: e.UnitID, AuthorID: e.AuthorID,
 		ClientID: e.ClientID, Data: e.Data, Status: e.Status, Rev: e.Rev, Period: e.Period, DueAt: optional(e.DueAt),
 		Overdue: e.Open && !e.DueAt.IsZero() && e.DueAt.Before(now), Attachments: attachments, CreatedAt: e.CreatedAt,
-		SubmittedAt: optional(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optional(e.ClientCreatedAt)}
+		SubmittedAt: optional(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optional(e.ClientCreatedAt),
+		Signals: toSignalsJSON(e.Signals)}
 	if last, ok := e.LastEvent(); ok {
 		out.LastEvent = &eventJSON{Event: last} // the reviewer's comment on a returned entry
 	}
@@ -318,6 +336,30 @@ func trimQuotes(s string) string {
 		return s[1 : len(s)-1]
 	}
 	return s
+}
+
+// explainSignal records a reviewer's answer to one of an entry's signals:
+// {comment} → 200 {entry}.
+func (s *server) explainSignal(c *fiber.Ctx) error {
+	var in struct {
+		Comment string `json:"comment"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	index, err := strconv.Atoi(c.Params("index"))
+	if err != nil {
+		return errs.New(errs.NotFound, "疑点不存在")
+	}
+	me, err := s.deps.Users.GetUser(c.UserContext(), scopeOf(c), scopeOf(c).UserID())
+	if err != nil {
+		return err
+	}
+	e, err := s.deps.Entries.ExplainSignal(c.UserContext(), scopeOf(c), c.Params("id"), index, in.Comment, me.Name)
+	if err != nil {
+		return err
+	}
+	return s.sendEntry(c, fiber.StatusOK, e)
 }
 
 func (s *server) entryAction(c *fiber.Ctx) error {

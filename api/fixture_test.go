@@ -34,6 +34,7 @@ import (
 	"taizhang/remind"
 	"taizhang/reports"
 	"taizhang/session"
+	"taizhang/signals"
 	"taizhang/store/mongo/mongotest"
 	"taizhang/store/s3"
 	"taizhang/store/s3/s3test"
@@ -55,6 +56,7 @@ type stores struct {
 	attachments   attachments.Store
 	uploads       attachments.UploadStore
 	throttle      auth.ThrottleStore
+	signals       signals.Index
 	ledger        ledger.Store
 	remind        remind.Store
 	push          push.Store
@@ -70,7 +72,7 @@ func sqliteStores(t testing.TB) stores {
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
+		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), signals: db.Signals(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
 }
 
 // s3Stores are the embedded store with its blobs in an S3 bucket (gofakes3).
@@ -90,7 +92,7 @@ func s3Stores(t testing.TB, fake *s3test.Server) stores {
 	}
 	t.Cleanup(func() { db.Close() })
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
+		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), signals: db.Signals(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, sqlite: db}
 }
 
 // eachBlobStore runs an attachment scenario on every backend and once more
@@ -106,7 +108,7 @@ func eachBlobStore(t *testing.T, scenario func(t *testing.T, open func(t *testin
 func mongoStores(t *testing.T, b mongotest.Backend) stores {
 	db := b.Open(t)
 	return stores{entries: db.Entries(), org: db.Org(), sessions: db.Sessions(), forms: db.Forms(), audit: db.Audit(),
-		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, auditKey: mongotest.AuditKey}
+		notifications: db.Notifications(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), signals: db.Signals(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, auditKey: mongotest.AuditKey}
 }
 
 // eachBackend runs a scenario on the embedded SQLite store and on embedded
@@ -188,6 +190,7 @@ func newWorldOn(t testing.TB, st stores) *world {
 	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
 	w.entries = &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
 		People: org.Directory{Users: st.org}, Now: clock, Attachments: st.attachments, Ledger: st.ledger}
+	w.entries.UseSignals(st.signals, tree.NameOf)
 	// 企业微信 is on, pointed at a fake by the tests that use it (wecomtest).
 	w.wecom = &wecom.Client{HTTP: http.DefaultClient, Now: clock}
 	w.dingtalk = &dingtalk.Client{HTTP: http.DefaultClient, Now: clock}

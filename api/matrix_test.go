@@ -310,9 +310,19 @@ var matrix = map[string]matrixCase{
 		return url, withHeaders{body: map[string]any{"data": map[string]any{"name": "改"}}, headers: map[string]string{"If-Match": "1"}}
 	}, onlyAuthorEdits},
 	"POST /api/v1/entries/:id/actions": {entryURL("/actions", map[string]any{"action": "approve", "rev": 1}), reviewers},
-	"GET /api/v1/reports/compliance":   {reportURL("/api/v1/reports/compliance", ""), reportReaders},
-	"GET /api/v1/reports/obligations":  {reportURL("/api/v1/reports/obligations", "&period=2026-W49"), reportReaders},
-	"GET /api/v1/reports/summary":      {reportURL("/api/v1/reports/summary", ""), reportReaders},
+	"POST /api/v1/entries/:id/signals/:index/explain": {entryURL("/signals/0/explain", map[string]any{"comment": "已核实"}),
+		func(role auth.Role, rel string) int {
+			switch {
+			case entryReaders(role, rel) == 404:
+				return 404
+			case role == auth.RoleSupervisor || role == auth.RoleOffice:
+				return 404 // allowed, but the matrix's entry has no signal 0
+			}
+			return 403
+		}},
+	"GET /api/v1/reports/compliance":  {reportURL("/api/v1/reports/compliance", ""), reportReaders},
+	"GET /api/v1/reports/obligations": {reportURL("/api/v1/reports/obligations", "&period=2026-W49"), reportReaders},
+	"GET /api/v1/reports/summary":     {reportURL("/api/v1/reports/summary", ""), reportReaders},
 	"GET /api/v1/reports/overdue": {func(w *world, target string, _ int) (string, any) {
 		return "/api/v1/reports/overdue?unitId=" + w.units[target].ID, nil
 	}, reportReaders},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"taizhang/auth"
+	"taizhang/signals"
 )
 
 // Attachment is an uploaded file's metadata.
@@ -30,6 +31,10 @@ type Attachment struct {
 	Width       int       `json:"width"`
 	Height      int       `json:"height"`
 	CreatedAt   time.Time `json:"createdAt"`
+	// Print is a photo's perceptual hashes (signals.Print), for finding reuse.
+	Print []uint64 `json:"-"`
+	// Meta is when and where the photo was taken, if it says.
+	Meta signals.Meta `json:"meta,omitzero"`
 }
 
 // IsImage reports whether a photo field may use the attachment.

@@ -11,6 +11,7 @@ import (
 
 	"taizhang/auth"
 	"taizhang/errs"
+	"taizhang/signals"
 )
 
 // DefaultMaxBytes is the default upload limit (TAIZHANG_MAX_UPLOAD).
@@ -24,6 +25,14 @@ const headBytes = 256 << 10
 // is too large or of an unknown type, and stores it. Nothing is stored from a
 // refused upload.
 func Receive(ctx context.Context, store Store, scope auth.Scope, unitPath []string, r io.Reader, maxBytes int64, now time.Time) (Attachment, error) {
+	return ReceiveClaimed(ctx, store, scope, unitPath, r, maxBytes, now, signals.Meta{})
+}
+
+// ReceiveClaimed is Receive with what the phone read from the photo's EXIF
+// before compressing it away: used, marked as claimed, when the file itself
+// carries none.
+func ReceiveClaimed(ctx context.Context, store Store, scope auth.Scope, unitPath []string, r io.Reader, maxBytes int64, now time.Time,
+	claimed signals.Meta) (Attachment, error) {
 	tmp, err := os.CreateTemp("", "taizhang-upload-*")
 	if err != nil {
 		return Attachment{}, err
@@ -57,12 +66,29 @@ func Receive(ctx context.Context, store Store, scope auth.Scope, unitPath []stri
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return Attachment{}, err
 	}
+	img := decode(a, tmp) // once, for the print and the thumbnail
+	if img != nil {
+		a.Print = signals.Print(img)
+	}
+	a.Meta = photoMeta(contentType, head, claimed, now)
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return Attachment{}, err
+	}
 	if a, err = store.Save(ctx, scope, a, tmp); err != nil {
 		return Attachment{}, err
 	}
 	// Lists and review queues show the 320-pixel thumbnail, made once here.
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return Attachment{}, err
+	return a, saveThumb(ctx, store, scope, a, img, now)
+}
+
+// photoMeta is when and where a photo was taken: from its own EXIF, else
+// what the phone claims it read before compressing.
+func photoMeta(contentType string, head []byte, claimed signals.Meta, now time.Time) signals.Meta {
+	if contentType == "image/jpeg" {
+		if m := signals.ReadEXIF(head, now); m.Known() {
+			return m
+		}
 	}
-	return a, SaveThumb(ctx, store, scope, a, tmp, now)
+	claimed.Source = "claimed"
+	return claimed.Sane(now)
 }

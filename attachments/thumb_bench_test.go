@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/jpeg"
 	"testing"
+
+	"taizhang/imaging"
 )
 
 func BenchmarkThumbOfPhoto(b *testing.B) {
@@ -19,7 +21,7 @@ func BenchmarkThumbOfPhoto(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		decoded, _, _ := image.Decode(bytes.NewReader(buf.Bytes()))
-		small := shrink(decoded, ThumbSize)
+		small := imaging.Shrink(decoded, ThumbSize)
 		var out bytes.Buffer
 		_ = jpeg.Encode(&out, small, &jpeg.Options{Quality: 75})
 	}

@@ -250,6 +250,11 @@ func (s *Service) write(ctx context.Context, scope auth.Scope, before, e Entry, 
 		return Entry{}, err
 	}
 	withLedger(&fx, &before, e, schema, submitted)
+	if submitted {
+		if err := s.withSignals(ctx, scope, &e, *schema, &fx); err != nil {
+			return Entry{}, err
+		}
+	}
 	updated, err := s.Store.Update(ctx, scope, e, checked, fx)
 	if errs.Is(err, errs.Conflict) {
 		if current, getErr := s.Store.Get(ctx, scope, e.ID); getErr == nil {

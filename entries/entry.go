@@ -14,6 +14,7 @@ import (
 	"taizhang/errs"
 	"taizhang/ledger"
 	"taizhang/notify"
+	"taizhang/signals"
 )
 
 // Entry is one ledger record: a form filled by a cadre for a unit.
@@ -48,7 +49,9 @@ type Entry struct {
 	// a returned entry, an unrectified problem): past DueAt it is overdue.
 	Open        bool
 	Attachments []string // attachment ids referenced by Data
-	History     []Event  // every create, edit and transition, oldest first
+	// Signals are the questions found at submission (signals package).
+	Signals []signals.Signal
+	History []Event // every create, edit and transition, oldest first
 	// NoReviewer is set by a step that asked for review when nobody can review
 	// it (no supervisor in the unit or above): administrators were told, and the
 	// filer should be. Not stored.
@@ -129,7 +132,7 @@ type Store interface {
 	// GetByClientID finds an author's entry by the device-made id, for replays.
 	GetByClientID(ctx context.Context, scope auth.Scope, authorID, clientID string) (Entry, error)
 	// Update replaces the mutable fields (Status, Title, Data, PayloadHash, Period, DueAt,
-	// SubmittedAt, UpdatedAt, Open, Attachments, History) if the stored
+	// SubmittedAt, UpdatedAt, Open, Attachments, Signals, History) if the stored
 	// Rev equals expectedRev, and returns the entry with Rev expectedRev+1. A
 	// different stored Rev gives errs.Conflict.
 	Update(ctx context.Context, scope auth.Scope, e Entry, expectedRev int, fx ...Effects) (Entry, error)
@@ -153,6 +156,8 @@ type Effects struct {
 	// step records in the obligation ledger (nil: nothing).
 	Counts []ledger.Count
 	Filing *ledger.Filing
+	// Prints is what a submission leaves in the signals index (nil: nothing).
+	Prints *signals.Prints
 }
 
 // LastEvent is what List keeps of an entry's history: the latest event without

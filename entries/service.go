@@ -15,6 +15,7 @@ import (
 	"taizhang/forms"
 	"taizhang/ids"
 	"taizhang/ledger"
+	"taizhang/signals"
 )
 
 // Service is what cadres and supervisors do all day: file, edit, and move entries
@@ -38,6 +39,9 @@ type Service struct {
 	Attachments attachments.Store
 	// Ledger is read for late filings (补报): which rounds a unit still owes.
 	Ledger ledger.Store
+	// Signals, when set, checks each submission for reused photos, photos
+	// that contradict the entry, copied text and boilerplate.
+	Signals *signals.Detector
 }
 
 // People finds who acts on an entry besides its author (org.Directory).
@@ -80,7 +84,12 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 		var fx Effects
 		if fx, e.NoReviewer, err = s.effects(ctx, scope, e, e.History[0], 1); err == nil {
 			withLedger(&fx, nil, e, &schema, in.Submit)
-			err = s.Store.Insert(ctx, scope, e, fx)
+			if in.Submit {
+				err = s.withSignals(ctx, scope, &e, schema, &fx)
+			}
+			if err == nil {
+				err = s.Store.Insert(ctx, scope, e, fx)
+			}
 		}
 	}
 	if err == nil {

@@ -35,6 +35,7 @@ import (
 	"taizhang/remind"
 	"taizhang/reports"
 	"taizhang/session"
+	"taizhang/signals"
 	"taizhang/store/mongo"
 	"taizhang/store/s3"
 	"taizhang/store/sqlite"
@@ -68,6 +69,7 @@ type openStore struct {
 	attachments   attachments.Store
 	uploads       attachments.UploadStore
 	throttle      auth.ThrottleStore
+	signals       signals.Index
 	forms         forms.Store
 	audit         audit.Store
 	notifications notify.Store
@@ -213,6 +215,7 @@ func newDomain(store openStore, now func() time.Time) domain {
 	d.forms = &forms.Service{Store: store.forms, Versions: d.versions, PathOf: d.tree.PathOf, Now: now, Audit: d.audit}
 	d.entries = &entries.Service{Store: store.entries, Forms: d.forms, Versions: d.versions, Units: d.tree.OwnPath,
 		People: org.Directory{Users: store.users}, Now: now, Attachments: store.attachments, Ledger: store.ledger}
+	d.entries.UseSignals(store.signals, d.tree.NameOf)
 	d.ledger = &ledger.Service{Store: store.ledger, Audit: d.audit, Now: now}
 	d.sweeper = &ledger.Sweeper{Forms: store.forms, Units: d.tree.All, Users: store.users, Store: store.ledger, Now: now}
 	return d
@@ -315,7 +318,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 		if err != nil {
 			return openStore{}, fmt.Errorf("open embedded store in %s (TAIZHANG_DATA_DIR): %w", cfg.DataDir, err)
 		}
-		return openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+		return openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), signals: db.Signals(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
 			units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, close: db.Close}, nil
 	}
 	db, err := mongo.Open(ctx, mongo.Options{URI: cfg.DBURL, ConnectTimeout: cfg.DBConnectTimeout, Observe: observe,
@@ -323,7 +326,7 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 	if err != nil {
 		return openStore{}, fmt.Errorf("open MongoDB %s (TAIZHANG_DB_URL): %w", config.RedactURL(cfg.DBURL), err)
 	}
-	s := openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
+	s := openStore{entries: db.Entries(), attachments: db.Attachments(), uploads: db.Uploads(), throttle: db.Throttle(), signals: db.Signals(), forms: db.Forms(), audit: db.Audit(), notifications: db.Notifications(),
 		units: db.Org(), users: db.Org(), sessions: db.Sessions(), ledger: db.Ledger(), remind: db.Remind(), push: db.Push(), ping: db.Ping, close: db.Close}
 	if !db.Transactions() {
 		s.warning = "MongoDB runs no transactions (not a replica set): an entry's audit record and notifications are written after it, and a crash in between can lose them"

@@ -14,6 +14,7 @@ import (
 	"taizhang/attachments"
 	"taizhang/auth"
 	"taizhang/errs"
+	"taizhang/signals"
 )
 
 // AttachmentStore implements attachments.Store: metadata in "attachments", bytes
@@ -42,11 +43,58 @@ type attachmentDoc struct {
 	Width       int       `bson:"width"`
 	Height      int       `bson:"height"`
 	CreatedAt   time.Time `bson:"createdAt"`
+	Print       []int64   `bson:"print,omitempty"` // uint64 hashes, as BSON has no unsigned type
+	Meta        *metaDoc  `bson:"meta,omitempty"`
+}
+
+type metaDoc struct {
+	TakenAt  time.Time `bson:"takenAt,omitempty"`
+	Lat      float64   `bson:"lat,omitempty"`
+	Lng      float64   `bson:"lng,omitempty"`
+	HasPlace bool      `bson:"hasPlace,omitempty"`
+	Source   string    `bson:"source"`
+}
+
+func toMetaDoc(m signals.Meta) *metaDoc {
+	if !m.Known() {
+		return nil
+	}
+	return &metaDoc{TakenAt: m.TakenAt, Lat: m.Lat, Lng: m.Lng, HasPlace: m.HasPlace, Source: m.Source}
+}
+
+func (d *metaDoc) meta() signals.Meta {
+	if d == nil {
+		return signals.Meta{}
+	}
+	m := signals.Meta{Lat: d.Lat, Lng: d.Lng, HasPlace: d.HasPlace, Source: d.Source}
+	if !d.TakenAt.IsZero() {
+		m.TakenAt = d.TakenAt.UTC()
+	}
+	return m
+}
+
+func toSigned(print []uint64) []int64 {
+	out := make([]int64, len(print))
+	for i, h := range print {
+		out[i] = int64(h)
+	}
+	return out
+}
+
+func toUnsigned(print []int64) []uint64 {
+	if len(print) == 0 {
+		return nil
+	}
+	out := make([]uint64, len(print))
+	for i, h := range print {
+		out[i] = uint64(h)
+	}
+	return out
 }
 
 func (d attachmentDoc) toAttachment() attachments.Attachment {
 	return attachments.Attachment{ID: d.ID, UploaderID: d.UploaderID, UnitPath: d.UnitPath, SHA256: d.SHA256, Size: d.Size,
-		ContentType: d.ContentType, Width: d.Width, Height: d.Height, CreatedAt: d.CreatedAt.UTC()}
+		ContentType: d.ContentType, Width: d.Width, Height: d.Height, CreatedAt: d.CreatedAt.UTC(), Print: toUnsigned(d.Print), Meta: d.Meta.meta()}
 }
 
 var errAttachmentNotFound = errs.New(errs.NotFound, "附件不存在")
@@ -61,7 +109,8 @@ func (s *AttachmentStore) Save(ctx context.Context, scope auth.Scope, a attachme
 		return a, err
 	}
 	_, err = s.meta.InsertOne(ctx, attachmentDoc{ID: a.ID, UploaderID: a.UploaderID, UnitPath: a.UnitPath, SHA256: a.SHA256,
-		Size: a.Size, ContentType: a.ContentType, Width: a.Width, Height: a.Height, CreatedAt: a.CreatedAt})
+		Size: a.Size, ContentType: a.ContentType, Width: a.Width, Height: a.Height, CreatedAt: a.CreatedAt,
+		Print: toSigned(a.Print), Meta: toMetaDoc(a.Meta)})
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return a, mapError("save attachment", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"taizhang/entries"
 	"taizhang/errs"
 	"taizhang/ledger"
+	"taizhang/signals"
 )
 
 // EntryStore implements entries.Store on MongoDB.
@@ -54,8 +55,9 @@ type entryDoc struct {
 	Open            bool       `bson:"open"`
 	Attachments     []string   `bson:"attachments"`
 	Search          string     `bson:"search"`
-	History         string     `bson:"history"`   // JSON: events carry arbitrary values
-	LastEvent       string     `bson:"lastEvent"` // what listings read instead of the history
+	History         string     `bson:"history"`           // JSON: events carry arbitrary values
+	LastEvent       string     `bson:"lastEvent"`         // what listings read instead of the history
+	Signals         string     `bson:"signals,omitempty"` // JSON list, empty when none
 }
 
 // Insert implements entries.Store.
@@ -111,6 +113,9 @@ func (s *EntryStore) writeEffects(ctx context.Context, fx []entries.Effects) err
 		if err := s.db.Notifications().InsertNotifications(ctx, f.Notifications); err != nil {
 			return err
 		}
+		if err := s.db.Signals().writePrints(ctx, f.Prints); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -163,7 +168,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 			{Key: "dueAt", Value: doc.DueAt}, {Key: "submittedAt", Value: doc.SubmittedAt},
 			{Key: "updatedAt", Value: doc.UpdatedAt}, {Key: "open", Value: doc.Open},
 			{Key: "attachments", Value: doc.Attachments}, {Key: "search", Value: doc.Search},
-			{Key: "history", Value: doc.History}, {Key: "lastEvent", Value: doc.LastEvent},
+			{Key: "history", Value: doc.History}, {Key: "lastEvent", Value: doc.LastEvent}, {Key: "signals", Value: doc.Signals},
 		}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 	}
@@ -295,8 +300,24 @@ func toEntryDoc(e entries.Entry) (entryDoc, error) {
 		Data: data, PayloadHash: e.PayloadHash, DueAt: optionalTime(e.DueAt), CreatedAt: e.CreatedAt,
 		SubmittedAt: optionalTime(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optionalTime(e.ClientCreatedAt),
 		Open: e.Open, Attachments: attachments, Search: entries.TextOf(e.Data), History: string(history),
-		LastEvent: lastEventJSON(e),
+		LastEvent: lastEventJSON(e), Signals: signalsJSON(e.Signals),
 	}, nil
+}
+
+// signalsJSON stores an entry's signals ("" for none: most entries).
+func signalsJSON(list []signals.Signal) string {
+	if len(list) == 0 {
+		return ""
+	}
+	raw, _ := json.Marshal(list)
+	return string(raw)
+}
+
+func decodeSignals(raw string, list *[]signals.Signal) error {
+	if raw == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(raw), list)
 }
 
 func (d entryDoc) toEntry() (entries.Entry, error) {
@@ -313,6 +334,9 @@ func (d entryDoc) toEntry() (entries.Entry, error) {
 	}
 	if len(d.Attachments) > 0 {
 		e.Attachments = d.Attachments
+	}
+	if err := decodeSignals(d.Signals, &e.Signals); err != nil {
+		return entries.Entry{}, err
 	}
 	switch {
 	case d.History != "" && d.History != "null":

@@ -116,6 +116,11 @@ func indexes() []index {
 			Options: options.Index().SetName("user_subscriptions"),
 		}},
 		{"uploads", mongo.IndexModel{Keys: bson.D{{Key: "uploaderId", Value: 1}}, Options: options.Index().SetName("uploader")}},
+		// Signals: photos by band key (multikey) and by bytes; texts by form and band key.
+		{"photo_prints", mongo.IndexModel{Keys: bson.D{{Key: "keys", Value: 1}}, Options: options.Index().SetName("bands")}},
+		{"photo_prints", mongo.IndexModel{Keys: bson.D{{Key: "sha256", Value: 1}}, Options: options.Index().SetName("bytes")}},
+		{"photo_prints", mongo.IndexModel{Keys: bson.D{{Key: "entryId", Value: 1}}, Options: options.Index().SetName("entry")}},
+		{"text_prints", mongo.IndexModel{Keys: bson.D{{Key: "formId", Value: 1}, {Key: "keys", Value: 1}}, Options: options.Index().SetName("bands")}},
 		{"uploads", mongo.IndexModel{Keys: bson.D{{Key: "touched", Value: 1}}, Options: options.Index().SetName("touched")}},
 		{"upload_pieces", mongo.IndexModel{
 			Keys:    bson.D{{Key: "upload", Value: 1}, {Key: "offset", Value: 1}},

@@ -31,7 +31,7 @@ var _ attachments.Store = (*AttachmentStore)(nil)
 
 var errAttachmentNotFound = errs.New(errs.NotFound, "附件不存在")
 
-const attachmentColumns = `a.id, a.uploader_id, a.unit_path, a.sha256, a.size, a.content_type, a.width, a.height, a.created_at`
+const attachmentColumns = `a.id, a.uploader_id, a.unit_path, a.sha256, a.size, a.content_type, a.width, a.height, a.created_at, a.print, a.meta`
 
 // Save implements attachments.Store. The bytes are stored before the metadata,
 // so an attachment never names bytes that are not there.
@@ -44,8 +44,9 @@ func (s *AttachmentStore) Save(ctx context.Context, scope auth.Scope, a attachme
 		return a, err
 	}
 	_, err = s.db.writer.ExecContext(ctx, `INSERT INTO attachments (id, uploader_id, unit_path, sha256, size, content_type,
-		width, height, created_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`, a.ID, a.UploaderID,
-		mustJSON(nonNil(a.UnitPath)), a.SHA256, a.Size, a.ContentType, a.Width, a.Height, millis(a.CreatedAt))
+		width, height, created_at, print, meta) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`, a.ID, a.UploaderID,
+		mustJSON(nonNil(a.UnitPath)), a.SHA256, a.Size, a.ContentType, a.Width, a.Height, millis(a.CreatedAt),
+		jsonOrEmpty(a.Print), jsonOrEmpty(a.Meta))
 	if err != nil {
 		return a, mapError("save attachment", err)
 	}
@@ -113,14 +114,30 @@ func (s *AttachmentStore) Ownership(ctx context.Context, scope auth.Scope, ids [
 
 func scanAttachment(row scanner) (attachments.Attachment, error) {
 	var a attachments.Attachment
-	var path string
+	var path, print, meta string
 	var created sql.NullInt64
-	err := row.Scan(&a.ID, &a.UploaderID, &path, &a.SHA256, &a.Size, &a.ContentType, &a.Width, &a.Height, &created)
+	err := row.Scan(&a.ID, &a.UploaderID, &path, &a.SHA256, &a.Size, &a.ContentType, &a.Width, &a.Height, &created, &print, &meta)
 	if err != nil {
 		return a, err
 	}
 	a.CreatedAt = fromMillis(created)
-	return a, json.Unmarshal([]byte(path), &a.UnitPath)
+	return a, errors.Join(json.Unmarshal([]byte(path), &a.UnitPath), unmarshalIfAny(print, &a.Print), unmarshalIfAny(meta, &a.Meta))
+}
+
+// jsonOrEmpty stores a zero value as '' (most attachments have no print or meta).
+func jsonOrEmpty[T any](v T) string {
+	raw := mustJSON(v)
+	if raw == "null" || raw == "{}" || raw == "[]" {
+		return ""
+	}
+	return raw
+}
+
+func unmarshalIfAny(raw string, v any) error {
+	if raw == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(raw), v)
 }
 
 // OpenThumb implements attachments.Store: the original decides access; its

@@ -283,6 +283,35 @@ var migrations = []string{
 	// frees are reused by new entries; VACUUM gives them back to the disk.
 	`UPDATE entries SET search = '', last_event = '' WHERE search <> '' OR last_event <> '';
 	UPDATE entries SET history = json_remove(history, '$[0].changes') WHERE json_type(history, '$[0].changes') IS NOT NULL;`,
+	// 17: signals against 走过场. A photo's perceptual print and EXIF; the
+	// signals found on an entry; and the index of submitted entries' prints:
+	// each photo's hashes by 16-bit band (multi-index hashing) and each text's
+	// MinHash band keys, one row per key.
+	`ALTER TABLE attachments ADD COLUMN print TEXT NOT NULL DEFAULT '';
+	ALTER TABLE attachments ADD COLUMN meta TEXT NOT NULL DEFAULT '';
+	ALTER TABLE entries ADD COLUMN signals TEXT NOT NULL DEFAULT '';
+	CREATE TABLE photo_prints (
+		entry_id      TEXT NOT NULL,
+		attachment_id TEXT NOT NULL,
+		unit_id       TEXT NOT NULL,
+		at            INTEGER NOT NULL,
+		sha256        TEXT NOT NULL,
+		print         TEXT NOT NULL,
+		PRIMARY KEY (entry_id, attachment_id)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX photo_prints_sha ON photo_prints (sha256);
+	CREATE TABLE photo_bands (
+		key           INTEGER NOT NULL,
+		entry_id      TEXT NOT NULL,
+		attachment_id TEXT NOT NULL,
+		PRIMARY KEY (key, entry_id, attachment_id)
+	) STRICT, WITHOUT ROWID;
+	CREATE TABLE text_bands (
+		form_id  TEXT NOT NULL,
+		key      INTEGER NOT NULL,
+		entry_id TEXT NOT NULL,
+		PRIMARY KEY (form_id, key, entry_id)
+	) STRICT, WITHOUT ROWID;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

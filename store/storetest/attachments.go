@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	"taizhang/attachments"
 	"taizhang/auth"
 	"taizhang/errs"
+	"taizhang/signals"
+	"taizhang/signals/signalstest"
 )
 
 // pngOf returns a small real PNG image.
@@ -157,4 +160,33 @@ func testAttachments(t *testing.T, h Harness) {
 	}
 	_, err = attachments.Receive(ctx, h.Attachments, cadre, pathV1, bytes.NewReader(pngOf(300, 300, 1)), 100, epoch)
 	wantCode(t, err, errs.TooLarge)
+	// A camera photo keeps its print and EXIF; a compressed one the phone's claim.
+	camera := signalstest.JPEGWithEXIF(t, pngImage(64, 48), "2026:11:20 08:00:00", 30.5, 114.3)
+	withExif, err := attachments.Receive(ctx, h.Attachments, cadre, pathV1, bytes.NewReader(camera), 1<<20, epoch.Add(30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := h.Attachments.Get(ctx, cadre, withExif.ID)
+	if err != nil || len(stored.Print) != 3 || stored.Meta.Source != "exif" || !stored.Meta.HasPlace || stored.Meta.TakenAt.IsZero() {
+		t.Fatalf("print and EXIF: %+v %v", stored, err)
+	}
+	if !slices.Equal(stored.Print, withExif.Print) || stored.Meta != withExif.Meta {
+		t.Fatalf("print and EXIF round trip: %+v, want %+v", stored, withExif)
+	}
+	claim := signals.Meta{TakenAt: epoch.Add(-48 * time.Hour), Lat: 31, Lng: 121, HasPlace: true}
+	plain, err := attachments.ReceiveClaimed(ctx, h.Attachments, cadre, pathV1, bytes.NewReader(pngOf(50, 40, 77)), 1<<20, epoch, claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := h.Attachments.Get(ctx, cadre, plain.ID); got.Meta.Source != "claimed" || !got.Meta.TakenAt.Equal(claim.TakenAt) || got.Meta.Lat != 31 {
+		t.Fatalf("claimed meta: %+v", got.Meta)
+	}
+}
+
+func pngImage(w, h int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	return img
 }

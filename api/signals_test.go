@@ -1,0 +1,200 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"strings"
+	"testing"
+	"time"
+
+	"taizhang/auth"
+	"taizhang/forms"
+	"taizhang/signals/signalstest"
+)
+
+// visitRecord is a 办实事 record with what signals compare: the day and place
+// it claims, a long description, photos.
+var visitRecord = forms.Form{Key: "record", Title: "办实事记录", Category: forms.CategoryShishi, Workflow: "approval",
+	Fields: []forms.Field{{Key: "name", Type: "text", Label: "事项", Required: true}, {Key: "day", Type: "date", Label: "日期"},
+		{Key: "place", Type: "geopoint", Label: "地点"}, {Key: "what", Type: "textarea", Label: "办理情况"},
+		{Key: "photos", Type: "photo", Label: "照片"}}}
+
+const what = "走访红旗村低保户王某家，了解到自来水管冻裂，协调水务站当天上门更换水管并回访，群众表示满意。"
+
+type signalWorld struct {
+	*world
+	formID                              string
+	cadre, stranger, strangerSup, office string
+}
+
+func newSignalWorld(t *testing.T, w *world) signalWorld {
+	sw := signalWorld{world: w, formID: w.publishForm(t, visitRecord)}
+	sw.cadre = w.tokenFor(w.addUser("13900000101", "v1", false, auth.RoleCadre))
+	sw.stranger = w.tokenFor(w.addUser("13900000102", "d2", false, auth.RoleCadre))
+	sw.strangerSup = w.tokenFor(w.addUser("13900000103", "d2", false, auth.RoleSupervisor))
+	sw.office = w.tokenFor(w.addUser("13900000104", "city", false, auth.RoleOffice))
+	return sw
+}
+
+func (sw signalWorld) photo(t *testing.T, token string, file []byte) string {
+	t.Helper()
+	r := sw.call("POST", "/api/v1/attachments", token, upload{file: file})
+	if r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	return str(r.json(t), "id")
+}
+
+func (sw signalWorld) submit(t *testing.T, token string, data map[string]any) map[string]any {
+	t.Helper()
+	r := sw.call("POST", "/api/v1/forms/"+sw.formID+"/entries", token, map[string]any{
+		"clientId": fmt.Sprintf("signal-%06d", sw.next()), "data": data, "submit": true})
+	if r.status != 201 {
+		t.Fatalf("file: %d %s", r.status, r.body)
+	}
+	return entryOf(t, r)
+}
+
+func signalKinds(e map[string]any) []string {
+	var kinds []string
+	for _, s := range e["signals"].([]any) {
+		kinds = append(kinds, s.(map[string]any)["kind"].(string))
+	}
+	return kinds
+}
+
+func jpegOf(t *testing.T, img image.Image, quality int) []byte {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestReusedPhotoAndCopiedTextAreSignals: a village files a record; a cadre
+// of another district files the same photo re-encoded and the description
+// copied. The second entry carries photo_reuse and text_copy naming the first
+// (its unit and date), its reviewer sees them but not the first entry's
+// content, the office sees both; an unrelated photo and text raise nothing;
+// the reviewer explains a signal, which is audited; the filer cannot.
+func TestReusedPhotoAndCopiedTextAreSignals(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		sw := newSignalWorld(t, open(t))
+		scene := signalstest.Scene(1, 640, 480)
+		first := sw.submit(t, sw.cadre, map[string]any{"name": "更换水管", "what": what,
+			"photos": []string{sw.photo(t, sw.cadre, jpegOf(t, scene, 90))}})
+		if kinds := signalKinds(first); len(kinds) != 0 {
+			t.Fatalf("the first record has signals: %v", kinds)
+		}
+		copied := sw.submit(t, sw.stranger, map[string]any{"name": "走访", "what": strings.Replace(what, "王某", "李某", 1),
+			"photos": []string{sw.photo(t, sw.stranger, jpegOf(t, scene, 45))}})
+		kinds := signalKinds(copied)
+		if len(kinds) != 2 || kinds[0] != "photo_reuse" || kinds[1] != "text_copy" {
+			t.Fatalf("signals: %v", copied["signals"])
+		}
+		reuse := copied["signals"].([]any)[0].(map[string]any)
+		if reuse["otherEntryId"] != str(first, "id") || !strings.Contains(reuse["detail"].(string), sw.units["v1"].Name) ||
+			reuse["kindName"] != "照片重复" || reuse["photo"] == nil || reuse["otherPhoto"] == nil {
+			t.Fatalf("photo reuse: %v", reuse)
+		}
+		// Its reviewer sees the signal, not the other district's entry or photo.
+		got := entryOf(t, sw.call("GET", "/api/v1/entries/"+str(copied, "id"), sw.strangerSup, nil))
+		if len(signalKinds(got)) != 2 {
+			t.Fatalf("the reviewer's read: %v", got["signals"])
+		}
+		for _, url := range []string{"/api/v1/entries/" + str(first, "id"), "/api/v1/attachments/" + reuse["otherPhoto"].(string)} {
+			if r := sw.call("GET", url, sw.strangerSup, nil); r.status != 404 {
+				t.Fatalf("%s for the other district's reviewer: %d", url, r.status)
+			}
+			if r := sw.call("GET", url, sw.office, nil); r.status != 200 {
+				t.Fatalf("%s for the office: %d", url, r.status)
+			}
+		}
+		unrelated := sw.submit(t, sw.stranger, map[string]any{"name": "修路灯",
+			"what":   "村道路灯损坏两个月未修，联系供电所更换灯具三盏，并建立路灯巡查台账，每月检查一次。",
+			"photos": []string{sw.photo(t, sw.stranger, jpegOf(t, signalstest.Scene(2, 640, 480), 90))}})
+		if kinds := signalKinds(unrelated); len(kinds) != 0 {
+			t.Fatalf("an unrelated record: %v", unrelated["signals"])
+		}
+		explain := "/api/v1/entries/" + str(copied, "id") + "/signals/0/explain"
+		if r := sw.call("POST", explain, sw.stranger, map[string]any{"comment": "是我"}); r.status != 403 {
+			t.Fatalf("the filer explains: %d", r.status)
+		}
+		if r := sw.call("POST", explain, sw.strangerSup, map[string]any{"comment": " "}); r.status != 422 {
+			t.Fatalf("an empty explanation: %d", r.status)
+		}
+		r := sw.call("POST", explain, sw.strangerSup, map[string]any{"comment": "两村联合办理，共用照片，已电话核实"})
+		explained := entryOf(t, r)["signals"].([]any)[0].(map[string]any)["explained"]
+		if r.status != 200 || explained == nil || explained.(map[string]any)["byName"] == "" {
+			t.Fatalf("explain: %d %s", r.status, r.body)
+		}
+		if log := sw.call("GET", "/api/v1/audit?action=entry.signal.explain", sw.office, nil); !strings.Contains(string(log.body), "两村联合办理") {
+			t.Fatalf("the explanation is not in the audit log: %s", log.body)
+		}
+	})
+}
+
+// TestPhotoTimeAndPlace: a photo whose EXIF says it was taken a month before
+// the day claimed, 40 km away, raises photo_time and photo_place; the same
+// claims sent by the phone for a photo without EXIF do too, marked as
+// claimed; a photo without either is no evidence.
+func TestPhotoTimeAndPlace(t *testing.T) {
+	sw := newSignalWorld(t, newWorld(t))
+	sw.now = time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	sw.cadre = sw.tokenFor(sw.addUser("13900000105", "v1", false, auth.RoleCadre))
+	claims := map[string]any{"name": "走访", "day": "2026-11-30", "place": map[string]any{"lat": 30.27, "lng": 120.15}}
+	withData := func(photo string) map[string]any {
+		data := map[string]any{"photos": []string{photo}}
+		for k, v := range claims {
+			data[k] = v
+		}
+		return data
+	}
+	camera := signalstest.JPEGWithEXIF(t, signalstest.Scene(3, 320, 240), "2026:10:28 09:00:00", 30.63, 120.15) // ≈ 40 km north
+	e := sw.submit(t, sw.cadre, withData(sw.photo(t, sw.cadre, camera)))
+	if kinds := signalKinds(e); len(kinds) != 2 || kinds[0] != "photo_time" || kinds[1] != "photo_place" {
+		t.Fatalf("signals: %v", e["signals"])
+	}
+	if detail := e["signals"].([]any)[0].(map[string]any)["detail"].(string); !strings.Contains(detail, "2026-10-28") || !strings.Contains(detail, "33 天") {
+		t.Fatalf("time detail: %s", detail)
+	}
+	// The PWA's compressed copy carries no EXIF; it sends what it read first.
+	r := sw.call("POST", "/api/v1/attachments", sw.cadre, upload{file: jpegOf(t, signalstest.Scene(4, 320, 240), 80),
+		fields: map[string]string{"takenAt": "2026-10-28T09:00:00+08:00", "lat": "30.63", "lng": "120.15"}})
+	if r.status != 201 || r.json(t)["meta"].(map[string]any)["source"] != "claimed" {
+		t.Fatalf("claimed upload: %d %s", r.status, r.body)
+	}
+	claimed := sw.submit(t, sw.cadre, withData(str(r.json(t), "id")))
+	if detail := fmt.Sprint(claimed["signals"]); !strings.Contains(detail, "photo_time") || !strings.Contains(detail, "手机") {
+		t.Fatalf("claimed signals: %s", detail)
+	}
+	plain := sw.submit(t, sw.cadre, withData(sw.photo(t, sw.cadre, jpegOf(t, signalstest.Scene(5, 320, 240), 80))))
+	if kinds := signalKinds(plain); len(kinds) != 0 {
+		t.Fatalf("no EXIF is no evidence: %v", plain["signals"])
+	}
+	for name, fields := range map[string]map[string]string{"absurd date": {"takenAt": "1900-01-01T00:00:00Z"}, "not a date": {"takenAt": "yesterday"},
+		"off the globe": {"lat": "123", "lng": "500"}} {
+		r := sw.call("POST", "/api/v1/attachments", sw.cadre, upload{file: jpegOf(t, signalstest.Scene(6, 64, 48), 70), fields: fields})
+		if r.status != 201 || r.json(t)["meta"] != nil {
+			t.Errorf("%s: %d %s", name, r.status, r.body)
+		}
+	}
+}
+
+// TestBoilerplate: the same text filed by one author for three weeks is
+// boilerplate on the third.
+func TestBoilerplate(t *testing.T) {
+	sw := newSignalWorld(t, newWorld(t))
+	author := sw.addUser("13900000210", "v1", false, auth.RoleCadre)
+	var kinds [][]string
+	for range 3 {
+		sw.cadre = sw.tokenFor(author) // a week on, a new session
+		kinds = append(kinds, signalKinds(sw.submit(t, sw.cadre, map[string]any{"name": "周记", "what": what})))
+		sw.now = sw.now.Add(7 * 24 * time.Hour)
+	}
+	if len(kinds[0]) != 0 || len(kinds[1]) != 0 || len(kinds[2]) != 1 || kinds[2][0] != "boilerplate" {
+		t.Fatalf("signals over three weeks: %v", kinds)
+	}
+}

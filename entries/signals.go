@@ -1,0 +1,127 @@
+package entries
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"taizhang/audit"
+	"taizhang/auth"
+	"taizhang/errs"
+	"taizhang/forms"
+	"taizhang/signals"
+)
+
+// withSignals checks a submission for signals and sets what the store keeps:
+// the entry's signals (explanations of ones found again are kept) and its
+// prints for later entries. Signals never block filing.
+func (s *Service) withSignals(ctx context.Context, scope auth.Scope, e *Entry, schema forms.Form, fx *Effects) error {
+	if s.Signals == nil {
+		return nil
+	}
+	subject, err := s.subject(ctx, scope, *e, schema)
+	if err != nil {
+		return err
+	}
+	found, prints, err := s.Signals.Detect(ctx, subject)
+	if err != nil {
+		return err
+	}
+	e.Signals = signals.Carry(found, e.Signals)
+	fx.Prints = &prints
+	return nil
+}
+
+// subject is what the detector looks at: the entry's own photos with their
+// prints and EXIF, the date and place it claims, its long text.
+func (s *Service) subject(ctx context.Context, scope auth.Scope, e Entry, schema forms.Form) (signals.Subject, error) {
+	var data map[string]any
+	_ = json.Unmarshal(e.Data, &data)
+	sub := signals.Subject{EntryID: e.ID, FormID: e.FormID, UnitID: e.UnitID, AuthorID: e.AuthorID, Period: e.Period,
+		Root: e.UnitPath[0], Claimed: e.SubmittedAt, Text: signals.LongText(data)}
+	for _, f := range schema.Fields {
+		switch f.Type {
+		case "date":
+			if v, ok := data[f.Key].(string); ok && sub.Claimed.Equal(e.SubmittedAt) {
+				if day, err := time.ParseInLocation(time.DateOnly, v, forms.Beijing); err == nil {
+					sub.Claimed = day.Add(12 * time.Hour) // midday: a day's photos are all "that day"
+				}
+			}
+		case "geopoint":
+			if p, ok := data[f.Key].(map[string]any); ok && sub.Place == nil {
+				lat, _ := p["lat"].(float64)
+				lng, _ := p["lng"].(float64)
+				sub.Place = &signals.Place{Lat: lat, Lng: lng}
+			}
+		}
+	}
+	if s.Attachments == nil {
+		return sub, nil
+	}
+	owned, err := s.Attachments.Ownership(ctx, scope, attachmentIDs(schema.Fields, data))
+	if err != nil {
+		return sub, err
+	}
+	for _, a := range owned.Own {
+		if a.IsImage() {
+			sub.Photos = append(sub.Photos, signals.Photo{AttachmentID: a.ID, SHA256: a.SHA256, Print: a.Print, Meta: a.Meta})
+		}
+	}
+	return sub, nil
+}
+
+// ExplainSignal records a reviewer's answer to the entry's signal at index:
+// kept on the entry, audited. Only a supervisor or the office who can read
+// the entry, and did not file it, may explain.
+func (s *Service) ExplainSignal(ctx context.Context, scope auth.Scope, id string, index int, comment, byName string) (Entry, error) {
+	e, _, err := s.Get(ctx, scope, id)
+	if err != nil {
+		return Entry{}, err
+	}
+	if e.AuthorID == scope.UserID() || !scope.Has(auth.RoleSupervisor) && !scope.Has(auth.RoleOffice) {
+		return Entry{}, errs.New(errs.Forbidden, "只有审核人员可以说明疑点")
+	}
+	if index < 0 || index >= len(e.Signals) {
+		return Entry{}, errs.New(errs.NotFound, "疑点不存在")
+	}
+	comment = forms.TrimBlank(comment)
+	switch {
+	case comment == "":
+		return Entry{}, unprocessable("comment", "required", "请写明核实情况")
+	case forms.HasBadText(comment) || len([]rune(comment)) > 500:
+		return Entry{}, unprocessable("comment", "invalid", "说明含有无法识别的字符，或超过 500 字")
+	}
+	now := s.Now().UTC().Truncate(time.Millisecond)
+	signal := &e.Signals[index]
+	signal.Explained = &signals.Explanation{Comment: comment, By: scope.UserID(), ByName: byName, At: now}
+	fx := Effects{Audit: &audit.Record{At: now, ActorID: scope.UserID(), Action: "entry.signal.explain", UnitPath: e.UnitPath, Target: e.ID,
+		Detail: map[string]any{"kind": signal.Kind, "otherEntryId": signal.OtherEntryID, "comment": comment}}}
+	updated, err := s.Store.Update(ctx, scope, e, e.Rev, fx)
+	if errs.Is(err, errs.Conflict) {
+		return Entry{}, StaleRevision(e.Rev)
+	}
+	return updated, err
+}
+
+// UseSignals turns signal detection on, with index keeping the prints and
+// names naming units in details (org.TreeCache.NameOf).
+func (s *Service) UseSignals(index signals.Index, names func(ctx context.Context) (func(id string) string, error)) {
+	s.Signals = &signals.Detector{
+		Index: index,
+		TextOf: func(ctx context.Context, scope auth.Scope, id string) (string, error) {
+			e, err := s.Store.Get(ctx, scope, id)
+			if err != nil {
+				return "", err
+			}
+			var data map[string]any
+			_ = json.Unmarshal(e.Data, &data)
+			return signals.LongText(data), nil
+		},
+		UnitName: func(ctx context.Context, id string) string {
+			if nameOf, err := names(ctx); err == nil && nameOf(id) != "" {
+				return nameOf(id)
+			}
+			return "另一单位"
+		},
+	}
+}

@@ -1,0 +1,103 @@
+package signals
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var phrases = []string{"由村会计", "每月五日前", "在公开栏", "张贴补助明细", "并拍照上传", "镇纪委备查", "群众可现场查阅", "提出意见", "村两委", "逐户走访",
+	"低保户", "自来水管网", "道路照明", "整改到位", "建立台账", "限期销号", "党员干部", "包保责任", "回访群众", "满意度调查"}
+
+// sentence is a text of n phrases picked by r: texts of one vocabulary, as a
+// campaign's records are.
+func sentence(r *rand.Rand, n int) string {
+	var b strings.Builder
+	for range n {
+		b.WriteString(phrases[r.IntN(len(phrases))])
+		b.WriteString("，")
+	}
+	return b.String()
+}
+
+// edit changes about share of a text's characters, as a unit copying another's
+// measure and changing names and numbers does.
+func edit(r *rand.Rand, text string, share float64) string {
+	runes := []rune(text)
+	for i := range runes {
+		if r.Float64() < share {
+			runes[i] = []rune("甲乙丙丁戊己庚辛壬癸")[r.IntN(10)]
+		}
+	}
+	return string(runes)
+}
+
+func sharesKey(a, b []int64) bool {
+	for _, k := range a {
+		if slices.Contains(b, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCopiedTextIsFoundAndDistinctTextIsNot: lightly edited copies are
+// found through the index and measured ≥ CopyThreshold; texts of the same
+// vocabulary written apart are not, and the index's miss rate at the
+// threshold is measured.
+func TestCopiedTextIsFoundAndDistinctTextIsNot(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	missed, copies := 0, 0
+	for range 300 {
+		original := sentence(r, 12)
+		copied := edit(r, original, 0.02)
+		a, b := Shingles(original), Shingles(copied)
+		s := Similarity(a, b)
+		if s < CopyThreshold {
+			continue // the edit changed more than a copy keeps
+		}
+		copies++
+		if !sharesKey(TextKeys(a), TextKeys(b)) {
+			missed++
+		}
+	}
+	t.Logf("%d copies at similarity ≥ %.1f, %d missed by the index (%.2f%%)", copies, CopyThreshold, missed, 100*float64(missed)/float64(copies))
+	if copies < 200 || float64(missed)/float64(copies) > 0.03 {
+		t.Fatalf("the index missed %d of %d copies", missed, copies)
+	}
+	flagged, pairs := 0, 0
+	var texts []map[uint64]struct{}
+	for range 150 {
+		texts = append(texts, Shingles(sentence(r, 12)))
+	}
+	for i := range texts {
+		for j := i + 1; j < len(texts); j++ {
+			pairs++
+			if Similarity(texts[i], texts[j]) >= CopyThreshold {
+				flagged++
+			}
+		}
+	}
+	t.Logf("distinct texts of one vocabulary: %d of %d pairs ≥ %.1f", flagged, pairs, CopyThreshold)
+	if flagged > 0 {
+		t.Fatalf("%d pairs of independently written texts flagged as copies", flagged)
+	}
+}
+
+func TestShortAndHugeTexts(t *testing.T) {
+	if keys := TextKeys(Shingles("同意。")); keys != nil {
+		t.Fatalf("a short text has keys: %v", keys)
+	}
+	huge := strings.Repeat("由村会计每月五日前张贴补助明细。", 4500) // ≈ 64 KB
+	if len(huge) < 64<<10 {
+		t.Fatalf("only %d bytes", len(huge))
+	}
+	if keys := TextKeys(Shingles(huge)); len(keys) != textBands {
+		t.Fatalf("keys of a 64 KB text: %d", len(keys))
+	}
+	data := map[string]any{"b": strings.Repeat("长", 40), "a": "短", "measures": []any{map[string]any{"measure": strings.Repeat("措", 31)}}}
+	if got := LongText(data); got != strings.Repeat("长", 40)+"\n"+strings.Repeat("措", 31) {
+		t.Fatalf("long text: %q", got)
+	}
+}

@@ -1,0 +1,125 @@
+package mongo
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"taizhang/auth"
+	"taizhang/signals"
+)
+
+// SignalIndex implements signals.Index: "photo_prints" holds one document per
+// indexed photo with its band keys (a multikey index finds them), "text_prints"
+// one per entry with its text's band keys.
+type SignalIndex struct {
+	db            *DB
+	photos, texts *mongo.Collection
+}
+
+// Signals returns the signals index.
+func (db *DB) Signals() *SignalIndex {
+	return &SignalIndex{db: db, photos: db.db.Collection("photo_prints"), texts: db.db.Collection("text_prints")}
+}
+
+var _ signals.Index = (*SignalIndex)(nil)
+
+type photoPrintDoc struct {
+	ID           string    `bson:"_id"` // entry id + ":" + attachment id
+	EntryID      string    `bson:"entryId"`
+	AttachmentID string    `bson:"attachmentId"`
+	UnitID       string    `bson:"unitId"`
+	At           time.Time `bson:"at"`
+	SHA256       string    `bson:"sha256"`
+	Print        []int64   `bson:"print"`
+	Keys         []int64   `bson:"keys"`
+}
+
+type textPrintDoc struct {
+	EntryID  string    `bson:"_id"`
+	FormID   string    `bson:"formId"`
+	UnitID   string    `bson:"unitId"`
+	AuthorID string    `bson:"authorId"`
+	Period   string    `bson:"period"`
+	At       time.Time `bson:"at"`
+	Keys     []int64   `bson:"keys"`
+}
+
+// writePrints replaces an entry's prints. Without transactions it runs after
+// the entry is written; a crash between loses this entry's prints only (it
+// is then not found as the other half of a later reuse).
+func (s *SignalIndex) writePrints(ctx context.Context, p *signals.Prints) error {
+	if p == nil {
+		return nil
+	}
+	if _, err := s.photos.DeleteMany(ctx, bson.D{{Key: "entryId", Value: p.EntryID}}); err != nil {
+		return mapError("replace photo prints", err)
+	}
+	for _, photo := range p.Photos {
+		doc := photoPrintDoc{ID: p.EntryID + ":" + photo.AttachmentID, EntryID: p.EntryID, AttachmentID: photo.AttachmentID, UnitID: p.UnitID,
+			At: p.At, SHA256: photo.SHA256, Print: toSigned(photo.Print), Keys: photo.Keys}
+		if _, err := s.photos.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true)); err != nil {
+			return mapError("photo prints", err)
+		}
+	}
+	if len(p.TextKeys) == 0 {
+		_, err := s.texts.DeleteOne(ctx, bson.D{{Key: "_id", Value: p.EntryID}})
+		return mapError("text prints", err)
+	}
+	doc := textPrintDoc{EntryID: p.EntryID, FormID: p.FormID, UnitID: p.UnitID, AuthorID: p.AuthorID, Period: p.Period, At: p.At, Keys: p.TextKeys}
+	_, err := s.texts.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.EntryID}}, doc, options.Replace().SetUpsert(true))
+	return mapError("text prints", err)
+}
+
+// PhotoCandidates implements signals.Index.
+func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []int64, shas []string, exclude string) (out []signals.PhotoHit, err error) {
+	defer s.db.track("signals.photos", time.Now(), &err)
+	var or bson.A
+	if len(keys) > 0 {
+		or = append(or, bson.D{{Key: "keys", Value: bson.D{{Key: "$in", Value: keys}}}})
+	}
+	if len(shas) > 0 {
+		or = append(or, bson.D{{Key: "sha256", Value: bson.D{{Key: "$in", Value: shas}}}})
+	}
+	if len(or) == 0 {
+		return nil, nil
+	}
+	cur, err := s.photos.Find(ctx, bson.D{{Key: "$or", Value: or}, {Key: "entryId", Value: bson.D{{Key: "$ne", Value: exclude}}}},
+		options.Find().SetLimit(200).SetProjection(bson.D{{Key: "keys", Value: 0}}))
+	if err != nil {
+		return nil, mapError("photo candidates", err)
+	}
+	var docs []photoPrintDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("photo candidates", err)
+	}
+	for _, d := range docs {
+		out = append(out, signals.PhotoHit{EntryID: d.EntryID, UnitID: d.UnitID, AttachmentID: d.AttachmentID, SHA256: d.SHA256,
+			At: d.At.UTC(), Print: toUnsigned(d.Print)})
+	}
+	return out, nil
+}
+
+// TextCandidates implements signals.Index.
+func (s *SignalIndex) TextCandidates(ctx context.Context, _ auth.Scope, formID string, keys []int64, exclude string) (out []signals.TextHit, err error) {
+	defer s.db.track("signals.texts", time.Now(), &err)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cur, err := s.texts.Find(ctx, bson.D{{Key: "formId", Value: formID}, {Key: "keys", Value: bson.D{{Key: "$in", Value: keys}}},
+		{Key: "_id", Value: bson.D{{Key: "$ne", Value: exclude}}}}, options.Find().SetLimit(200).SetProjection(bson.D{{Key: "keys", Value: 0}}))
+	if err != nil {
+		return nil, mapError("text candidates", err)
+	}
+	var docs []textPrintDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("text candidates", err)
+	}
+	for _, d := range docs {
+		out = append(out, signals.TextHit{EntryID: d.EntryID, UnitID: d.UnitID, AuthorID: d.AuthorID, Period: d.Period, At: d.At.UTC()})
+	}
+	return out, nil
+}
