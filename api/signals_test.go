@@ -25,7 +25,7 @@ const what = "走访红旗村低保户王某家，了解到自来水管冻裂，
 
 type signalWorld struct {
 	*world
-	formID                              string
+	formID                               string
 	cadre, stranger, strangerSup, office string
 }
 

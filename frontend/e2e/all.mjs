@@ -12,5 +12,6 @@ import './reports.test.mjs'
 import './exports.test.mjs'
 import './push.test.mjs'
 import './wecom.test.mjs'
+import './signals.test.mjs'
 
 after(closeBrowser)

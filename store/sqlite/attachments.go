@@ -124,7 +124,7 @@ func scanAttachment(row scanner) (attachments.Attachment, error) {
 	return a, errors.Join(json.Unmarshal([]byte(path), &a.UnitPath), unmarshalIfAny(print, &a.Print), unmarshalIfAny(meta, &a.Meta))
 }
 
-// jsonOrEmpty stores a zero value as '' (most attachments have no print or meta).
+// jsonOrEmpty stores a zero value as ” (most attachments have no print or meta).
 func jsonOrEmpty[T any](v T) string {
 	raw := mustJSON(v)
 	if raw == "null" || raw == "{}" || raw == "[]" {

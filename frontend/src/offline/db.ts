@@ -5,6 +5,7 @@
 // versions with upgrades, never a wipe, so an app update never loses a draft or
 // an outbox item.
 import Dexie, { type EntityTable } from 'dexie'
+import type { PhotoMeta } from './exif'
 
 export type OutboxState = 'waiting' | 'sending' | 'failed' | 'done'
 
@@ -46,6 +47,7 @@ export interface StoredFile {
   name: string
   uploaded: boolean
   createdAt: number
+  meta?: PhotoMeta // what the camera wrote, read before compression removed it
 }
 
 export interface KV {

@@ -3,6 +3,7 @@
 // give it — derived, like the server's attachments.IDFor, from the uploader and
 // the bytes' SHA-256 — so an entry can reference it while still offline.
 import type { OfflineDB } from './db'
+import type { PhotoMeta } from './exif'
 
 export const MAX_EDGE = 1600
 export const MAX_BYTES = 400 * 1024
@@ -48,11 +49,12 @@ export async function compressImage(file: Blob): Promise<Blob> {
   throw new Error('照片无法压缩到 400 KB 以内，请换一张')
 }
 
-/** keepFile stores a (compressed) file and returns its attachment id. */
-export async function keepFile(db: OfflineDB, uploaderId: string, blob: Blob, name: string): Promise<string> {
+/** keepFile stores a (compressed) file, with what its original's EXIF said,
+ *  and returns its attachment id. */
+export async function keepFile(db: OfflineDB, uploaderId: string, blob: Blob, name: string, meta?: PhotoMeta): Promise<string> {
   const bytes = await blob.arrayBuffer()
   const id = await attachmentId(uploaderId, await sha256Hex(bytes))
-  if (!(await db.files.get(id))) await db.files.put({ id, bytes, type: blob.type, name, uploaded: false, createdAt: Date.now() })
+  if (!(await db.files.get(id))) await db.files.put({ id, bytes, type: blob.type, name, uploaded: false, createdAt: Date.now(), meta })
   return id
 }
 

@@ -13,6 +13,7 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
 function server(mode: { down?: boolean; refuse?: boolean; tooLarge?: boolean; rename?: boolean; filedAs?: string } = {}) {
   const filed = new Map<string, string>()
   const uploads: string[] = []
+  const claims: (string | null)[][] = [] // takenAt, lat, lng of each upload
   const bodies: Record<string, unknown>[] = []
   const fetchFn = (async (url: string, init: RequestInit) => {
     if (mode.down) throw new TypeError('Failed to fetch')
@@ -20,6 +21,8 @@ function server(mode: { down?: boolean; refuse?: boolean; tooLarge?: boolean; re
       if (mode.tooLarge) return json(413, { code: 'too_large', detail: '文件过大' })
       const file = (init.body as FormData).get('file') as Blob
       uploads.push(await file.text())
+      const form = init.body as FormData
+      claims.push(['takenAt', 'lat', 'lng'].map((k) => form.get(k) as string | null))
       return json(201, { id: mode.rename ? 'f'.repeat(24) : 'ab'.repeat(12) })
     }
     const body = JSON.parse(String(init.body))
@@ -32,7 +35,7 @@ function server(mode: { down?: boolean; refuse?: boolean; tooLarge?: boolean; re
     filed.set(body.clientId, id)
     return json(created ? 201 : 200, { entry: { id } })
   }) as unknown as typeof fetch
-  return { filed, uploads, bodies, client: new Client(session, fetchFn), mode }
+  return { filed, uploads, claims, bodies, client: new Client(session, fetchFn), mode }
 }
 
 let n = 0
@@ -109,6 +112,17 @@ describe('outbox', () => {
     expect(await sync(db, s.client, 0)).toBe(2)
     expect(s.uploads).toEqual(['jpeg']) // the stored bytes, sent once
     expect((await db.files.get('ab'.repeat(12)))?.uploaded).toBe(true)
+  })
+
+  it('sends what the camera wrote, read before compression, with the photo', async () => {
+    const db = freshDB()
+    const s = server()
+    await db.files.put({ id: 'ab'.repeat(12), bytes: new TextEncoder().encode('jpeg').buffer as ArrayBuffer, type: 'image/jpeg', name: 'a.jpg',
+      uploaded: false, createdAt: 0, meta: { takenAt: '2026-10-28T09:15:30+08:00', lat: 30.63, lng: 120.15 } })
+    await db.files.put({ id: 'cd'.repeat(12), bytes: new TextEncoder().encode('png').buffer as ArrayBuffer, type: 'image/png', name: 'b.png', uploaded: false, createdAt: 0 })
+    await enqueue(db, 'shishi', { photos: ['ab'.repeat(12), 'cd'.repeat(12)] }, true, 0)
+    await sync(db, s.client, 0)
+    expect(s.claims).toEqual([['2026-10-28T09:15:30+08:00', '30.63', '120.15'], [null, null, null]])
   })
 
   it("uses the server's name for a photo if it differs", async () => {

@@ -102,6 +102,12 @@ export async function uploadFiles(db: OfflineDB, client: Client, data: Record<st
     if (!file || file.uploaded) continue
     const form = new FormData()
     form.append('file', fileBlob(file), file.name)
+    // The original's EXIF, which compression removed: sent as the phone's claim.
+    if (file.meta?.takenAt) form.append('takenAt', file.meta.takenAt)
+    if (file.meta?.lat !== undefined && file.meta.lng !== undefined) {
+      form.append('lat', String(file.meta.lat))
+      form.append('lng', String(file.meta.lng))
+    }
     const stored = await client.request<{ id: string }>('/api/v1/attachments', { method: 'POST', body: form })
     await db.files.update(id, { uploaded: true })
     if (stored.id !== id) json = json.split(`"${id}"`).join(`"${stored.id}"`) // the server's name wins

@@ -1,0 +1,69 @@
+// Signals against 走过场, as a supervisor meets them: two villages file the
+// same photo (one re-encoded) and the same description; the queue shows a
+// 疑点 badge on the second, its page shows the two photos and, on request, the
+// two texts side by side, and the supervisor records what they found.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { daysAhead, demoCity, loginAs, shot } from './harness.mjs'
+
+const CADRE = '13800000005' // 红旗村
+const OTHER_CADRE = '13800000006' // 幸福社区, also under 城关镇
+const TOWN_SUPERVISOR = '13800000004'
+const server = demoCity()
+const { signIn, api } = server
+const fixture = (name) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url))
+
+async function uploadPhoto(phone, name) {
+  const login = await loginAs(server.base, phone)
+  const form = new FormData()
+  form.append('file', new Blob([fixture(name)], { type: 'image/jpeg' }), name)
+  const res = await fetch(`${server.base}/api/v1/attachments`, { method: 'POST', headers: { Authorization: `Bearer ${login.accessToken}` }, body: form })
+  assert.equal(res.status, 201)
+  return (await res.json()).id
+}
+
+async function fileRecord(phone, photo, title) {
+  const forms = await api(phone, 'GET', '/api/v1/forms?assigned=true')
+  const shishi = forms.items.find((f) => f.key === 'shishi')
+  const data = {
+    category: shishi.schema?.fields?.find((f) => f.key === 'category')?.options?.[0]?.value ?? 'livelihood', title, people_served: 3,
+    place: '村委会', done_on: daysAhead(0),
+    description: '走访低保户王某家，发现自来水管冻裂，当天协调水务站上门更换水管并回访，群众表示满意，已登记台账。',
+    photos: [photo],
+  }
+  const res = await api(phone, 'POST', `/api/v1/forms/${shishi.id}/entries`, { clientId: crypto.randomUUID(), data, submit: true })
+  assert.ok(res.entry, JSON.stringify(res))
+  return res.entry
+}
+
+test('a supervisor sees a 疑点 badge, the two photos and texts side by side, and records a finding', async () => {
+  await fileRecord(CADRE, await uploadPhoto(CADRE, 'scene.jpg'), '更换自来水管')
+  const copy = await fileRecord(OTHER_CADRE, await uploadPhoto(OTHER_CADRE, 'scene-recompressed.jpg'), '帮助群众修水管')
+  assert.deepEqual(copy.signals.map((s) => s.kind), ['photo_reuse', 'text_copy'])
+
+  const { context, page } = await signIn(TOWN_SUPERVISOR)
+  await page.getByText('审批', { exact: true }).click()
+  const row = page.locator('.entry', { hasText: '帮助群众修水管' })
+  await row.getByText('疑点 2').waitFor()
+  await row.getByText('疑点：照片重复、文字雷同').waitFor()
+  await shot(page, 'signals-queue')
+  await row.click()
+  await page.getByRole('region', { name: '疑点' }).waitFor()
+  await page.getByText('疑点（2 项待核实）').waitFor()
+  const signals = page.getByRole('region', { name: '疑点' })
+  await signals.getByText(/红旗村.*报送的记录中有相似的照片/).waitFor()
+  await signals.getByRole('img', { name: '本条记录的照片' }).waitFor()
+  await signals.getByRole('img', { name: '另一条记录的照片' }).waitFor() // the town may read both villages
+  await signals.getByRole('button', { name: '对比文字' }).click()
+  await signals.getByRole('heading', { name: '另一条记录' }).waitFor()
+  assert.match(await signals.locator('.texts').innerText(), /走访低保户王某家[\s\S]*走访低保户王某家/)
+  await shot(page, 'signals-side-by-side')
+  await signals.getByRole('button', { name: '填写核实说明' }).first().click()
+  await page.getByLabel('说明').fill('两村联合办理，共用现场照片，已电话核实')
+  await page.getByRole('button', { name: '提交' }).click()
+  await page.getByText('已记录核实说明').waitFor()
+  await signals.getByText(/已核实（.*）：两村联合办理/).waitFor()
+  await page.getByText('疑点（1 项待核实）').waitFor()
+  await context.close()
+})
