@@ -156,7 +156,7 @@ func TestExportEntriesAcrossVersions(t *testing.T) {
 		}
 		header := rows[0]
 		// Fixed columns first, then the latest version's fields, then the older ones.
-		want := []string{"编号", "单位", "填报人", "状态", "周期", "截止时间", "提交时间", "最后操作", "是否逾期", "版本", "事项名称", "投入资金"}
+		want := []string{"编号", "单位", "填报人", "状态", "周期", "截止时间", "提交时间", "最后操作", "是否逾期", "疑点", "版本", "事项名称", "投入资金"}
 		if !slices.Equal(header[:len(want)], want) || slices.Index(header, "群众评价") > slices.Index(header, "地点") || slices.Index(header, "地点") < 0 {
 			t.Fatalf("header: %v", header)
 		}

@@ -118,6 +118,18 @@ func TestReusedPhotoAndCopiedTextAreSignals(t *testing.T) {
 		if kinds := signalKinds(unrelated); len(kinds) != 0 {
 			t.Fatalf("an unrelated record: %v", unrelated["signals"])
 		}
+		flagged := func() (total float64, d2 float64) {
+			sum := sw.call("GET", "/api/v1/reports/summary?formId="+sw.formID+"&unitId="+sw.units["city"].ID, sw.office, nil).json(t)
+			for _, u := range sum["byUnit"].([]any) {
+				if u := u.(map[string]any); u["unitId"] == sw.units["d2"].ID {
+					d2 = u["flagged"].(float64)
+				}
+			}
+			return sum["flagged"].(float64), d2
+		}
+		if total, d2 := flagged(); total != 1 || d2 != 1 {
+			t.Fatalf("the office's summary counts %v flagged entries, %v in d2; want 1 and 1", total, d2)
+		}
 		explain := "/api/v1/entries/" + str(copied, "id") + "/signals/0/explain"
 		if r := sw.call("POST", explain, sw.stranger, map[string]any{"comment": "是我"}); r.status != 403 {
 			t.Fatalf("the filer explains: %d", r.status)
@@ -132,6 +144,20 @@ func TestReusedPhotoAndCopiedTextAreSignals(t *testing.T) {
 		}
 		if log := sw.call("GET", "/api/v1/audit?action=entry.signal.explain", sw.office, nil); !strings.Contains(string(log.body), "两村联合办理") {
 			t.Fatalf("the explanation is not in the audit log: %s", log.body)
+		}
+		if r := sw.call("POST", strings.Replace(explain, "/0/", "/1/", 1), sw.strangerSup, map[string]any{"comment": "同一模板，已提醒"}); r.status != 200 {
+			t.Fatalf("explain the second: %d %s", r.status, r.body)
+		}
+		if total, _ := flagged(); total != 0 {
+			t.Fatalf("after every signal is explained the summary still counts %v flagged", total)
+		}
+		// The office's export has a 疑点 column (of entries filed before it began).
+		sw.now = sw.now.Add(time.Minute)
+		csv := string(sw.call("GET", "/api/v1/forms/"+sw.formID+"/export.csv", sw.office, nil).body)
+		for _, want := range []string{"疑点", "照片重复：" + sw.units["v1"].Name, "（已核实：两村联合办理", "文字雷同：文字与"} {
+			if !strings.Contains(csv, want) {
+				t.Errorf("the export lacks %q:\n%s", want, csv)
+			}
 		}
 	})
 }

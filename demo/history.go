@@ -110,6 +110,12 @@ func (h *History) Write(ctx context.Context) error {
 	if !ok || len(weekly.Assignments) == 0 {
 		return fmt.Errorf("demo history: the weekly report is not assigned")
 	}
+	// The history's texts come from a few dozen sentences: checked for
+	// signals, nearly every record would be "copied". It is filed unchecked;
+	// one deliberate copy at the end shows what a reviewer meets.
+	detector := h.Entries.Signals
+	h.Entries.Signals = nil
+	defer func() { h.Entries.Signals = detector }()
 	for _, p := range weekly.Assignments[0].Periods(weekly.CreatedAt, h.Now) {
 		w.at(p.Start.Add(time.Minute), func(ctx context.Context) error { _, err := h.Sweeper.Sweep(ctx); return err })
 		w.weeklyRound(p)
@@ -124,8 +130,50 @@ func (h *History) Write(ctx context.Context) error {
 		}
 	}
 	h.Clock.set(h.Now)
+	h.Entries.Signals = detector
+	if err := w.copiedRecord(ctx); err != nil {
+		return err
+	}
 	_, err := h.Sweeper.Sweep(ctx)
 	return err
+}
+
+// copiedRecord files, with signals checked, one 办实事 record and a copy of
+// it — the same photo, the same description — from a village next door: the
+// copy carries 照片重复 and 文字雷同 for its reviewer.
+func (w *world) copiedRecord(ctx context.Context) error {
+	def := w.forms["shishi"]
+	var first, second *person
+	for i := range w.cadres {
+		c := &w.cadres[i]
+		if c.unit.Kind != "village" && c.unit.Kind != "community" {
+			continue
+		}
+		switch {
+		case first == nil:
+			first = c
+		case second == nil && c.unit.ParentID == first.unit.ParentID && c.unit.ID != first.unit.ID:
+			second = c
+		}
+	}
+	if first == nil || second == nil {
+		return nil
+	}
+	thing := shishiThings[0]
+	for i, c := range []*person{first, second} {
+		photos, err := w.photos(ctx, *c, 999, 1)
+		if err != nil {
+			return err
+		}
+		day := w.Clock.Now().In(forms.Beijing).Format(time.DateOnly)
+		data := map[string]any{"category": thing.category, "title": thing.title, "people_served": float64(thing.served),
+			"place": c.unit.Name + thing.place, "done_on": day, "description": thing.description, "photos": photos}
+		_, _, err = w.Entries.File(ctx, c.scope(), def.ID, entries.FileRequest{ClientID: fmt.Sprintf("demo-copied-%d", i), Data: data, Submit: true})
+		if err != nil {
+			return fmt.Errorf("%s files the copied record: %w", c.user.Name, err)
+		}
+	}
+	return nil
 }
 
 // meet looks up the forms, units and people the history acts with.

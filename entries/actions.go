@@ -249,12 +249,12 @@ func (s *Service) write(ctx context.Context, scope auth.Scope, before, e Entry, 
 	if err != nil {
 		return Entry{}, err
 	}
-	withLedger(&fx, &before, e, schema, submitted)
 	if submitted {
 		if err := s.withSignals(ctx, scope, &e, *schema, &fx); err != nil {
 			return Entry{}, err
 		}
 	}
+	withLedger(&fx, &before, e, schema, submitted)
 	updated, err := s.Store.Update(ctx, scope, e, checked, fx)
 	if errs.Is(err, errs.Conflict) {
 		if current, getErr := s.Store.Get(ctx, scope, e.ID); getErr == nil {

@@ -16,10 +16,19 @@ import (
 func snapshot(e Entry, schema *forms.Form) *ledger.Snapshot {
 	s := &ledger.Snapshot{FormID: e.FormID, UnitID: e.UnitID, UnitPath: e.UnitPath, Status: e.Status,
 		Bucket: ledger.BucketOf(e.Period, e.CreatedAt)}
-	if len(schema.ReportableFields()) > 0 && e.Status != "draft" {
+	if e.Status == "draft" {
+		return s
+	}
+	if len(schema.ReportableFields()) > 0 {
 		var data map[string]any
 		_ = json.Unmarshal(e.Data, &data)
 		s.Options = ledger.OptionsOf(schema, data)
+	}
+	if e.Doubtful() { // counted like an option, so the office's summary shows flagged entries by unit
+		if s.Options == nil {
+			s.Options = map[string]string{}
+		}
+		s.Options[ledger.SignalsField] = ledger.Flagged
 	}
 	return s
 }

@@ -83,11 +83,11 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 	if err == nil {
 		var fx Effects
 		if fx, e.NoReviewer, err = s.effects(ctx, scope, e, e.History[0], 1); err == nil {
-			withLedger(&fx, nil, e, &schema, in.Submit)
 			if in.Submit {
 				err = s.withSignals(ctx, scope, &e, schema, &fx)
 			}
 			if err == nil {
+				withLedger(&fx, nil, e, &schema, in.Submit)
 				err = s.Store.Insert(ctx, scope, e, fx)
 			}
 		}

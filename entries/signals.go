@@ -3,6 +3,7 @@ package entries
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"taizhang/audit"
@@ -11,6 +12,16 @@ import (
 	"taizhang/forms"
 	"taizhang/signals"
 )
+
+// Doubtful reports whether the entry has a signal nobody has explained yet.
+func (e Entry) Doubtful() bool {
+	for _, s := range e.Signals {
+		if s.Explained == nil {
+			return true
+		}
+	}
+	return false
+}
 
 // withSignals checks a submission for signals and sets what the store keeps:
 // the entry's signals (explanations of ones found again are kept) and its
@@ -74,10 +85,12 @@ func (s *Service) subject(ctx context.Context, scope auth.Scope, e Entry, schema
 // kept on the entry, audited. Only a supervisor or the office who can read
 // the entry, and did not file it, may explain.
 func (s *Service) ExplainSignal(ctx context.Context, scope auth.Scope, id string, index int, comment, byName string) (Entry, error) {
-	e, _, err := s.Get(ctx, scope, id)
+	e, version, err := s.Get(ctx, scope, id)
 	if err != nil {
 		return Entry{}, err
 	}
+	before := e
+	before.Signals = slices.Clone(e.Signals)
 	if e.AuthorID == scope.UserID() || !scope.Has(auth.RoleSupervisor) && !scope.Has(auth.RoleOffice) {
 		return Entry{}, errs.New(errs.Forbidden, "只有审核人员可以说明疑点")
 	}
@@ -96,6 +109,7 @@ func (s *Service) ExplainSignal(ctx context.Context, scope auth.Scope, id string
 	signal.Explained = &signals.Explanation{Comment: comment, By: scope.UserID(), ByName: byName, At: now}
 	fx := Effects{Audit: &audit.Record{At: now, ActorID: scope.UserID(), Action: "entry.signal.explain", UnitPath: e.UnitPath, Target: e.ID,
 		Detail: map[string]any{"kind": signal.Kind, "otherEntryId": signal.OtherEntryID, "comment": comment}}}
+	withLedger(&fx, &before, e, &version.Schema, false) // the last explained: no longer counted as flagged
 	updated, err := s.Store.Update(ctx, scope, e, e.Rev, fx)
 	if errs.Is(err, errs.Conflict) {
 		return Entry{}, StaleRevision(e.Rev)

@@ -18,6 +18,7 @@ import (
 	"taizhang/forms"
 	"taizhang/org"
 	"taizhang/reports"
+	"taizhang/signals"
 )
 
 // Service exports what the caller may read.
@@ -145,7 +146,7 @@ func frozen(scope auth.Scope, req Request, now time.Time) entries.Query {
 }
 
 // fixedHeader heads the columns every export starts with.
-var fixedHeader = []string{"编号", "单位", "填报人", "状态", "周期", "截止时间", "提交时间", "最后操作", "是否逾期", "版本"}
+var fixedHeader = []string{"编号", "单位", "填报人", "状态", "周期", "截止时间", "提交时间", "最后操作", "是否逾期", "疑点", "版本"}
 
 // Write writes the plan's rows as a book to w, reporting progress after each
 // page. The row count must equal the plan's count: a file with fewer or more
@@ -306,13 +307,26 @@ func (s *Service) read(ctx context.Context, scope auth.Scope, q entries.Query, c
 	}
 }
 
+// doubts is the 疑点 cell: each signal in words, those a reviewer has
+// explained marked so.
+func doubts(list []signals.Signal) string {
+	parts := make([]string, len(list))
+	for i, s := range list {
+		parts[i] = signals.KindNames[s.Kind] + "：" + s.Detail
+		if s.Explained != nil {
+			parts[i] += "（已核实：" + s.Explained.Comment + "）"
+		}
+	}
+	return strings.Join(parts, "；")
+}
+
 func (s *Service) row(p Plan, e decoded, names *nameCache, sheets sheetSet, now time.Time) error {
 	data := e.data
 	mask := !p.Unmask
 	cells := make([]any, 0, len(fixedHeader)+len(p.cols)+2)
 	cells = append(cells, e.ID, names.Unit(e.UnitID), names.User(e.AuthorID), named(statusNames, e.Status),
 		reports.PeriodLabel(e.Period), when(e.DueAt), when(e.SubmittedAt), lastAction(e.Entry, names), yesNo(e.Open && !e.DueAt.IsZero() && e.DueAt.Before(now)),
-		float64(e.FormVersion))
+		doubts(e.Signals), float64(e.FormVersion))
 	for _, c := range p.cols {
 		cells = append(cells, valueOf(c.Field, data[c.Key], names, mask))
 		if c.Field.Type == "group" {

@@ -9,6 +9,14 @@ import (
 	"taizhang/forms"
 )
 
+// SignalsField is the pseudo-field an entry with unexplained signals is
+// counted under, with option Flagged: the office's summary counts flagged
+// entries per unit from the kept counts, like any option.
+const (
+	SignalsField = "_signals"
+	Flagged      = "flagged"
+)
+
 // Snapshot is what the counts see of an entry at one moment.
 type Snapshot struct {
 	FormID, UnitID, Bucket, Status string

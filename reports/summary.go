@@ -37,6 +37,8 @@ type UnitCount struct {
 	Name     string         `json:"name"`
 	N        int            `json:"n"`
 	ByStatus map[string]int `json:"byStatus"`
+	// Flagged counts entries with signals nobody has explained (疑点).
+	Flagged int `json:"flagged"`
 }
 
 // Summary is how many entries of a form a subtree has: by status, by option
@@ -50,6 +52,7 @@ type Summary struct {
 	ByOption  []Breakdown    `json:"byOption"`
 	ByPeriod  []Bucket       `json:"byPeriod"`
 	ByUnit    []UnitCount    `json:"byUnit"`
+	Flagged   int            `json:"flagged"`
 }
 
 // Summary reads the kept counts of a subtree, summed by child unit in the
@@ -81,6 +84,11 @@ func (s *Service) Summary(ctx context.Context, scope auth.Scope, formID, unitID 
 		if v.ownOnly && c.UnitID != v.unit.ID || !in {
 			continue
 		}
+		if c.Field == ledger.SignalsField {
+			out.Flagged += c.N
+			unitCount(byUnit, c.UnitID).Flagged += c.N
+			continue
+		}
 		if c.Field != "" {
 			if options[c.Field] == nil {
 				options[c.Field] = map[string]int{}
@@ -91,17 +99,21 @@ func (s *Service) Summary(ctx context.Context, scope auth.Scope, formID, unitID 
 		out.Total += c.N
 		out.ByStatus[c.Status] += c.N
 		byBucket[c.Bucket] += c.N
-		child := c.UnitID // the store summed by child: the child's id, or the unit's own
-		if byUnit[child] == nil {
-			byUnit[child] = &UnitCount{UnitID: child, ByStatus: map[string]int{}}
-		}
-		byUnit[child].N += c.N
-		byUnit[child].ByStatus[c.Status] += c.N
+		child := unitCount(byUnit, c.UnitID) // the store summed by child: the child's id, or the unit's own
+		child.N += c.N
+		child.ByStatus[c.Status] += c.N
 	}
 	out.ByOption = breakdowns(&v.version.Schema, options)
 	out.ByPeriod = buckets(byBucket)
 	out.ByUnit = v.unitCounts(byUnit)
 	return out, nil
+}
+
+func unitCount(byUnit map[string]*UnitCount, id string) *UnitCount {
+	if byUnit[id] == nil {
+		byUnit[id] = &UnitCount{UnitID: id, ByStatus: map[string]int{}}
+	}
+	return byUnit[id]
 }
 
 // breakdowns lists each reportable field's options in the schema's order,

@@ -117,10 +117,10 @@ func (d *Detector) Detect(ctx context.Context, s Subject) ([]Signal, Prints, err
 }
 
 // photoReuse finds each photo's copies in other entries: the same bytes, or
-// a print within MaxDistance. One signal per other entry and photo.
+// a print within MaxDistance. One signal per photo, naming the earliest other
+// entry and counting the rest.
 func (d *Detector) photoReuse(ctx context.Context, system auth.Scope, s Subject) ([]Signal, error) {
 	var out []Signal
-	seen := map[string]bool{}
 	for _, p := range s.Photos {
 		var keys []int64
 		if p.Print != nil {
@@ -130,21 +130,36 @@ func (d *Detector) photoReuse(ctx context.Context, system auth.Scope, s Subject)
 		if err != nil {
 			return nil, err
 		}
+		var first *PhotoHit
+		entries := map[string]bool{}
 		for _, h := range hits {
-			same := h.SHA256 == p.SHA256
-			if !same && Distance(p.Print, h.Print) > MaxDistance || seen[p.AttachmentID+h.EntryID] {
+			if h.SHA256 != p.SHA256 && Distance(p.Print, h.Print) > MaxDistance {
 				continue
 			}
-			seen[p.AttachmentID+h.EntryID] = true
-			how := "相似的照片"
-			if same {
-				how = "同一张照片"
+			entries[h.EntryID] = true
+			if first == nil || h.At.Before(first.At) {
+				first = &h
 			}
-			out = append(out, Signal{Kind: PhotoReuse, OtherEntryID: h.EntryID, Photo: p.AttachmentID, OtherPhoto: h.AttachmentID,
-				Detail: fmt.Sprintf("%s %s 报送的记录中有%s", d.UnitName(ctx, h.UnitID), day(h.At), how)})
 		}
+		if first == nil {
+			continue
+		}
+		how := "相似的照片"
+		if first.SHA256 == p.SHA256 {
+			how = "同一张照片"
+		}
+		out = append(out, Signal{Kind: PhotoReuse, OtherEntryID: first.EntryID, Photo: p.AttachmentID, OtherPhoto: first.AttachmentID,
+			Detail: fmt.Sprintf("%s %s 报送的记录中有%s%s", d.UnitName(ctx, first.UnitID), day(first.At), how, others(len(entries)-1))})
 	}
 	return out, nil
+}
+
+// others says how many more entries matched.
+func others(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("（另有 %d 条记录也相同）", n)
 }
 
 // textCopies checks the entries sharing a band key exactly: another unit's
@@ -160,6 +175,8 @@ func (d *Detector) textCopies(ctx context.Context, system auth.Scope, s Subject,
 	}
 	var out []Signal
 	ownPeriods := map[string]TextHit{}
+	var first *TextHit
+	copies, best := 0, 0.0
 	for _, h := range hits {
 		if h.UnitID == s.UnitID && h.AuthorID != s.AuthorID {
 			continue // colleagues of one unit share wording by nature
@@ -178,8 +195,14 @@ func (d *Detector) textCopies(ctx context.Context, system auth.Scope, s Subject,
 			}
 			continue
 		}
-		out = append(out, Signal{Kind: TextCopy, OtherEntryID: h.EntryID,
-			Detail: fmt.Sprintf("文字与%s %s 报送的记录有 %d%% 相同", d.UnitName(ctx, h.UnitID), day(h.At), int(math.Round(similarity*100)))})
+		copies++
+		if first == nil || h.At.Before(first.At) {
+			first, best = &h, similarity
+		}
+	}
+	if first != nil {
+		out = append(out, Signal{Kind: TextCopy, OtherEntryID: first.EntryID,
+			Detail: fmt.Sprintf("文字与%s %s 报送的记录有 %d%% 相同%s", d.UnitName(ctx, first.UnitID), day(first.At), int(math.Round(best*100)), others(copies-1))})
 	}
 	if len(ownPeriods) >= BoilerplatePeriods {
 		latest := TextHit{}

@@ -66,4 +66,13 @@ test('a supervisor sees a 疑点 badge, the two photos and texts side by side, a
   await signals.getByText(/已核实（.*）：两村联合办理/).waitFor()
   await page.getByText('疑点（1 项待核实）').waitFor()
   await context.close()
+
+  // The office sees where the unexplained 疑点 are.
+  const office = await signIn('13800000002')
+  await office.page.getByText('统计', { exact: true }).click()
+  const section = office.page.getByRole('region', { name: '疑点' })
+  await section.getByText(/待核实的疑点（[1-9]\d* 条）/).waitFor()
+  await section.getByText('东城区').waitFor()
+  await shot(office.page, 'signals-office')
+  await office.context.close()
 })

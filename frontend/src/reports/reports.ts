@@ -71,7 +71,8 @@ export interface Summary {
   byStatus: Record<string, number>
   byOption: { field: string; label: string; options: { value: string; label: string; n: number }[] }[]
   byPeriod: { bucket: string; label: string; n: number }[]
-  byUnit: { unitId: string; name: string; n: number; byStatus: Record<string, number> }[]
+  byUnit: { unitId: string; name: string; n: number; byStatus: Record<string, number>; flagged: number }[]
+  flagged: number // entries with 疑点 nobody has explained yet
 }
 
 export interface Late {
