@@ -65,7 +65,7 @@ func signalKinds(e map[string]any) []string {
 	return kinds
 }
 
-func jpegOf(t *testing.T, img image.Image, quality int) []byte {
+func jpegOf(t testing.TB, img image.Image, quality int) []byte {
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
 		t.Fatal(err)

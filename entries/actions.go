@@ -250,7 +250,7 @@ func (s *Service) write(ctx context.Context, scope auth.Scope, before, e Entry, 
 		return Entry{}, err
 	}
 	if submitted {
-		if err := s.withSignals(ctx, scope, &e, *schema, &fx); err != nil {
+		if err := s.withSignals(ctx, scope, &e, &before, *schema, &fx); err != nil {
 			return Entry{}, err
 		}
 	}

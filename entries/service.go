@@ -84,7 +84,7 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 		var fx Effects
 		if fx, e.NoReviewer, err = s.effects(ctx, scope, e, e.History[0], 1); err == nil {
 			if in.Submit {
-				err = s.withSignals(ctx, scope, &e, schema, &fx)
+				err = s.withSignals(ctx, scope, &e, nil, schema, &fx)
 			}
 			if err == nil {
 				withLedger(&fx, nil, e, &schema, in.Submit)

@@ -25,8 +25,9 @@ func (e Entry) Doubtful() bool {
 
 // withSignals checks a submission for signals and sets what the store keeps:
 // the entry's signals (explanations of ones found again are kept) and its
-// prints for later entries. Signals never block filing.
-func (s *Service) withSignals(ctx context.Context, scope auth.Scope, e *Entry, schema forms.Form, fx *Effects) error {
+// prints for later entries, replacing those of before (nil: a new entry).
+// Signals never block filing.
+func (s *Service) withSignals(ctx context.Context, scope auth.Scope, e *Entry, before *Entry, schema forms.Form, fx *Effects) error {
 	if s.Signals == nil {
 		return nil
 	}
@@ -39,6 +40,11 @@ func (s *Service) withSignals(ctx context.Context, scope auth.Scope, e *Entry, s
 		return err
 	}
 	e.Signals = signals.Carry(found, e.Signals)
+	if before != nil {
+		var data map[string]any
+		_ = json.Unmarshal(before.Data, &data)
+		prints.Replace, prints.OldTextKeys = true, signals.TextKeys(signals.Shingles(signals.LongText(data)))
+	}
 	fx.Prints = &prints
 	return nil
 }

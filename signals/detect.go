@@ -38,13 +38,18 @@ type Prints struct {
 	At                                        time.Time
 	Photos                                    []PhotoPrint
 	TextKeys                                  []int64
+	// Replace says the entry may have prints already (a resubmission): the
+	// store removes them first — its photos' by their stored prints, its
+	// text's by OldTextKeys, the keys of the text it had.
+	Replace     bool
+	OldTextKeys []int64
 }
 
 // PhotoPrint is one indexed photo.
 type PhotoPrint struct {
 	AttachmentID, SHA256 string
 	Print                []uint64
-	Keys                 []int64 // BandKeys(Print)
+	Bands                []Band // Bands(Print)
 }
 
 // PhotoHit is an indexed photo of another entry that may match.
@@ -66,8 +71,10 @@ type TextHit struct {
 // is shown only as a unit's name and a date.
 type Index interface {
 	// PhotoCandidates returns the indexed photos of entries other than
-	// exclude that have one of keys, or one of shas (the same bytes).
-	PhotoCandidates(ctx context.Context, scope auth.Scope, keys []int64, shas []string, exclude string) ([]PhotoHit, error)
+	// exclude that have a band with one of keys whose hash is near, or one
+	// of shas (the same bytes). near is checked on the band rows, before
+	// anything else of a candidate is read.
+	PhotoCandidates(ctx context.Context, scope auth.Scope, keys []int64, near func(hash uint64) bool, shas []string, exclude string) ([]PhotoHit, error)
 	// TextCandidates returns the entries of the form, other than exclude,
 	// whose text has one of keys.
 	TextCandidates(ctx context.Context, scope auth.Scope, formID string, keys []int64, exclude string) ([]TextHit, error)
@@ -98,7 +105,7 @@ func (d *Detector) Detect(ctx context.Context, s Subject) ([]Signal, Prints, err
 	for _, p := range s.Photos {
 		out = append(out, metaSignals(s, p)...)
 		if p.Print != nil {
-			prints.Photos = append(prints.Photos, PhotoPrint{AttachmentID: p.AttachmentID, SHA256: p.SHA256, Print: p.Print, Keys: BandKeys(p.Print)})
+			prints.Photos = append(prints.Photos, PhotoPrint{AttachmentID: p.AttachmentID, SHA256: p.SHA256, Print: p.Print, Bands: Bands(p.Print)})
 		}
 	}
 	system := auth.SystemScope(s.Root)
@@ -126,7 +133,7 @@ func (d *Detector) photoReuse(ctx context.Context, system auth.Scope, s Subject)
 		if p.Print != nil {
 			keys = ProbeKeys(p.Print)
 		}
-		hits, err := d.Index.PhotoCandidates(ctx, system, keys, []string{p.SHA256}, s.EntryID)
+		hits, err := d.Index.PhotoCandidates(ctx, system, keys, Near(p.Print), []string{p.SHA256}, s.EntryID)
 		if err != nil {
 			return nil, err
 		}

@@ -118,8 +118,8 @@ func TestProbesFindEveryHashWithinSevenBits(t *testing.T) {
 		}
 		probes := ProbeKeys([]uint64{q})
 		found := false
-		for _, k := range BandKeys([]uint64{other}) {
-			found = found || slices.Contains(probes, k)
+		for _, band := range Bands([]uint64{other}) {
+			found = found || slices.Contains(probes, band.Key)
 		}
 		if !found {
 			t.Fatalf("%016x and %016x differ by %d bits but share no probed band", q, other, bits.OnesCount64(q^other))

@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	exif "github.com/dsoprea/go-exif/v3"
@@ -125,4 +126,29 @@ func Scene(seed uint64, w, h int) *image.RGBA {
 		}
 	}
 	return img
+}
+
+// vocabulary is 500 four-character "words" of common CJK characters.
+var vocabulary = func() []string {
+	r := rand.New(rand.NewPCG(2, 2))
+	words := make([]string, 500)
+	for i := range words {
+		var w strings.Builder
+		for range 4 {
+			w.WriteRune(rune(0x4e00 + r.IntN(2000)))
+		}
+		words[i] = w.String()
+	}
+	return words
+}()
+
+// Text is a record's description of 30 words of one vocabulary: records
+// written apart share little, as real ones do.
+func Text(seed uint64) string {
+	r := rand.New(rand.NewPCG(seed, 3))
+	var t strings.Builder
+	for range 30 {
+		t.WriteString(vocabulary[r.IntN(len(vocabulary))])
+	}
+	return t.String()
 }

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -60,7 +61,7 @@ func (s *SignalIndex) writePrints(ctx context.Context, p *signals.Prints) error 
 	}
 	for _, photo := range p.Photos {
 		doc := photoPrintDoc{ID: p.EntryID + ":" + photo.AttachmentID, EntryID: p.EntryID, AttachmentID: photo.AttachmentID, UnitID: p.UnitID,
-			At: p.At, SHA256: photo.SHA256, Print: toSigned(photo.Print), Keys: photo.Keys}
+			At: p.At, SHA256: photo.SHA256, Print: toSigned(photo.Print), Keys: bandKeys(photo.Bands)}
 		if _, err := s.photos.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true)); err != nil {
 			return mapError("photo prints", err)
 		}
@@ -74,8 +75,18 @@ func (s *SignalIndex) writePrints(ctx context.Context, p *signals.Prints) error 
 	return mapError("text prints", err)
 }
 
-// PhotoCandidates implements signals.Index.
-func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []int64, shas []string, exclude string) (out []signals.PhotoHit, err error) {
+func bandKeys(bands []signals.Band) []int64 {
+	out := make([]int64, len(bands))
+	for i, b := range bands {
+		out[i] = b.Key
+	}
+	return out
+}
+
+// PhotoCandidates implements signals.Index: documents sharing a band key,
+// kept if one of their hashes is near, and those with the same bytes.
+func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []int64, near func(uint64) bool, shas []string,
+	exclude string) (out []signals.PhotoHit, err error) {
 	defer s.db.track("signals.photos", time.Now(), &err)
 	var or bson.A
 	if len(keys) > 0 {
@@ -88,7 +99,7 @@ func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []
 		return nil, nil
 	}
 	cur, err := s.photos.Find(ctx, bson.D{{Key: "$or", Value: or}, {Key: "entryId", Value: bson.D{{Key: "$ne", Value: exclude}}}},
-		options.Find().SetLimit(200).SetProjection(bson.D{{Key: "keys", Value: 0}}))
+		options.Find().SetLimit(5000).SetProjection(bson.D{{Key: "keys", Value: 0}}))
 	if err != nil {
 		return nil, mapError("photo candidates", err)
 	}
@@ -97,8 +108,12 @@ func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []
 		return nil, mapError("photo candidates", err)
 	}
 	for _, d := range docs {
+		print := toUnsigned(d.Print)
+		if !slices.ContainsFunc(print, near) && !slices.Contains(shas, d.SHA256) {
+			continue
+		}
 		out = append(out, signals.PhotoHit{EntryID: d.EntryID, UnitID: d.UnitID, AttachmentID: d.AttachmentID, SHA256: d.SHA256,
-			At: d.At.UTC(), Print: toUnsigned(d.Print)})
+			At: d.At.UTC(), Print: print})
 	}
 	return out, nil
 }

@@ -302,9 +302,10 @@ var migrations = []string{
 	CREATE INDEX photo_prints_sha ON photo_prints (sha256);
 	CREATE TABLE photo_bands (
 		key           INTEGER NOT NULL,
+		hash          INTEGER NOT NULL, -- the whole hash the band is of: compared before any join
 		entry_id      TEXT NOT NULL,
 		attachment_id TEXT NOT NULL,
-		PRIMARY KEY (key, entry_id, attachment_id)
+		PRIMARY KEY (key, entry_id, attachment_id, hash)
 	) STRICT, WITHOUT ROWID;
 	CREATE TABLE text_bands (
 		form_id  TEXT NOT NULL,

@@ -19,66 +19,136 @@ func (db *DB) Signals() *SignalIndex { return &SignalIndex{db: db} }
 
 var _ signals.Index = (*SignalIndex)(nil)
 
-// writePrints replaces an entry's prints, in its own transaction.
+// writePrints adds an entry's prints in its own transaction, a few
+// multi-row statements (the committer runs every write of the store). A
+// resubmission first removes what the entry had, by primary key: its photos'
+// bands from their stored prints, its text's from the old keys.
 func writePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 	if p == nil {
 		return nil
 	}
-	for _, table := range []string{"photo_prints", "photo_bands"} {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE entry_id = ?`, p.EntryID); err != nil {
+	if p.Replace {
+		if err := removePrints(ctx, tx, p); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM text_bands WHERE form_id = ? AND entry_id = ?`, p.FormID, p.EntryID); err != nil {
+	var prints, bands []any
+	for _, photo := range p.Photos {
+		prints = append(prints, p.EntryID, photo.AttachmentID, p.UnitID, p.At.UnixMilli(), photo.SHA256, mustJSON(photo.Print))
+		for _, b := range photo.Bands {
+			bands = append(bands, b.Key, int64(b.Hash), p.EntryID, photo.AttachmentID)
+		}
+	}
+	var texts []any
+	for _, k := range p.TextKeys {
+		texts = append(texts, p.FormID, k, p.EntryID)
+	}
+	for _, insert := range []struct {
+		head string
+		row  int // values per row
+		args []any
+	}{
+		{`INSERT OR IGNORE INTO photo_prints (entry_id, attachment_id, unit_id, at, sha256, print) VALUES `, 6, prints},
+		{`INSERT OR IGNORE INTO photo_bands (key, hash, entry_id, attachment_id) VALUES `, 4, bands},
+		{`INSERT OR IGNORE INTO text_bands (form_id, key, entry_id) VALUES `, 3, texts},
+	} {
+		if len(insert.args) == 0 {
+			continue
+		}
+		row := "(" + placeholders(insert.row) + "),"
+		if _, err := tx.ExecContext(ctx, insert.head+strings.TrimSuffix(strings.Repeat(row, len(insert.args)/insert.row), ","), insert.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func removePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
+	rows, err := tx.QueryContext(ctx, `SELECT print FROM photo_prints WHERE entry_id = ?`, p.EntryID)
+	if err != nil {
 		return err
 	}
-	for _, photo := range p.Photos {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO photo_prints (entry_id, attachment_id, unit_id, at, sha256, print) VALUES (?,?,?,?,?,?)`,
-			p.EntryID, photo.AttachmentID, p.UnitID, p.At.UnixMilli(), photo.SHA256, mustJSON(photo.Print)); err != nil {
-			return err
-		}
-		if err := insertKeys(ctx, tx, `INSERT OR IGNORE INTO photo_bands (key, entry_id, attachment_id) VALUES `, "(?,?,?)", photo.Keys,
-			func(k int64) []any { return []any{k, p.EntryID, photo.AttachmentID} }); err != nil {
-			return err
+	var old [][]uint64
+	for rows.Next() {
+		var raw string
+		var print []uint64
+		if err := rows.Scan(&raw); err == nil && unmarshalIfAny(raw, &print) == nil {
+			old = append(old, print)
 		}
 	}
-	return insertKeys(ctx, tx, `INSERT OR IGNORE INTO text_bands (form_id, key, entry_id) VALUES `, "(?,?,?)", p.TextKeys,
-		func(k int64) []any { return []any{p.FormID, k, p.EntryID} })
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, print := range old {
+		for _, b := range signals.Bands(print) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM photo_bands WHERE key = ? AND entry_id = ?`, b.Key, p.EntryID); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM photo_prints WHERE entry_id = ?`, p.EntryID); err != nil {
+		return err
+	}
+	for _, k := range p.OldTextKeys {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM text_bands WHERE form_id = ? AND key = ? AND entry_id = ?`, p.FormID, k, p.EntryID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func insertKeys(ctx context.Context, tx *txn, head, row string, keys []int64, args func(int64) []any) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	var all []any
-	for _, k := range keys {
-		all = append(all, args(k)...)
-	}
-	_, err := tx.ExecContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+",", len(keys)), ","), all...)
-	return err
-}
-
-// PhotoCandidates implements signals.Index.
-func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []int64, shas []string, exclude string) (out []signals.PhotoHit, err error) {
+// PhotoCandidates implements signals.Index: the band rows first (each holds
+// its whole hash, so near rules a row in or out without a join), then the
+// few photos they name and those with the same bytes.
+func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []int64, near func(uint64) bool, shas []string,
+	exclude string) (out []signals.PhotoHit, err error) {
 	defer s.db.track("signals.photos", time.Now(), &err)
-	if len(keys) == 0 && len(shas) == 0 {
+	type pair struct{ entry, attachment string }
+	var matched []pair
+	if len(keys) > 0 {
+		args := make([]any, len(keys))
+		for i, k := range keys {
+			args[i] = k
+		}
+		bands, err := queryAll(ctx, s.db, "photo bands", func(row scanner) (signals.PhotoHit, error) {
+			var h signals.PhotoHit
+			var hash int64
+			err := row.Scan(&hash, &h.EntryID, &h.AttachmentID)
+			h.Print = []uint64{uint64(hash)}
+			return h, err
+		}, `SELECT hash, entry_id, attachment_id FROM photo_bands WHERE key IN (`+placeholders(len(keys))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[pair]bool{}
+		for _, b := range bands {
+			p := pair{b.EntryID, b.AttachmentID}
+			if b.EntryID != exclude && !seen[p] && near(b.Print[0]) {
+				seen[p] = true
+				matched = append(matched, p)
+			}
+		}
+	}
+	// Two index lookups joined by UNION, not one OR (which would scan).
+	const columns = `SELECT entry_id, unit_id, attachment_id, sha256, at, print FROM photo_prints WHERE `
+	var parts []string
+	var args []any
+	if len(matched) > 0 {
+		parts = append(parts, columns+`(entry_id, attachment_id) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(matched)), ",")+`)`)
+		for _, p := range matched {
+			args = append(args, p.entry, p.attachment)
+		}
+	}
+	if len(shas) > 0 {
+		parts = append(parts, columns+`sha256 IN (`+placeholders(len(shas))+`) AND entry_id <> ?`)
+		for _, sha := range shas {
+			args = append(args, sha)
+		}
+		args = append(args, exclude)
+	}
+	if len(parts) == 0 {
 		return nil, nil
 	}
-	// Two index lookups, not one OR (which would scan the table): band keys,
-	// then the same bytes.
-	var args []any
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	args = append(args, exclude)
-	for _, sha := range shas {
-		args = append(args, sha)
-	}
-	args = append(args, exclude)
-	const columns = `p.entry_id, p.unit_id, p.attachment_id, p.sha256, p.at, p.print`
-	query := `SELECT ` + columns + ` FROM photo_bands b JOIN photo_prints p ON p.entry_id = b.entry_id AND p.attachment_id = b.attachment_id
-		WHERE b.key IN (` + placeholders(len(keys)) + `) AND b.entry_id <> ?
-		UNION SELECT ` + columns + ` FROM photo_prints p WHERE p.sha256 IN (` + placeholders(len(shas)) + `) AND p.entry_id <> ? LIMIT 200`
 	return queryAll(ctx, s.db, "photo candidates", func(row scanner) (signals.PhotoHit, error) {
 		var h signals.PhotoHit
 		var at int64
@@ -86,7 +156,7 @@ func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []
 		err := row.Scan(&h.EntryID, &h.UnitID, &h.AttachmentID, &h.SHA256, &at, &print)
 		h.At = time.UnixMilli(at).UTC()
 		return h, errors.Join(err, unmarshalIfAny(print, &h.Print))
-	}, query, args...)
+	}, strings.Join(parts, " UNION ")+` LIMIT 200`, args...)
 }
 
 // TextCandidates implements signals.Index; the entries table says whose they are.
