@@ -21,6 +21,7 @@ import (
 	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/auth"
+	"taizhang/board"
 	"taizhang/dingtalk"
 	"taizhang/entries"
 	"taizhang/export"
@@ -86,9 +87,17 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// MetricsToken, when set, lets a scraper off this host read /metrics.
 	MetricsToken string
+	// Board is the public commitment board; PublicURL, when set, is where its
+	// QR codes point (else the address the request came to).
+	Board     *board.Board
+	PublicURL string
 }
 
-type server struct{ deps Deps }
+type server struct {
+	deps Deps
+	// publicLimit bounds what one address may ask of the public board.
+	publicLimit *rateLimit
+}
 
 // Route is one entry of the route table. Every route states its access, so a
 // reviewer (and the authorization matrix test) sees it in one place.
@@ -106,6 +115,9 @@ func (s *server) Routes() []Route {
 		{fiber.MethodGet, "/readyz", public, s.readyz},
 		{fiber.MethodGet, "/metrics", operators, s.metrics(s.deps.Metrics.handler())},
 
+		{fiber.MethodGet, "/api/v1/public/:slug", public, s.publicBoard},
+		{fiber.MethodGet, "/api/v1/public/:slug/photos/:id", public, s.publicPhoto},
+		{fiber.MethodGet, "/api/v1/public/:slug/qr.png", public, s.publicQR},
 		{fiber.MethodPost, "/api/v1/auth/login", public, s.login},
 		{fiber.MethodPost, "/api/v1/auth/refresh", public, s.refresh},
 		{fiber.MethodPost, "/api/v1/auth/logout", public, s.logout},
@@ -182,7 +194,7 @@ func New(deps Deps) *fiber.App {
 
 // build lets tests add routes ahead of the PWA's catch-all route.
 func build(deps Deps, addTestRoutes func(*fiber.App)) *fiber.App {
-	s := &server{deps: deps}
+	s := &server{deps: deps, publicLimit: &rateLimit{perMinute: publicPerMinute}}
 	onError := errorHandler(deps.Log)
 	app := fiber.New(fiber.Config{
 		AppName:               "taizhang",

@@ -19,6 +19,7 @@ import (
 	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/auth"
+	"taizhang/board"
 	"taizhang/dingtalk"
 	"taizhang/entries"
 	"taizhang/export"
@@ -215,6 +216,7 @@ func newWorldOn(t testing.TB, st stores) *world {
 		AuditStore: st.audit, Notifications: st.notifications, Now: clock,
 		Attachments: st.attachments, MaxUpload: 1 << 20,
 		Chunks: w.chunks,
+		Board:  &board.Board{Entries: st.entries, Forms: st.forms, Versions: versions, Units: tree.All, Now: clock},
 		Units:  st.org, Users: st.org, Tokens: w.tokens, Tree: tree, Forms: formService,
 		Importer:      &orgimport.Importer{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock},
 		EntryImporter: &formimport.Importer{Entries: w.entries, Forms: formService, Tree: tree, Users: st.org, Audit: w.audit, Now: clock},

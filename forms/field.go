@@ -39,6 +39,9 @@ type Field struct {
 	// Reportable counts entries by this field's option in the office's
 	// summaries (the seven 办实事 categories): a top-level select or radio.
 	Reportable bool `json:"reportable,omitempty"`
+	// Public shows the field on the form's public commitment board
+	// (公开承诺), if the form is one. Personal data never is: see publicTypes.
+	Public bool `json:"public,omitempty"`
 }
 
 // Option is one choice of a select, radio or multiselect field.

@@ -39,8 +39,11 @@ type Form struct {
 	// OnePerPeriod: a unit files a scheduled form once per period (a weekly
 	// report), and a second filing is refused naming the first. Unset: true,
 	// except for 办实事 records and problem items, of which a unit files many.
-	OnePerPeriod *bool   `json:"onePerPeriod,omitempty"`
-	Fields       []Field `json:"fields"`
+	OnePerPeriod *bool `json:"onePerPeriod,omitempty"`
+	// PublicCommitment puts the form's reviewed entries on the public
+	// commitment board (公开承诺, /p/{unit}): only the fields marked public.
+	PublicCommitment bool    `json:"publicCommitment,omitempty"`
+	Fields           []Field `json:"fields"`
 }
 
 // OncePerPeriod reports whether a unit files this form at most once a period.
@@ -49,6 +52,13 @@ func (f *Form) OncePerPeriod() bool {
 		return *f.OnePerPeriod
 	}
 	return f.Category != CategoryShishi && f.Category != CategoryProblem
+}
+
+// publicTypes may be shown on the public board. Never ID numbers, phones,
+// people, signatures, files or locations (a household's place), nor e-mail.
+var publicTypes = map[string]bool{
+	"text": true, "textarea": true, "select": true, "radio": true, "multiselect": true, "checkbox": true, "date": true,
+	"integer": true, "number": true, "money": true, "group": true, "unit": true, "datetime": true, "time": true,
 }
 
 // ReportableFields are the fields counted by option in summaries.
@@ -184,6 +194,9 @@ func (c *schemaCheck) field(p string, f *Field, depth int) {
 	c.rules(p, f)
 	if f.Reportable && (depth > 1 || f.Type != "select" && f.Type != "radio") {
 		c.add(p+".reportable", "setting_not_allowed", "只有第一层的下拉或单选字段可以按选项统计")
+	}
+	if f.Public && !publicTypes[f.Type] {
+		c.add(p+".public", "setting_not_allowed", "身份证号、电话、人员、签名、文件、定位等可能含个人信息的字段不能公开")
 	}
 	if f.Type == "group" {
 		if depth > MaxGroupDepth {

@@ -40,17 +40,20 @@ func problemTemplate(campaignEnd string) Form {
 	deadlineRule := map[string]any{"<=": []any{map[string]any{"today": []any{}}, map[string]any{"var": "deadline"}, campaignEnd}}
 	return Form{Key: "problem", Title: "问题清单", Category: CategoryProblem, Workflow: "rectification", TitleField: "problem",
 		Description: "对照检查、巡察反馈、群众反映和自查发现的问题，每个问题都要有具体的整改措施、责任人和完成时限。",
+		// 立项 items are public commitments: the problem and each measure with
+		// its deadline (never who is responsible, nor anyone's data).
+		PublicCommitment: true,
 		Fields: []Field{
-			{Key: "problem", Type: "textarea", Label: "问题表现", Required: true, MinLength: intp(10), MaxLength: intp(1000)},
+			{Key: "problem", Type: "textarea", Label: "问题表现", Required: true, MinLength: intp(10), MaxLength: intp(1000), Public: true},
 			{Key: "source", Type: "radio", Label: "问题来源", Required: true, Options: []Option{
 				{"benchmarks", "四个对照"}, {"inspection", "巡察反馈"}, {"public", "群众反映"}, {"self", "自查"}}},
 			{Key: "style", Type: "radio", Label: "问题类型", Required: true, Options: []Option{
 				{"yong", "慵"}, {"lan", "懒"}, {"san", "散"}, {"fu", "浮"}, {"tuo", "拖"}}},
 			{Key: "owner", Type: "text", Label: "责任人", Required: true, MaxLength: intp(30)},
-			{Key: "measures", Type: "group", Label: "整改措施", Required: true, MinItems: intp(1), MaxItems: intp(20), Fields: []Field{
-				{Key: "measure", Type: "textarea", Label: "措施", Required: true, MinLength: intp(15), MaxLength: intp(500), NotVague: true,
+			{Key: "measures", Type: "group", Label: "整改措施", Required: true, MinItems: intp(1), MaxItems: intp(20), Public: true, Fields: []Field{
+				{Key: "measure", Type: "textarea", Label: "措施", Required: true, MinLength: intp(15), MaxLength: intp(500), NotVague: true, Public: true,
 					Help: "写明具体做什么、谁来做、做到什么程度；不要只写“加强”“进一步”“认真落实”"},
-				{Key: "deadline", Type: "date", Label: "完成时限", Required: true, ValidIf: deadlineRule,
+				{Key: "deadline", Type: "date", Label: "完成时限", Required: true, ValidIf: deadlineRule, Public: true,
 					ValidMessage: "完成时限应在今天到整顿结束（" + campaignEnd + "）之间"},
 				{Key: "owner", Type: "text", Label: "措施责任人", MaxLength: intp(30), Help: "不填则为本问题的责任人"},
 			}},

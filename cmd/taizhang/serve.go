@@ -19,6 +19,7 @@ import (
 	"taizhang/attachments"
 	"taizhang/audit"
 	"taizhang/auth"
+	"taizhang/board"
 	"taizhang/config"
 	"taizhang/dingtalk"
 	"taizhang/entries"
@@ -243,6 +244,8 @@ func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens,
 		Ready: store.ping, Log: log, Metrics: metrics, UI: webui.FS(),
 		BodyLimit: cfg.BodyLimit, CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies,
 		MetricsToken: cfg.MetricsToken,
+		Board:        &board.Board{Entries: store.entries, Forms: store.forms, Versions: d.versions, Units: d.tree.All, Now: now},
+		PublicURL:    cfg.PublicURL,
 	}
 }
 
