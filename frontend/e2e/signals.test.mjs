@@ -5,7 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { daysAhead, demoCity, loginAs, shot } from './harness.mjs'
+import { daysAhead, demoCity, loginAs, phone, shot } from './harness.mjs'
 
 const CADRE = '13800000005' // 红旗村
 const OTHER_CADRE = '13800000006' // 幸福社区, also under 城关镇
@@ -69,10 +69,33 @@ test('a supervisor sees a 疑点 badge, the two photos and texts side by side, a
 
   // The office sees where the unexplained 疑点 are.
   const office = await signIn('13800000002')
-  await office.page.getByText('统计', { exact: true }).click()
+  await office.page.waitForURL(/\/stats$/) // where the office lands
   const section = office.page.getByRole('region', { name: '疑点' })
   await section.getByText(/待核实的疑点（[1-9]\d* 条）/).waitFor()
   await section.getByText('东城区').waitFor()
   await shot(office.page, 'signals-office')
   await office.context.close()
+})
+
+test('the public commitment board opens without signing in and shows no personal data', async () => {
+  const admin = await loginAs(server.base, '13800000001')
+  const people = (await api('13800000001', 'GET', '/api/v1/users?limit=200')).items ?? []
+  const { context, page } = await phone()
+  await page.goto(`${server.base}/p/${admin.user.unitId}`)
+  await page.getByRole('heading', { name: '公开承诺' }).waitFor()
+  assert.ok(!page.url().includes('/login'), 'no sign-in asked')
+  await page.locator('.item').first().waitFor()
+  const text = await page.locator('main').innerText()
+  assert.match(text, /已立项|整改中|待销号|已销号/)
+  assert.match(text, /整改措施 \d+/)
+  for (const u of people) {
+    assert.ok(!text.includes(u.name), `the board shows ${u.name}`)
+    assert.ok(!text.includes(u.phone), `the board shows ${u.phone}`)
+  }
+  assert.ok(!text.includes('责任人'), 'who answers for an item is not public')
+  const qr = page.getByRole('img', { name: '本页二维码' })
+  await qr.waitFor()
+  assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code loads')
+  await shot(page, 'public-board')
+  await context.close()
 })

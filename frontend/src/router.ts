@@ -10,6 +10,8 @@ export function makeRouter(): Router {
       { path: '/login', component: () => import('./views/LoginView.vue') },
       { path: '/login/:provider(wecom|dingtalk)', component: () => import('./views/OAuthView.vue') },
       { path: '/password', component: () => import('./views/PasswordView.vue') },
+      // 公开承诺: open to anyone, no session.
+      { path: '/p/:slug', component: () => import('./views/PublicBoardView.vue') },
       {
         path: '/',
         component: () => import('./views/TabsLayout.vue'),
@@ -42,6 +44,7 @@ export function makeRouter(): Router {
   // administrator must be changed before anything else.
   router.beforeEach((to) => {
     const session = useSession()
+    if (to.path.startsWith('/p/')) return // the public board
     if (!to.path.startsWith('/login') && !session.signedIn) return '/login'
     if (to.path !== '/password' && !to.path.startsWith('/login') && session.user?.mustChangePassword) return '/password'
   })

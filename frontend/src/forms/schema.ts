@@ -30,6 +30,7 @@ export interface Field {
   fields?: Field[]
   /** count entries by this field's option in the office's summaries (select and radio, top level) */
   reportable?: boolean
+  public?: boolean // shown on the public commitment board
 }
 
 export interface Form {
@@ -42,6 +43,7 @@ export interface Form {
   titleField?: string
   /** a unit files a scheduled form once per round; unset: true but for 办实事 and problem lists */
   onePerPeriod?: boolean
+  publicCommitment?: boolean // reviewed entries go on the public board (公开承诺)
   fields: Field[]
 }
 
