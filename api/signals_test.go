@@ -224,3 +224,27 @@ func TestBoilerplate(t *testing.T) {
 		t.Fatalf("signals over three weeks: %v", kinds)
 	}
 }
+
+// TestBadImagesAreNoEvidence: a truncated JPEG, a PNG whose header claims 50
+// megapixels (a decompression bomb: refused before decoding) and a 64 KB
+// description are stored and filed without a crash (or a hang: the test's
+// timeout), and raise
+// nothing.
+func TestBadImagesAreNoEvidence(t *testing.T) {
+	sw := newSignalWorld(t, newWorld(t))
+	whole := jpegOf(t, signalstest.Scene(7, 320, 240), 85)
+	bomb := pngBytes(1)
+	// IHDR width and height (bytes 16-23): 10000 × 5000 = 50 MP; the CRC no longer matches either.
+	bomb[16], bomb[17], bomb[18], bomb[19] = 0, 0, 0x27, 0x10
+	bomb[20], bomb[21], bomb[22], bomb[23] = 0, 0, 0x13, 0x88
+	for name, file := range map[string][]byte{"truncated JPEG": whole[:len(whole)/2], "50-megapixel PNG": bomb} {
+		id := sw.photo(t, sw.cadre, file)
+		e := sw.submit(t, sw.cadre, map[string]any{"name": "走访", "what": strings.Repeat("长", 20_000), "photos": []string{id}})
+		if kinds := signalKinds(e); len(kinds) != 0 {
+			t.Errorf("%s: signals %v", name, kinds)
+		}
+		if r := sw.call("GET", "/api/v1/attachments/"+id+"?size=thumb", sw.cadre, nil); r.status != 200 || !bytes.Equal(r.body, file) {
+			t.Errorf("%s: no thumbnail is made, the file itself is served: %d", name, r.status)
+		}
+	}
+}
