@@ -145,5 +145,10 @@ test('the office’s and the administrator’s screens', async () => {
   await page.getByRole('tab', { name: '字段' }).click()
   await page.locator('.fields button.title').first().click()
   await check(page, 'builder')
+  // The public board, as the masses see it on a phone (the same context: no sign-in is needed).
+  const me = await api(ADMIN, 'GET', '/api/v1/me')
+  await page.goto(`${server.base}/p/${me.user?.unitId ?? me.unitId}`)
+  await page.locator('.item').first().waitFor()
+  await check(page, 'public-board')
   await context.close()
 })
