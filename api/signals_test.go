@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -47,6 +48,8 @@ func (sw signalWorld) photo(t *testing.T, token string, file []byte) string {
 	return str(r.json(t), "id")
 }
 
+// submit files and submits a record, runs the signals check the server runs
+// in the background, and returns the entry as its author then reads it.
 func (sw signalWorld) submit(t *testing.T, token string, data map[string]any) map[string]any {
 	t.Helper()
 	r := sw.call("POST", "/api/v1/forms/"+sw.formID+"/entries", token, map[string]any{
@@ -54,7 +57,19 @@ func (sw signalWorld) submit(t *testing.T, token string, data map[string]any) ma
 	if r.status != 201 {
 		t.Fatalf("file: %d %s", r.status, r.body)
 	}
-	return entryOf(t, r)
+	if kinds := signalKinds(entryOf(t, r)); len(kinds) != 0 {
+		t.Fatalf("the filing waited for its signals: %v", kinds)
+	}
+	sw.checkSignals(t)
+	return entryOf(t, sw.call("GET", "/api/v1/entries/"+str(entryOf(t, r), "id"), token, nil))
+}
+
+// checkSignals runs the check the server runs every second.
+func (w *world) checkSignals(t testing.TB) {
+	t.Helper()
+	if _, err := w.entries.CheckSignals(context.Background(), w.units["city"].ID, 1000); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func signalKinds(e map[string]any) []string {

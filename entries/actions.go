@@ -250,9 +250,7 @@ func (s *Service) write(ctx context.Context, scope auth.Scope, before, e Entry, 
 		return Entry{}, err
 	}
 	if submitted {
-		if err := s.withSignals(ctx, scope, &e, &before, *schema, &fx); err != nil {
-			return Entry{}, err
-		}
+		s.markSignals(&e)
 	}
 	withLedger(&fx, &before, e, schema, submitted)
 	updated, err := s.Store.Update(ctx, scope, e, checked, fx)

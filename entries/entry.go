@@ -51,7 +51,10 @@ type Entry struct {
 	Attachments []string // attachment ids referenced by Data
 	// Signals are the questions found at submission (signals package).
 	Signals []signals.Signal
-	History []Event // every create, edit and transition, oldest first
+	// SignalsDue says the entry was submitted and its signals are not
+	// checked yet: the check runs after the filing is answered.
+	SignalsDue bool
+	History    []Event // every create, edit and transition, oldest first
 	// NoReviewer is set by a step that asked for review when nobody can review
 	// it (no supervisor in the unit or above): administrators were told, and the
 	// filer should be. Not stored.
@@ -143,6 +146,14 @@ type Store interface {
 	List(ctx context.Context, scope auth.Scope, q Query) (Page, error)
 	// Count counts what List would list over all its pages (Limit and Cursor ignored).
 	Count(ctx context.Context, scope auth.Scope, q Query) (int, error)
+	// SignalsDue lists entries whose signals are due to be checked, oldest
+	// first (an entry's check may find the one filed before it).
+	SignalsDue(ctx context.Context, scope auth.Scope, limit int) ([]string, error)
+	// SetSignals stores an entry's checked signals, and fx (its prints and
+	// counts), if the entry is still at rev and still due; it reports whether
+	// it did. The revision does not change: whoever holds the entry may still
+	// act on it. Of two instances checking the same entry, one stores.
+	SetSignals(ctx context.Context, scope auth.Scope, id string, rev int, list []signals.Signal, fx Effects) (bool, error)
 }
 
 // Effects are what a step writes besides the entry: its audit record and the

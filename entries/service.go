@@ -84,12 +84,10 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 		var fx Effects
 		if fx, e.NoReviewer, err = s.effects(ctx, scope, e, e.History[0], 1); err == nil {
 			if in.Submit {
-				err = s.withSignals(ctx, scope, &e, nil, schema, &fx)
+				s.markSignals(&e)
 			}
-			if err == nil {
-				withLedger(&fx, nil, e, &schema, in.Submit)
-				err = s.Store.Insert(ctx, scope, e, fx)
-			}
+			withLedger(&fx, nil, e, &schema, in.Submit)
+			err = s.Store.Insert(ctx, scope, e, fx)
 		}
 	}
 	if err == nil {

@@ -23,30 +23,69 @@ func (e Entry) Doubtful() bool {
 	return false
 }
 
-// withSignals checks a submission for signals and sets what the store keeps:
-// the entry's signals (explanations of ones found again are kept) and its
-// prints for later entries, replacing those of before (nil: a new entry).
-// Signals never block filing.
-func (s *Service) withSignals(ctx context.Context, scope auth.Scope, e *Entry, before *Entry, schema forms.Form, fx *Effects) error {
-	if s.Signals == nil {
-		return nil
+// markSignals marks a submission for its signals check, which runs after
+// the filing is answered (CheckSignals): a filing never waits for it, and
+// a check that fails never fails a filing.
+func (s *Service) markSignals(e *Entry) {
+	if s.Signals != nil {
+		e.SignalsDue = true
 	}
-	subject, err := s.subject(ctx, scope, *e, schema)
+}
+
+// CheckSignals checks up to limit entries due for it, oldest first, under
+// the system scope of root, and returns how many it stored. An entry that
+// changed meanwhile stays due for the next run; of two instances checking
+// one entry, one stores.
+func (s *Service) CheckSignals(ctx context.Context, root string, limit int) (int, error) {
+	if s.Signals == nil {
+		return 0, nil
+	}
+	system := auth.SystemScope(root)
+	ids, err := s.Store.SignalsDue(ctx, system, limit)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	stored := 0
+	for _, id := range ids {
+		ok, err := s.checkOne(ctx, system, id)
+		if err != nil {
+			return stored, err
+		}
+		if ok {
+			stored++
+		}
+	}
+	return stored, nil
+}
+
+func (s *Service) checkOne(ctx context.Context, system auth.Scope, id string) (bool, error) {
+	e, err := s.Store.Get(ctx, system, id)
+	if errs.Is(err, errs.NotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	v, err := s.Versions.GetVersion(ctx, e.FormID, e.FormVersion)
+	if err != nil {
+		return false, err
+	}
+	// The author's own scope: their photos are theirs.
+	author := auth.Claims{UserID: e.AuthorID, UnitID: e.UnitID, Roles: []auth.Role{auth.RoleCadre}}.Scope()
+	subject, err := s.subject(ctx, author, e, v.Schema)
+	if err != nil {
+		return false, err
 	}
 	found, prints, err := s.Signals.Detect(ctx, subject)
 	if err != nil {
-		return err
+		return false, err
 	}
-	e.Signals = signals.Carry(found, e.Signals)
-	if before != nil {
-		var data map[string]any
-		_ = json.Unmarshal(before.Data, &data)
-		prints.Replace, prints.OldTextKeys = true, signals.TextKeys(signals.Shingles(signals.LongText(data)))
-	}
-	fx.Prints = &prints
-	return nil
+	before := e
+	e.Signals, e.SignalsDue = signals.Carry(found, e.Signals), false
+	prints.Replace = true
+	fx := Effects{Prints: &prints}
+	withLedger(&fx, &before, e, &v.Schema, false) // the flagged count follows
+	return s.Store.SetSignals(ctx, system, e.ID, e.Rev, e.Signals, fx)
 }
 
 // subject is what the detector looks at: the entry's own photos with their

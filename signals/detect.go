@@ -39,10 +39,8 @@ type Prints struct {
 	Photos                                    []PhotoPrint
 	TextKeys                                  []int64
 	// Replace says the entry may have prints already (a resubmission): the
-	// store removes them first — its photos' by their stored prints, its
-	// text's by OldTextKeys, the keys of the text it had.
-	Replace     bool
-	OldTextKeys []int64
+	// store removes them first.
+	Replace bool
 }
 
 // PhotoPrint is one indexed photo.

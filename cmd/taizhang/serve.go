@@ -55,6 +55,9 @@ type program struct {
 	chunks *attachments.Chunks
 	// throttle is the login throttle, swept of idle records.
 	throttle *auth.Throttle
+	// entries checks submissions for signals in the background, over tree.
+	entries *entries.Service
+	tree    *org.TreeCache
 	// sweeper opens the ledger's rounds, at start and every minute.
 	sweeper *ledger.Sweeper
 	// exports runs export jobs while serving.
@@ -152,6 +155,7 @@ func start(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*p
 		return nil, err
 	}
 	p.app, p.chunks, p.sweeper, p.exports = api.New(deps), deps.Chunks, d.sweeper, deps.Exports
+	p.entries, p.tree = d.entries, d.tree
 	p.throttle = deps.Sessions.PhoneThrottle // one store holds both throttles' records
 	if err := p.settleLedger(ctx, deps.Entries); err != nil {
 		store.close()
@@ -368,7 +372,7 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	defer stopSweeping()
 	// The background work uses the store: it ends before the store closes.
 	var background sync.WaitGroup
-	for _, run := range []func(context.Context){p.sweepUploads, p.sweepLedger, p.exports.Run, p.reminders.Run} {
+	for _, run := range []func(context.Context){p.sweepUploads, p.sweepLedger, p.exports.Run, p.reminders.Run, p.checkSignals} {
 		background.Add(1)
 		go func() { defer background.Done(); run(sweeping) }()
 	}
@@ -397,6 +401,32 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	closeErr := p.store.close()
 	p.log.Info("stopped")
 	return errors.Join(serveErr, closeErr)
+}
+
+// checkSignals checks submitted entries for signals, a second after they
+// are filed at most: a filing is answered without waiting for it. Every
+// instance runs it; the store lets one store each entry's result.
+func (p *program) checkSignals(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		units, err := p.tree.All(ctx)
+		if err != nil || len(units) == 0 {
+			continue
+		}
+		for {
+			n, err := p.entries.CheckSignals(ctx, units[0].Path[0], 100)
+			if err != nil && ctx.Err() == nil {
+				p.log.Warn("checking signals", "err", err)
+			}
+			if err != nil || n < 100 {
+				break
+			}
+		}
+	}
 }
 
 // sweepUploads removes abandoned partial uploads, and login throttle records

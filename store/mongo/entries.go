@@ -58,6 +58,7 @@ type entryDoc struct {
 	History         string     `bson:"history"`           // JSON: events carry arbitrary values
 	LastEvent       string     `bson:"lastEvent"`         // what listings read instead of the history
 	Signals         string     `bson:"signals,omitempty"` // JSON list, empty when none
+	SignalsDue      bool       `bson:"signalsDue,omitempty"`
 }
 
 // Insert implements entries.Store.
@@ -169,6 +170,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 			{Key: "updatedAt", Value: doc.UpdatedAt}, {Key: "open", Value: doc.Open},
 			{Key: "attachments", Value: doc.Attachments}, {Key: "search", Value: doc.Search},
 			{Key: "history", Value: doc.History}, {Key: "lastEvent", Value: doc.LastEvent}, {Key: "signals", Value: doc.Signals},
+			{Key: "signalsDue", Value: doc.SignalsDue},
 		}},
 		{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}},
 	}
@@ -300,7 +302,7 @@ func toEntryDoc(e entries.Entry) (entryDoc, error) {
 		Data: data, PayloadHash: e.PayloadHash, DueAt: optionalTime(e.DueAt), CreatedAt: e.CreatedAt,
 		SubmittedAt: optionalTime(e.SubmittedAt), UpdatedAt: e.UpdatedAt, ClientCreatedAt: optionalTime(e.ClientCreatedAt),
 		Open: e.Open, Attachments: attachments, Search: entries.TextOf(e.Data), History: string(history),
-		LastEvent: lastEventJSON(e), Signals: signalsJSON(e.Signals),
+		LastEvent: lastEventJSON(e), Signals: signalsJSON(e.Signals), SignalsDue: e.SignalsDue,
 	}, nil
 }
 
@@ -330,7 +332,7 @@ func (d entryDoc) toEntry() (entries.Entry, error) {
 		AuthorID: d.AuthorID, ClientID: d.ClientID, Status: d.Status, Rev: d.Rev, Period: d.Period, Title: d.Title,
 		Data: json.RawMessage(data), PayloadHash: d.PayloadHash, DueAt: timeOf(d.DueAt),
 		CreatedAt: d.CreatedAt.UTC(), SubmittedAt: timeOf(d.SubmittedAt), UpdatedAt: d.UpdatedAt.UTC(),
-		ClientCreatedAt: timeOf(d.ClientCreatedAt), Open: d.Open,
+		ClientCreatedAt: timeOf(d.ClientCreatedAt), Open: d.Open, SignalsDue: d.SignalsDue,
 	}
 	if len(d.Attachments) > 0 {
 		e.Attachments = d.Attachments

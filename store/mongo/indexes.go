@@ -120,6 +120,7 @@ func indexes() []index {
 		{"photo_prints", mongo.IndexModel{Keys: bson.D{{Key: "keys", Value: 1}}, Options: options.Index().SetName("bands")}},
 		{"photo_prints", mongo.IndexModel{Keys: bson.D{{Key: "sha256", Value: 1}}, Options: options.Index().SetName("bytes")}},
 		{"photo_prints", mongo.IndexModel{Keys: bson.D{{Key: "entryId", Value: 1}}, Options: options.Index().SetName("entry")}},
+		{"entries", mongo.IndexModel{Keys: bson.D{{Key: "signalsDue", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("signals_due")}},
 		{"text_prints", mongo.IndexModel{Keys: bson.D{{Key: "formId", Value: 1}, {Key: "keys", Value: 1}}, Options: options.Index().SetName("bands")}},
 		{"uploads", mongo.IndexModel{Keys: bson.D{{Key: "touched", Value: 1}}, Options: options.Index().SetName("touched")}},
 		{"upload_pieces", mongo.IndexModel{

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"taizhang/auth"
+	"taizhang/entries"
 	"taizhang/signals"
 )
 
@@ -137,4 +138,43 @@ func (s *SignalIndex) TextCandidates(ctx context.Context, _ auth.Scope, formID s
 		out = append(out, signals.TextHit{EntryID: d.EntryID, UnitID: d.UnitID, AuthorID: d.AuthorID, Period: d.Period, At: d.At.UTC()})
 	}
 	return out, nil
+}
+
+// SignalsDue implements entries.Store.
+func (s *EntryStore) SignalsDue(ctx context.Context, _ auth.Scope, limit int) ([]string, error) {
+	cur, err := s.coll.Find(ctx, bson.D{{Key: "signalsDue", Value: true}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, mapError("signals due", err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError("signals due", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// SetSignals implements entries.Store: the update that clears the due flag
+// decides who stores; only that caller writes the effects.
+func (s *EntryStore) SetSignals(ctx context.Context, _ auth.Scope, id string, rev int, list []signals.Signal, fx entries.Effects) (set bool, err error) {
+	defer s.db.track("entries.signals", time.Now(), &err)
+	err = s.db.atomically(ctx, func(ctx context.Context) error {
+		res, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: rev}, {Key: "signalsDue", Value: true}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "signals", Value: signalsJSON(list)}, {Key: "signalsDue", Value: false}}}})
+		if err != nil {
+			return mapError("set signals", err)
+		}
+		if res.MatchedCount != 1 {
+			return nil
+		}
+		set = true
+		return s.writeEffects(ctx, []entries.Effects{fx})
+	})
+	return set, err
 }

@@ -23,7 +23,7 @@ var _ entries.Store = (*EntryStore)(nil)
 
 const entryColumns = `e.id, e.form_id, e.form_version, e.unit_id, e.unit_path, e.author_id, e.client_id,
 	e.status, e.rev, e.period, e.title, e.data, e.payload_hash, e.due_at, e.created_at, e.submitted_at,
-	e.updated_at, e.client_created_at, e.open, e.attachments, e.signals, e.history`
+	e.updated_at, e.client_created_at, e.open, e.attachments, e.signals, e.signals_due, e.history`
 
 // listColumns are entryColumns with the last event, without its changes, in
 // place of the history, and no payload hash: a listing shows neither. SQLite
@@ -50,12 +50,12 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 	return s.db.inTx(ctx, "insert entry", func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
 			author_id, client_id, status, rev, period, title, data, payload_hash, due_at, created_at,
-			submitted_at, updated_at, client_created_at, open, attachments, signals, history)
-			VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			submitted_at, updated_at, client_created_at, open, attachments, signals, signals_due, history)
+			VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			e.ID, e.FormID, e.FormVersion, e.UnitID, string(path), e.AuthorID, e.ClientID, e.Status,
 			e.Period, e.Title, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
 			millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt), e.Open,
-			mustJSON(nonNil(e.Attachments)), jsonOrEmpty(e.Signals), mustJSON(nonNil(e.History)))
+			mustJSON(nonNil(e.Attachments)), jsonOrEmpty(e.Signals), e.SignalsDue, mustJSON(nonNil(e.History)))
 		if err != nil {
 			return err
 		}
@@ -108,11 +108,11 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	updated := false
 	err = s.db.inTx(ctx, "update entry", func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE entries AS e SET status = ?, title = ?, data = ?, payload_hash = ?,
-			period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, signals = ?,
+			period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, signals = ?, signals_due = ?,
 			history = ?, rev = rev + 1
 			WHERE e.id = ? AND e.rev = ? AND `+inScope,
 			e.Status, e.Title, string(e.Data), e.PayloadHash, e.Period, millis(e.DueAt), millis(e.SubmittedAt),
-			millis(e.UpdatedAt), e.Open, mustJSON(nonNil(e.Attachments)), jsonOrEmpty(e.Signals), mustJSON(nonNil(e.History)),
+			millis(e.UpdatedAt), e.Open, mustJSON(nonNil(e.Attachments)), jsonOrEmpty(e.Signals), e.SignalsDue, mustJSON(nonNil(e.History)),
 			e.ID, expectedRev, unitID)
 		if err != nil {
 			return err
@@ -359,7 +359,7 @@ func scanEntry(row scanner) (entries.Entry, error) {
 	var due, created, submitted, updated, clientCreated sql.NullInt64
 	err := row.Scan(&e.ID, &e.FormID, &e.FormVersion, &e.UnitID, &path, &e.AuthorID, &e.ClientID,
 		&e.Status, &e.Rev, &e.Period, &e.Title, &data, &e.PayloadHash, &due, &created, &submitted, &updated, &clientCreated,
-		&e.Open, &attachments, &signalList, &history)
+		&e.Open, &attachments, &signalList, &e.SignalsDue, &history)
 	if err != nil {
 		return e, err
 	}

@@ -8,8 +8,8 @@ import (
 
 // Listed entries by revision. An entry row never changes without its rev
 // changing — except its unit path, which a unit move rewrites and which List
-// therefore always reads fresh — so a decoded row can be reused for as long as
-// its rev is current. The newest entries of a unit are what everyone lists, so
+// therefore always reads fresh, and its signals, whose check forgets the
+// cached row — so a decoded row can be reused for as long as its rev is current. The newest entries of a unit are what everyone lists, so
 // after one read a page comes from the index walk and memory.
 //
 // Two generations approximate least-recently-used: when the current one fills,
@@ -28,6 +28,14 @@ type listCache struct {
 
 func newListCache() *listCache {
 	return &listCache{cur: map[listKey]entries.Entry{}, prev: map[listKey]entries.Entry{}}
+}
+
+// forget drops a row that changed without a new revision.
+func (c *listCache) forget(k listKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.cur, k)
+	delete(c.prev, k)
 }
 
 func (c *listCache) get(k listKey) (entries.Entry, bool) {

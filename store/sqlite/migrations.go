@@ -313,6 +313,11 @@ var migrations = []string{
 		entry_id TEXT NOT NULL,
 		PRIMARY KEY (form_id, key, entry_id)
 	) STRICT, WITHOUT ROWID;`,
+	// 18: signals are checked after the filing is answered: entries due for
+	// a check, found by a partial index; text bands removable by entry.
+	`ALTER TABLE entries ADD COLUMN signals_due INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX entries_signals_due ON entries (id) WHERE signals_due = 1;
+	CREATE INDEX text_bands_entry ON text_bands (entry_id);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

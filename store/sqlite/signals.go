@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"taizhang/auth"
+	"taizhang/entries"
 	"taizhang/signals"
 )
 
@@ -89,12 +90,36 @@ func removePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM photo_prints WHERE entry_id = ?`, p.EntryID); err != nil {
 		return err
 	}
-	for _, k := range p.OldTextKeys {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM text_bands WHERE form_id = ? AND key = ? AND entry_id = ?`, p.FormID, k, p.EntryID); err != nil {
+	_, err = tx.ExecContext(ctx, `DELETE FROM text_bands WHERE entry_id = ?`, p.EntryID)
+	return err
+}
+
+// SignalsDue implements entries.Store.
+func (s *EntryStore) SignalsDue(ctx context.Context, _ auth.Scope, limit int) ([]string, error) {
+	return queryAll(ctx, s.db, "signals due", func(row scanner) (string, error) {
+		var id string
+		return id, row.Scan(&id)
+	}, `SELECT id FROM entries WHERE signals_due = 1 ORDER BY id LIMIT ?`, limit)
+}
+
+// SetSignals implements entries.Store: the entry's row changes only if it
+// is still at rev and due, and only then are the effects written.
+func (s *EntryStore) SetSignals(ctx context.Context, _ auth.Scope, id string, rev int, list []signals.Signal, fx entries.Effects) (set bool, err error) {
+	defer s.db.track("entries.signals", time.Now(), &err)
+	err = s.db.inTx(ctx, "set signals", func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE entries SET signals = ?, signals_due = 0 WHERE id = ? AND rev = ? AND signals_due = 1`,
+			jsonOrEmpty(list), id, rev)
+		if err != nil {
 			return err
 		}
-	}
-	return nil
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		set = true
+		s.db.listCache.forget(listKey{id, rev})
+		return writeEffects(ctx, tx, []entries.Effects{fx})
+	})
+	return set, mapError("set signals", err)
 }
 
 // PhotoCandidates implements signals.Index: the band rows first (each holds

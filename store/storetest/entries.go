@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"taizhang/audit"
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/errs"
 	"taizhang/ids"
+	"taizhang/signals"
 )
 
 // A small unit tree: city → district d1 → township t1 → village v1, and a sibling
@@ -88,6 +90,7 @@ func runEntries(t *testing.T, open func(t *testing.T) Harness) {
 		"ClientIDUniquePerAuthor":    testClientIDUnique,
 		"ConcurrentReplaysOneWins":   testConcurrentReplays,
 		"UpdateChecksRevision":       testUpdateRevision,
+		"SignalsCheckedOnce":         testSignalsCheckedOnce,
 		"ConcurrentUpdatesOneWins":   testConcurrentUpdates,
 		"UpdateOutsideScopeNotFound": testUpdateScope,
 		"ListIsScoped":               testListScoped,
@@ -272,5 +275,52 @@ func testUpdateScope(t *testing.T, h Harness) {
 	stored, _ := h.Entries.Get(context.Background(), scopeOf(t, "v1"), e.ID)
 	if stored.Status != "submitted" || stored.Rev != 1 {
 		t.Fatalf("an out-of-scope update changed the entry: %+v", stored)
+	}
+}
+
+// testSignalsCheckedOnce: a submitted entry is due for its check; of two
+// checks of it one stores (with its effects), and the revision stays; a check
+// of an entry that changed meanwhile stores nothing and leaves it due.
+func testSignalsCheckedOnce(t *testing.T, h Harness) {
+	ctx, scope := context.Background(), scopeOf(t, "city")
+	due := newEntry(pathV1, 1)
+	due.SignalsDue = true
+	mustInsert(t, h.Entries, scope, due)
+	mustInsert(t, h.Entries, scope, newEntry(pathV1, 2)) // not due
+	ids, err := h.Entries.SignalsDue(ctx, scope, 10)
+	if err != nil || len(ids) != 1 || ids[0] != due.ID {
+		t.Fatalf("due: %v %v", ids, err)
+	}
+	listIDs(t, h.Entries, scope, entries.Query{}) // a store may keep what it listed: it must not show it stale
+	found := []signals.Signal{{Kind: signals.TextCopy, Detail: "文字与单位v2 2026-11-20 报送的记录有 90% 相同", OtherEntryID: "other"}}
+	fx := entries.Effects{Audit: &audit.Record{At: epoch, ActorID: "system", Action: "test.signals", UnitPath: pathV1, Target: due.ID}}
+	first, err := h.Entries.SetSignals(ctx, scope, due.ID, 1, found, fx)
+	second, err2 := h.Entries.SetSignals(ctx, scope, due.ID, 1, found, fx)
+	if err != nil || err2 != nil || !first || second {
+		t.Fatalf("two checks stored %v and %v (%v %v), want only the first", first, second, err, err2)
+	}
+	got, _ := h.Entries.Get(ctx, scope, due.ID)
+	if got.Rev != 1 || got.SignalsDue || len(got.Signals) != 1 || got.Signals[0].OtherEntryID != "other" {
+		t.Fatalf("after the check: rev %d due %v signals %+v", got.Rev, got.SignalsDue, got.Signals)
+	}
+	if list := listIDs(t, h.Entries, scope, entries.Query{}); len(list) != 2 {
+		t.Fatalf("list: %v", list)
+	}
+	page, _ := h.Entries.List(ctx, scope, entries.Query{})
+	for _, e := range page.Items {
+		if e.ID == due.ID && len(e.Signals) != 1 {
+			t.Fatalf("a listing shows the entry without its new signals: %+v", e.Signals)
+		}
+	}
+	// Due again, then changed before its check: the stale check stores nothing.
+	got.SignalsDue = true
+	if _, err := h.Entries.Update(ctx, scope, got, 1); err != nil {
+		t.Fatal(err)
+	}
+	if set, err := h.Entries.SetSignals(ctx, scope, due.ID, 1, nil, entries.Effects{}); err != nil || set {
+		t.Fatalf("a check of revision 1 stored over revision 2: %v %v", set, err)
+	}
+	if ids, _ := h.Entries.SignalsDue(ctx, scope, 10); len(ids) != 1 {
+		t.Fatalf("the changed entry is no longer due: %v", ids)
 	}
 }
