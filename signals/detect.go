@@ -78,6 +78,12 @@ type Index interface {
 	TextCandidates(ctx context.Context, scope auth.Scope, formID string, keys []int64, exclude string) ([]TextHit, error)
 }
 
+// MaxTextCandidates bounds the entries a text is checked against exactly
+// (each is read): a text filed a thousand times must not make every later
+// check read a thousand entries. The signal names one entry and counts the
+// others found.
+const MaxTextCandidates = 20
+
 // Limits of the photo time and place rules.
 const (
 	MaxDaysBefore = 7   // a photo may be a week older than the day it is claimed for

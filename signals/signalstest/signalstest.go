@@ -152,3 +152,13 @@ func Text(seed uint64) string {
 	}
 	return t.String()
 }
+
+// Words is n words of the vocabulary, picked by seed: a field's text.
+func Words(seed uint64, n int) string {
+	r := rand.New(rand.NewPCG(seed, 5))
+	var t strings.Builder
+	for range n {
+		t.WriteString(vocabulary[r.IntN(len(vocabulary))])
+	}
+	return t.String()
+}

@@ -126,7 +126,7 @@ func (s *SignalIndex) TextCandidates(ctx context.Context, _ auth.Scope, formID s
 		return nil, nil
 	}
 	cur, err := s.texts.Find(ctx, bson.D{{Key: "formId", Value: formID}, {Key: "keys", Value: bson.D{{Key: "$in", Value: keys}}},
-		{Key: "_id", Value: bson.D{{Key: "$ne", Value: exclude}}}}, options.Find().SetLimit(200).SetProjection(bson.D{{Key: "keys", Value: 0}}))
+		{Key: "_id", Value: bson.D{{Key: "$ne", Value: exclude}}}}, options.Find().SetLimit(signals.MaxTextCandidates).SetProjection(bson.D{{Key: "keys", Value: 0}}))
 	if err != nil {
 		return nil, mapError("text candidates", err)
 	}

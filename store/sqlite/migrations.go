@@ -314,10 +314,12 @@ var migrations = []string{
 		PRIMARY KEY (form_id, key, entry_id)
 	) STRICT, WITHOUT ROWID;`,
 	// 18: signals are checked after the filing is answered: entries due for
-	// a check, found by a partial index; text bands removable by entry.
+	// a check, found by a partial index; each entry's text band keys, so a
+	// re-check removes its bands by primary key (an index of the bands by
+	// entry weighed as much as the bands).
 	`ALTER TABLE entries ADD COLUMN signals_due INTEGER NOT NULL DEFAULT 0;
 	CREATE INDEX entries_signals_due ON entries (id) WHERE signals_due = 1;
-	CREATE INDEX text_bands_entry ON text_bands (entry_id);`,
+	CREATE TABLE text_prints (entry_id TEXT PRIMARY KEY, form_id TEXT NOT NULL, keys TEXT NOT NULL) STRICT, WITHOUT ROWID;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

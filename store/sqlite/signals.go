@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,9 +41,12 @@ func writePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 			bands = append(bands, b.Key, int64(b.Hash), p.EntryID, photo.AttachmentID)
 		}
 	}
-	var texts []any
+	var texts, textPrint []any
 	for _, k := range p.TextKeys {
 		texts = append(texts, p.FormID, k, p.EntryID)
+	}
+	if len(p.TextKeys) > 0 {
+		textPrint = []any{p.EntryID, p.FormID, mustJSON(p.TextKeys)}
 	}
 	for _, insert := range []struct {
 		head string
@@ -52,6 +56,7 @@ func writePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 		{`INSERT OR IGNORE INTO photo_prints (entry_id, attachment_id, unit_id, at, sha256, print) VALUES `, 6, prints},
 		{`INSERT OR IGNORE INTO photo_bands (key, hash, entry_id, attachment_id) VALUES `, 4, bands},
 		{`INSERT OR IGNORE INTO text_bands (form_id, key, entry_id) VALUES `, 3, texts},
+		{`INSERT OR REPLACE INTO text_prints (entry_id, form_id, keys) VALUES `, 3, textPrint},
 	} {
 		if len(insert.args) == 0 {
 			continue
@@ -90,7 +95,21 @@ func removePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM photo_prints WHERE entry_id = ?`, p.EntryID); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM text_bands WHERE entry_id = ?`, p.EntryID)
+	var formID, keys string
+	err = tx.QueryRowContext(ctx, `SELECT form_id, keys FROM text_prints WHERE entry_id = ?`, p.EntryID).Scan(&formID, &keys)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	var oldKeys []int64
+	if err := errors.Join(err, unmarshalIfAny(keys, &oldKeys)); err != nil {
+		return err
+	}
+	for _, k := range oldKeys {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM text_bands WHERE form_id = ? AND key = ? AND entry_id = ?`, formID, k, p.EntryID); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM text_prints WHERE entry_id = ?`, p.EntryID)
 	return err
 }
 
@@ -196,7 +215,7 @@ func (s *SignalIndex) TextCandidates(ctx context.Context, _ auth.Scope, formID s
 	}
 	args = append(args, exclude)
 	query := `SELECT e.id, e.unit_id, e.author_id, e.period, coalesce(e.submitted_at, e.created_at) FROM entries e
-		WHERE e.id IN (SELECT entry_id FROM text_bands WHERE form_id = ? AND key IN (` + placeholders(len(keys)) + `)) AND e.id <> ? LIMIT 200`
+		WHERE e.id IN (SELECT entry_id FROM text_bands WHERE form_id = ? AND key IN (` + placeholders(len(keys)) + `)) AND e.id <> ? LIMIT ` + strconv.Itoa(signals.MaxTextCandidates)
 	return queryAll(ctx, s.db, "text candidates", func(row scanner) (signals.TextHit, error) {
 		var h signals.TextHit
 		var at sql.NullInt64
