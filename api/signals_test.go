@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"taizhang/auth"
+	"taizhang/entries"
 	"taizhang/forms"
 	"taizhang/signals/signalstest"
 )
@@ -261,5 +262,30 @@ func TestBadImagesAreNoEvidence(t *testing.T) {
 		if r := sw.call("GET", "/api/v1/attachments/"+id+"?size=thumb", sw.cadre, nil); r.status != 200 || !bytes.Equal(r.body, file) {
 			t.Errorf("%s: no thumbnail is made, the file itself is served: %d", name, r.status)
 		}
+	}
+}
+
+// TestAFailingCheckHoldsUpNothing: an entry whose check fails (its form is
+// gone) stays due and is reported, and the entries after it are checked.
+func TestAFailingCheckHoldsUpNothing(t *testing.T) {
+	sw := newSignalWorld(t, newWorld(t))
+	path := []string{"unit-city", "unit-d1", "unit-t1", "unit-v1"}
+	broken := entries.Entry{ID: "01a0000000000000000000b0", FormID: "no-such-form", FormVersion: 1, UnitID: "unit-v1", UnitPath: path,
+		AuthorID: "user-13900000101", ClientID: "broken-000001", Status: "submitted", Data: []byte(`{"what":"x"}`),
+		CreatedAt: sw.now, UpdatedAt: sw.now, SignalsDue: true}
+	if err := sw.st.entries.Insert(context.Background(), auth.SystemScope("unit-city"), broken); err != nil {
+		t.Fatal(err)
+	}
+	r := sw.call("POST", "/api/v1/forms/"+sw.formID+"/entries", sw.cadre, map[string]any{"clientId": "after-broken-01", "submit": true,
+		"data": map[string]any{"name": "走访", "what": what}})
+	if r.status != 201 {
+		t.Fatalf("file: %d %s", r.status, r.body)
+	}
+	checked, err := sw.entries.CheckSignals(context.Background(), sw.units["city"].ID, 100)
+	if checked != 1 || err == nil || !strings.Contains(err.Error(), broken.ID) {
+		t.Fatalf("checked %d, error %v: want the good entry checked and the broken one reported", checked, err)
+	}
+	if due, _ := sw.st.entries.SignalsDue(context.Background(), auth.SystemScope("unit-city"), 10); len(due) != 1 || due[0] != broken.ID {
+		t.Fatalf("still due: %v", due)
 	}
 }

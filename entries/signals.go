@@ -3,6 +3,8 @@ package entries
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -35,7 +37,8 @@ func (s *Service) markSignals(e *Entry) {
 // CheckSignals checks up to limit entries due for it, oldest first, under
 // the system scope of root, and returns how many it stored. An entry that
 // changed meanwhile stays due for the next run; of two instances checking
-// one entry, one stores.
+// one entry, one stores. An entry whose check fails stays due and does not
+// hold up the others: their errors are returned together, after all ran.
 func (s *Service) CheckSignals(ctx context.Context, root string, limit int) (int, error) {
 	if s.Signals == nil {
 		return 0, nil
@@ -46,16 +49,20 @@ func (s *Service) CheckSignals(ctx context.Context, root string, limit int) (int
 		return 0, err
 	}
 	stored := 0
+	var failed []error
 	for _, id := range ids {
 		ok, err := s.checkOne(ctx, system, id)
+		if ctx.Err() != nil {
+			return stored, ctx.Err()
+		}
 		if err != nil {
-			return stored, err
+			failed = append(failed, fmt.Errorf("signals of entry %s: %w", id, err))
 		}
 		if ok {
 			stored++
 		}
 	}
-	return stored, nil
+	return stored, errors.Join(failed...)
 }
 
 func (s *Service) checkOne(ctx context.Context, system auth.Scope, id string) (bool, error) {
