@@ -269,17 +269,9 @@ func shown(fields []forms.Field, data map[string]any, prefix string) []Shown {
 
 // words is a value as people read it: options by label.
 func words(f forms.Field, v any) string {
-	label := func(value string) string {
-		for _, o := range f.Options {
-			if o.Value == value {
-				return o.Label
-			}
-		}
-		return value
-	}
 	switch x := v.(type) {
 	case string:
-		return label(x)
+		return f.LabelOf(x)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:

@@ -105,12 +105,7 @@ func dateOf(typ string, v any) any {
 
 func optionLabel(f forms.Field, v any) string {
 	s, _ := v.(string)
-	for _, o := range f.Options {
-		if o.Value == s {
-			return o.Label
-		}
-	}
-	return s
+	return f.LabelOf(s)
 }
 
 // Mask keeps the first three and the last four characters of an ID-card or

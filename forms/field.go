@@ -44,6 +44,17 @@ type Field struct {
 	Public bool `json:"public,omitempty"`
 }
 
+// LabelOf is a choice as people read it: the label of the option whose value
+// it is, or the value itself (an option since removed, or no options).
+func (f Field) LabelOf(value string) string {
+	for _, o := range f.Options {
+		if o.Value == value {
+			return o.Label
+		}
+	}
+	return value
+}
+
 // Option is one choice of a select, radio or multiselect field.
 type Option struct {
 	Value string `json:"value"`

@@ -82,12 +82,7 @@ func TitleOf(f *Form, data map[string]any) string {
 	for _, field := range f.Fields {
 		if f.TitleField == field.Key || f.TitleField == "" && field.Type == "text" {
 			s, _ := data[field.Key].(string)
-			for _, o := range field.Options {
-				if o.Value == s {
-					s = o.Label
-				}
-			}
-			s = TrimBlank(s)
+			s = TrimBlank(field.LabelOf(s))
 			if r := []rune(s); len(r) > 60 {
 				s = string(r[:59]) + "…"
 			}
