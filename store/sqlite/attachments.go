@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"taizhang/attachments"
@@ -101,7 +100,7 @@ func (s *AttachmentStore) Ownership(ctx context.Context, scope auth.Scope, ids [
 		args[i] = id
 	}
 	list, err := queryAll(ctx, s.db, "attachment ownership", scanAttachment, `SELECT `+attachmentColumns+` FROM attachments a
-		WHERE a.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+		WHERE a.id IN (`+placeholders(len(ids))+`)`, args...)
 	for _, a := range list {
 		if a.UploaderID == scope.UserID() {
 			out.Own[a.ID] = a

@@ -171,7 +171,7 @@ func (s *NotificationStore) MarkRead(ctx context.Context, scope auth.Scope, ids 
 		for i, id := range batch {
 			in[i] = id
 		}
-		_, err := s.db.writer.ExecContext(ctx, query+` AND id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`,
+		_, err := s.db.writer.ExecContext(ctx, query+` AND id IN (`+placeholders(len(batch))+`)`,
 			append(slices.Clone(args), in...)...)
 		if err != nil {
 			return mapError("mark notifications read", err)

@@ -252,7 +252,7 @@ func (s *EntryStore) listed(ctx context.Context, refs []listRef) ([]entries.Entr
 	}
 	if len(missing) > 0 {
 		rows, err := queryAll(ctx, s.db, "list entries", scanEntry, `SELECT `+listColumns+` FROM entries e WHERE e.id IN (`+
-			strings.TrimSuffix(strings.Repeat("?,", len(missing)), ",")+`)`, missing...)
+			placeholders(len(missing))+`)`, missing...)
 		if err != nil {
 			return nil, err
 		}

@@ -113,7 +113,7 @@ func (s *FormStore) ListAssigned(ctx context.Context, unitPath []string) (list [
 	}
 	in := "''"
 	if len(ancestors) > 0 {
-		in = strings.TrimSuffix(strings.Repeat("?,", len(ancestors)), ",")
+		in = placeholders(len(ancestors))
 	}
 	return queryAll(ctx, s.db, "list assigned forms", scanForm, `SELECT `+formColumns+` FROM forms f WHERE NOT f.archived
 		AND EXISTS (SELECT 1 FROM form_assignments a WHERE a.form_id = f.id

@@ -114,7 +114,7 @@ func andIn(where string, args []any, column string, values []string) (string, []
 	if len(values) == 0 {
 		return where, args
 	}
-	where += ` AND ` + column + ` IN (` + strings.TrimSuffix(strings.Repeat("?,", len(values)), ",") + `)`
+	where += ` AND ` + column + ` IN (` + placeholders(len(values)) + `)`
 	for _, v := range values {
 		args = append(args, v)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"taizhang/remind"
@@ -128,7 +127,7 @@ func (s *RemindStore) UnitRobots(ctx context.Context, unitIDs []string) (out map
 			args[i] = id
 		}
 		rows, err := s.db.readers.QueryContext(ctx, `SELECT unit_id, robots FROM unit_robots WHERE unit_id IN (`+
-			strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`, args...)
+			placeholders(len(batch))+`)`, args...)
 		if err != nil {
 			return nil, mapError("unit robots", err)
 		}
@@ -171,7 +170,7 @@ func (s *RemindStore) MemberIDs(ctx context.Context, platform string, userIDs []
 			args = append(args, id)
 		}
 		rows, err := s.db.readers.QueryContext(ctx, `SELECT user_id, member_id FROM platform_members WHERE platform = ? AND user_id IN (`+
-			strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`, args...)
+			placeholders(len(batch))+`)`, args...)
 		if err != nil {
 			return nil, mapError("platform members", err)
 		}

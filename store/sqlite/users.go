@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"taizhang/auth"
@@ -110,7 +109,7 @@ func (s *OrgStore) WithRole(ctx context.Context, scope auth.Scope, role auth.Rol
 	scan := func(row scanner) (u org.User, err error) { return u, row.Scan(&u.ID, &u.UnitID, &u.Name, &u.Phone) }
 	return queryAll(ctx, s.db, "list users by role", scan, `SELECT u.id, u.unit_id, u.name, u.phone FROM users u WHERE u.active AND `+userInScope+`
 		AND EXISTS (SELECT 1 FROM json_each(u.roles) WHERE json_each.value = ?)
-		AND u.unit_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(unitIDs)), ",")+`)`, args...)
+		AND u.unit_id IN (`+placeholders(len(unitIDs))+`)`, args...)
 }
 
 // Names implements org.UserStore.
@@ -127,7 +126,7 @@ func (s *OrgStore) Names(ctx context.Context, scope auth.Scope, ids []string) (m
 		type named struct{ id, name string }
 		scan := func(row scanner) (n named, err error) { return n, row.Scan(&n.id, &n.name) }
 		list, err := queryAll(ctx, s.db, "user names", scan, `SELECT id, name FROM users WHERE id IN (`+
-			strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`, args...)
+			placeholders(len(batch))+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
