@@ -89,7 +89,6 @@ func (s *Service) checkOne(ctx context.Context, system auth.Scope, id string) (b
 	}
 	before := e
 	e.Signals, e.SignalsDue = signals.Carry(found, e.Signals), false
-	prints.Replace = true
 	fx := Effects{Prints: &prints}
 	withLedger(&fx, &before, e, &v.Schema, false) // the flagged count follows
 	return s.Store.SetSignals(ctx, system, e.ID, e.Rev, e.Signals, fx)

@@ -38,9 +38,6 @@ type Prints struct {
 	At                                        time.Time
 	Photos                                    []PhotoPrint
 	TextKeys                                  []int64
-	// Replace says the entry may have prints already (a resubmission): the
-	// store removes them first.
-	Replace bool
 }
 
 // PhotoPrint is one indexed photo.
@@ -143,10 +140,7 @@ func (d *Detector) photoReuse(ctx context.Context, system auth.Scope, s Subject)
 		}
 		var first *PhotoHit
 		entries := map[string]bool{}
-		for _, h := range hits {
-			if h.SHA256 != p.SHA256 && Distance(p.Print, h.Print) > MaxDistance {
-				continue
-			}
+		for _, h := range hits { // near or the same bytes: the index checked
 			entries[h.EntryID] = true
 			if first == nil || h.At.Before(first.At) {
 				first = &h

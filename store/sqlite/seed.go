@@ -88,37 +88,14 @@ func SeedObligations(tb testing.TB, db *DB, list []ledger.Obligation) {
 }
 
 // SeedPrints writes the signals index's prints of many entries in one
-// transaction, as Insert's effects would, for the signals benchmarks.
+// transaction, as a signals check's effects would, for the signals benchmarks.
 func SeedPrints(tb testing.TB, db *DB, list []signals.Prints) {
 	tb.Helper()
 	seed(tb, db, func(ctx context.Context, tx *sql.Tx) error {
-		photo, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO photo_prints (entry_id, attachment_id, unit_id, at, sha256, print) VALUES (?,?,?,?,?,?)`)
-		if err != nil {
-			return err
-		}
-		band, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO photo_bands (key, hash, entry_id, attachment_id) VALUES (?,?,?,?)`)
-		if err != nil {
-			return err
-		}
-		text, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO text_bands (form_id, key, entry_id) VALUES (?,?,?)`)
-		if err != nil {
-			return err
-		}
-		for _, p := range list {
-			for _, ph := range p.Photos {
-				if _, err := photo.ExecContext(ctx, p.EntryID, ph.AttachmentID, p.UnitID, p.At.UnixMilli(), ph.SHA256, mustJSON(ph.Print)); err != nil {
-					return err
-				}
-				for _, b := range ph.Bands {
-					if _, err := band.ExecContext(ctx, b.Key, int64(b.Hash), p.EntryID, ph.AttachmentID); err != nil {
-						return err
-					}
-				}
-			}
-			for _, k := range p.TextKeys {
-				if _, err := text.ExecContext(ctx, p.FormID, k, p.EntryID); err != nil {
-					return err
-				}
+		t := &txn{Tx: tx, stmts: &writeStmts{stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}}
+		for i := range list {
+			if err := writePrints(ctx, t, &list[i]); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -21,18 +21,16 @@ func (db *DB) Signals() *SignalIndex { return &SignalIndex{db: db} }
 
 var _ signals.Index = (*SignalIndex)(nil)
 
-// writePrints adds an entry's prints in its own transaction, a few
-// multi-row statements (the committer runs every write of the store). A
-// resubmission first removes what the entry had, by primary key: its photos'
-// bands from their stored prints, its text's from the old keys.
+// writePrints replaces an entry's prints in its own transaction, in a few
+// multi-row statements (the committer runs every write of the store). What
+// the entry had (a re-check after a resubmission) goes first, by primary
+// key: its photos' bands from their stored prints, its text's from its keys.
 func writePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 	if p == nil {
 		return nil
 	}
-	if p.Replace {
-		if err := removePrints(ctx, tx, p); err != nil {
-			return err
-		}
+	if err := removePrints(ctx, tx, p); err != nil {
+		return err
 	}
 	var prints, bands []any
 	for _, photo := range p.Photos {
