@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -29,39 +27,13 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	var att struct{ ID string }
 	upload(t, base+"/api/v1/attachments", token, "photo.jpg", photo).json(t, &att)
 
-	var mu sync.Mutex
-	acked := map[string]bool{}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				id := fmt.Sprintf("crash-%d-%05d", w, i)
-				if fileOrReplay(base, token, formID, id) {
-					mu.Lock()
-					acked[id] = true
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 100 })
-	mu.Lock()
-	before := make([]string, 0, len(acked))
-	for id := range acked {
-		before = append(before, id)
-	}
-	mu.Unlock()
+	storm := startFilingStorm(func(clientID string) bool { return fileOrReplay(base, token, formID, clientID) })
+	waitFor(t, func() bool { return len(storm.acknowledged()) >= 100 })
+	before := storm.acknowledged()
 
 	saved := t.TempDir()
 	out := runCommand(t, bin, []string{"TAIZHANG_DATA_DIR=" + dir}, "backup", "--to", saved)
-	close(stop)
-	wg.Wait()
+	storm.end()
 	if !strings.Contains(out, "backed up") || !strings.Contains(out, "1 blobs") {
 		t.Fatalf("backup said: %s", out)
 	}
@@ -74,7 +46,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	again, _ := startBinary(t, bin, "TAIZHANG_DATA_DIR="+restored)
 	token = loginToken(t, again, demoCadrePhone)
 	stored := listClientIDs(t, again, token, formID)
-	for _, id := range before {
+	for id := range before {
 		if stored[id] != 1 {
 			t.Errorf("%s, acknowledged before the backup, is stored %d times after the restore", id, stored[id])
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -47,36 +48,14 @@ func killNineDuringFilings(t *testing.T, bin string, env ...string) {
 	token := loginToken(t, base, "13800000005")
 	formID := demoFormID(t, base, token, "problem")
 
-	var mu sync.Mutex
-	acked := map[string]bool{}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for worker := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				clientID := fmt.Sprintf("crash-%d-%06d", worker, i)
-				if fileOnce(base, token, formID, clientID) {
-					mu.Lock()
-					acked[clientID] = true
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 150 })
+	storm := startFilingStorm(func(clientID string) bool { return fileOnce(base, token, formID, clientID) })
+	waitFor(t, func() bool { return len(storm.acknowledged()) >= 150 })
 	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = server.Wait()
-	close(stop)
-	wg.Wait()
+	storm.end()
+	acked := storm.acknowledged()
 
 	base, _ = startBinary(t, bin, env...)
 	stored := listClientIDs(t, base, loginToken(t, base, "13800000005"), formID)
@@ -147,8 +126,8 @@ func demoFormID(t *testing.T, base, token, key string) string {
 	return ""
 }
 
-// fileOnce posts one draft; true only when the server acknowledged it.
-func fileOnce(base, token, formID, clientID string) bool {
+// postDraft posts one draft problem item and returns the status (0: no answer).
+func postDraft(base, token, formID, clientID string) int {
 	body, _ := json.Marshal(map[string]any{"clientId": clientID, "submit": false,
 		"data": map[string]any{"problem": "村务公开栏长期未更新，群众反映看不到补助发放明细。" + clientID}})
 	req, _ := http.NewRequest("POST", base+"/api/v1/forms/"+formID+"/entries", bytes.NewReader(body))
@@ -156,10 +135,67 @@ func fileOnce(base, token, formID, clientID string) bool {
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return false
+		return 0
 	}
 	defer resp.Body.Close()
-	return resp.StatusCode == http.StatusCreated
+	return resp.StatusCode
+}
+
+// fileOnce posts one draft; true only when the server acknowledged it.
+func fileOnce(base, token, formID, clientID string) bool {
+	return postDraft(base, token, formID, clientID) == http.StatusCreated
+}
+
+// fileOrReplay posts a draft; true when the server has it (201 created, or
+// 200: a retry of one it already stored).
+func fileOrReplay(base, token, formID, clientID string) bool {
+	status := postDraft(base, token, formID, clientID)
+	return status == http.StatusCreated || status == http.StatusOK
+}
+
+// filingStorm files drafts from 8 workers, each with its own clientIds
+// ("crash-…", which listClientIDs counts), until stopped, and keeps those
+// the server acknowledged.
+type filingStorm struct {
+	mu    sync.Mutex
+	acked map[string]bool
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func startFilingStorm(file func(clientID string) bool) *filingStorm {
+	s := &filingStorm{acked: map[string]bool{}, stop: make(chan struct{})}
+	for worker := range 8 {
+		s.wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-s.stop:
+					return
+				default:
+				}
+				clientID := fmt.Sprintf("crash-%d-%06d", worker, i)
+				if file(clientID) {
+					s.mu.Lock()
+					s.acked[clientID] = true
+					s.mu.Unlock()
+				}
+			}
+		})
+	}
+	return s
+}
+
+// acknowledged is a copy of the clientIds acknowledged so far.
+func (s *filingStorm) acknowledged() map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.acked)
+}
+
+// end stops the workers and waits for them.
+func (s *filingStorm) end() {
+	close(s.stop)
+	s.wg.Wait()
 }
 
 func listClientIDs(t *testing.T, base, token, formID string) map[string]int {

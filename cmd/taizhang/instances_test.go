@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -169,20 +168,4 @@ func stormAcross(t *testing.T, a, b string, killA *os.Process) {
 		}
 	}
 	t.Logf("%d filings acknowledged over two instances, A killed after a third; %d stored", acked.Load(), len(stored))
-}
-
-// fileOrReplay posts a draft; true when the server has it (201 created, or
-// 200: a retry of one it already stored).
-func fileOrReplay(base, token, formID, clientID string) bool {
-	body, _ := json.Marshal(map[string]any{"clientId": clientID, "submit": false,
-		"data": map[string]any{"problem": "村务公开栏长期未更新，群众反映看不到补助发放明细。" + clientID}})
-	req, _ := http.NewRequest("POST", base+"/api/v1/forms/"+formID+"/entries", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	return resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK
 }
