@@ -139,8 +139,8 @@ func repathTable(ctx context.Context, tx *txn, table, moved string, oldPath, new
 		return err
 	}
 	type change struct {
-		id   string
-		path []string
+		id        string
+		old, path []string
 	}
 	var changes []change
 	for rows.Next() {
@@ -155,7 +155,7 @@ func repathTable(ctx context.Context, tx *txn, table, moved string, oldPath, new
 			return err
 		}
 		if repathed, ok := org.Repath(path, oldPath, newPath); ok {
-			changes = append(changes, change{id, repathed})
+			changes = append(changes, change{id, path, repathed})
 		}
 	}
 	rows.Close()
@@ -165,7 +165,7 @@ func repathTable(ctx context.Context, tx *txn, table, moved string, oldPath, new
 			return err
 		}
 		if table == "entries" {
-			if err := rewriteEntryScope(ctx, tx, c.id, c.path); err != nil {
+			if err := rewriteEntryScope(ctx, tx, c.id, c.old, c.path); err != nil {
 				return err
 			}
 		}
@@ -173,12 +173,19 @@ func repathTable(ctx context.Context, tx *txn, table, moved string, oldPath, new
 	return nil
 }
 
-func rewriteEntryScope(ctx context.Context, tx *txn, entryID string, path []string) error {
+// rewriteEntryScope replaces an entry's scope rows, removing the old ones by
+// primary key: an index of the rows by entry would weigh as much as the rows.
+func rewriteEntryScope(ctx context.Context, tx *txn, entryID string, oldPath, path []string) error {
 	var createdAt int64
 	if err := tx.QueryRowContext(ctx, `SELECT created_at FROM entries WHERE id = ?`, entryID).Scan(&createdAt); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM entry_scope WHERE entry_id = ?`, entryID); err != nil {
+	args := []any{createdAt, entryID}
+	for _, unitID := range oldPath {
+		args = append(args, unitID)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM entry_scope WHERE created_at = ? AND entry_id = ? AND unit_id IN (`+placeholders(len(oldPath))+`)`,
+		args...); err != nil {
 		return err
 	}
 	return insertScopeRows(ctx, tx, entryID, time.UnixMilli(createdAt), path)
