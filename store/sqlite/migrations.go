@@ -320,6 +320,30 @@ var migrations = []string{
 	`ALTER TABLE entries ADD COLUMN signals_due INTEGER NOT NULL DEFAULT 0;
 	CREATE INDEX entries_signals_due ON entries (id) WHERE signals_due = 1;
 	CREATE TABLE text_prints (entry_id TEXT PRIMARY KEY, form_id TEXT NOT NULL, keys TEXT NOT NULL) STRICT, WITHOUT ROWID;`,
+	// 19: entry_scope rows are removed by primary key (a moved unit's entries
+	// know their old path); the index by entry weighed as much as the rows.
+	`DROP INDEX entry_scope_entry;`,
+	// 20: a text's band rows name a small number of its print instead of its
+	// entry and form, and keep 32 bits of the key: 8 rows of ~15 bytes instead of
+	// ~64 (docs/performance.md). Old keys stay as JSON until their entry is re-checked.
+	`CREATE TABLE text_prints_new (
+		num      INTEGER PRIMARY KEY,
+		entry_id TEXT NOT NULL UNIQUE,
+		keys     ANY NOT NULL -- 4-byte big-endian stored keys; JSON before migration 20
+	) STRICT;
+	INSERT INTO text_prints_new (entry_id, keys) SELECT entry_id, keys FROM text_prints;
+	CREATE TABLE text_bands_new (
+		key INTEGER NOT NULL,
+		num INTEGER NOT NULL,
+		PRIMARY KEY (key, num)
+	) STRICT, WITHOUT ROWID;
+	INSERT OR IGNORE INTO text_bands_new (key, num)
+		SELECT CASE WHEN (b.key & 4294967295) >= 2147483648 THEN (b.key & 4294967295) - 4294967296 ELSE (b.key & 4294967295) END, p.num
+		FROM text_bands b JOIN text_prints_new p ON p.entry_id = b.entry_id;
+	DROP TABLE text_bands;
+	DROP TABLE text_prints;
+	ALTER TABLE text_prints_new RENAME TO text_prints;
+	ALTER TABLE text_bands_new RENAME TO text_bands;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

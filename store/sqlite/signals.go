@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -39,32 +41,76 @@ func writePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 			bands = append(bands, b.Key, int64(b.Hash), p.EntryID, photo.AttachmentID)
 		}
 	}
-	var texts, textPrint []any
-	for _, k := range p.TextKeys {
-		texts = append(texts, p.FormID, k, p.EntryID)
+	if err := insertRows(ctx, tx, `INSERT OR IGNORE INTO photo_prints (entry_id, attachment_id, unit_id, at, sha256, print) VALUES `, 6, prints); err != nil {
+		return err
 	}
-	if len(p.TextKeys) > 0 {
-		textPrint = []any{p.EntryID, p.FormID, mustJSON(p.TextKeys)}
+	if err := insertRows(ctx, tx, `INSERT OR IGNORE INTO photo_bands (key, hash, entry_id, attachment_id) VALUES `, 4, bands); err != nil {
+		return err
 	}
-	for _, insert := range []struct {
-		head string
-		row  int // values per row
-		args []any
-	}{
-		{`INSERT OR IGNORE INTO photo_prints (entry_id, attachment_id, unit_id, at, sha256, print) VALUES `, 6, prints},
-		{`INSERT OR IGNORE INTO photo_bands (key, hash, entry_id, attachment_id) VALUES `, 4, bands},
-		{`INSERT OR IGNORE INTO text_bands (form_id, key, entry_id) VALUES `, 3, texts},
-		{`INSERT OR REPLACE INTO text_prints (entry_id, form_id, keys) VALUES `, 3, textPrint},
-	} {
-		if len(insert.args) == 0 {
-			continue
+	return writeTextPrint(ctx, tx, p.EntryID, p.TextKeys)
+}
+
+// writeTextPrint stores a text's band keys under a small number of its own,
+// which the band rows name instead of the entry: eight band rows an entry
+// are most of what its text costs, and a number is 3 bytes against an id's 24.
+func writeTextPrint(ctx context.Context, tx *txn, entryID string, keys []int64) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	var num int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO text_prints (entry_id, keys) VALUES (?, ?) RETURNING num`,
+		entryID, packBandKeys(keys)).Scan(&num); err != nil {
+		return err
+	}
+	bands := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		bands = append(bands, storedBandKey(k), num)
+	}
+	return insertRows(ctx, tx, `INSERT OR IGNORE INTO text_bands (key, num) VALUES `, 2, bands)
+}
+
+// insertRows runs one multi-row INSERT of args, row values a row; none is nothing.
+func insertRows(ctx context.Context, tx *txn, head string, row int, args []any) error {
+	if len(args) == 0 {
+		return nil
+	}
+	values := "(" + placeholders(row) + "),"
+	_, err := tx.ExecContext(ctx, head+strings.TrimSuffix(strings.Repeat(values, len(args)/row), ","), args...)
+	return err
+}
+
+// storedBandKey keeps the low 32 bits of a text band key, which SQLite stores
+// in 4 bytes instead of 8. The few extra candidates this lets through among
+// millions of texts are checked exactly like every other.
+func storedBandKey(k int64) int64 { return int64(int32(k)) }
+
+// packBandKeys is the keys as 4-byte big-endian stored keys (32 bytes for
+// eight, against ~170 for their JSON, which rows written before migration 20 hold).
+func packBandKeys(keys []int64) []byte {
+	out := make([]byte, 4*len(keys))
+	for i, k := range keys {
+		binary.BigEndian.PutUint32(out[4*i:], uint32(storedBandKey(k)))
+	}
+	return out
+}
+
+// unpackBandKeys reads either form of a text_prints row's keys as stored keys.
+func unpackBandKeys(raw any) ([]int64, error) {
+	var keys []int64
+	switch v := raw.(type) {
+	case []byte:
+		for i := 0; i+4 <= len(v); i += 4 {
+			keys = append(keys, int64(int32(binary.BigEndian.Uint32(v[i:]))))
 		}
-		row := "(" + placeholders(insert.row) + "),"
-		if _, err := tx.ExecContext(ctx, insert.head+strings.TrimSuffix(strings.Repeat(row, len(insert.args)/insert.row), ","), insert.args...); err != nil {
-			return err
+	case string:
+		if err := json.Unmarshal([]byte(v), &keys); err != nil {
+			return nil, err
+		}
+		for i, k := range keys {
+			keys[i] = storedBandKey(k)
 		}
 	}
-	return nil
+	return keys, nil
 }
 
 func removePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
@@ -93,21 +139,29 @@ func removePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM photo_prints WHERE entry_id = ?`, p.EntryID); err != nil {
 		return err
 	}
-	var formID, keys string
-	err = tx.QueryRowContext(ctx, `SELECT form_id, keys FROM text_prints WHERE entry_id = ?`, p.EntryID).Scan(&formID, &keys)
+	return removeTextPrint(ctx, tx, p.EntryID)
+}
+
+func removeTextPrint(ctx context.Context, tx *txn, entryID string) error {
+	var num int64
+	var raw any
+	err := tx.QueryRowContext(ctx, `SELECT num, keys FROM text_prints WHERE entry_id = ?`, entryID).Scan(&num, &raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
-	var oldKeys []int64
-	if err := errors.Join(err, unmarshalIfAny(keys, &oldKeys)); err != nil {
+	if err != nil {
 		return err
 	}
-	for _, k := range oldKeys {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM text_bands WHERE form_id = ? AND key = ? AND entry_id = ?`, formID, k, p.EntryID); err != nil {
+	keys, err := unpackBandKeys(raw)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM text_bands WHERE key = ? AND num = ?`, k, num); err != nil {
 			return err
 		}
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM text_prints WHERE entry_id = ?`, p.EntryID)
+	_, err = tx.ExecContext(ctx, `DELETE FROM text_prints WHERE num = ?`, num)
 	return err
 }
 
@@ -207,13 +261,16 @@ func (s *SignalIndex) TextCandidates(ctx context.Context, _ auth.Scope, formID s
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	args := []any{formID}
+	var args []any
 	for _, k := range keys {
-		args = append(args, k)
+		args = append(args, storedBandKey(k))
 	}
-	args = append(args, exclude)
+	args = append(args, formID, exclude)
+	// The band rows are of every form (the form in each would double its
+	// size); the entry says whether it is of this one.
 	query := `SELECT e.id, e.unit_id, e.author_id, e.period, coalesce(e.submitted_at, e.created_at) FROM entries e
-		WHERE e.id IN (SELECT entry_id FROM text_bands WHERE form_id = ? AND key IN (` + placeholders(len(keys)) + `)) AND e.id <> ? LIMIT ` + strconv.Itoa(signals.MaxTextCandidates)
+		WHERE e.id IN (SELECT p.entry_id FROM text_bands b JOIN text_prints p ON p.num = b.num WHERE b.key IN (` + placeholders(len(keys)) + `))
+		AND e.form_id = ? AND e.id <> ? LIMIT ` + strconv.Itoa(signals.MaxTextCandidates)
 	return queryAll(ctx, s.db, "text candidates", func(row scanner) (signals.TextHit, error) {
 		var h signals.TextHit
 		var at sql.NullInt64

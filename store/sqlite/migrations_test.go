@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"taizhang/auth"
+	"taizhang/signals"
+)
+
+// A store written before migration 20 (text band rows naming the entry and
+// form, 64-bit keys as JSON) still finds its texts' copies afterwards, of
+// the same form only, and a re-check replaces an old print cleanly.
+func TestMigration20KeepsTextPrints(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	if err := create(path); err != nil {
+		t.Fatal(err)
+	}
+	old, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 18 {
+		if err := apply(ctx, old, i+1, migrations[i]); err != nil {
+			t.Fatalf("migration %d: %v", i+1, err)
+		}
+	}
+	keys := signals.TextKeys(signals.Shingles("本周走访困难群众十二户，解决用水问题三件，落实帮扶措施五项。"))
+	for _, e := range []struct{ id, form string }{{"aaaaaaaaaaaaaaaaaaaaaaa1", "form"}, {"aaaaaaaaaaaaaaaaaaaaaaa2", "form"}, {"aaaaaaaaaaaaaaaaaaaaaaa3", "other"}} {
+		mustExec(t, old, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path, author_id, client_id, status, rev, period,
+			data, payload_hash, created_at, updated_at) VALUES (?, ?, 1, 'v1', '["city","v1"]', 'u1', ?, 'submitted', 1, '', '{}', '', 0, 0)`,
+			e.id, e.form, e.id)
+		mustExec(t, old, `INSERT INTO text_prints (entry_id, form_id, keys) VALUES (?, ?, ?)`, e.id, e.form, mustJSON(keys))
+		for _, k := range keys {
+			mustExec(t, old, `INSERT INTO text_bands (form_id, key, entry_id) VALUES (?, ?, ?)`, e.form, k, e.id)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(ctx, Options{Dir: dir, AuditKey: []byte("migration-test-key-0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	system := auth.SystemScope("city")
+	candidates := func() []string {
+		hits, err := db.Signals().TextCandidates(ctx, system, "form", keys, "new")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range hits {
+			ids = append(ids, h.EntryID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	if got := candidates(); !slices.Equal(got, []string{"aaaaaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaaaa2"}) {
+		t.Fatalf("candidates after the migration: %v", got)
+	}
+	// The first entry is re-checked with a different text: its old rows go.
+	other := signals.TextKeys(signals.Shingles("组织党员干部学习新修订的条例，开展专题研讨两次，形成问题清单一份。"))
+	err = db.inTx(ctx, "re-check", func(tx *txn) error {
+		return writePrints(ctx, tx, &signals.Prints{EntryID: "aaaaaaaaaaaaaaaaaaaaaaa1", FormID: "form", TextKeys: other})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := candidates(); !slices.Equal(got, []string{"aaaaaaaaaaaaaaaaaaaaaaa2"}) {
+		t.Fatalf("candidates after a re-check: %v", got)
+	}
+	var bands int
+	if err := db.writer.QueryRow(`SELECT count(*) FROM text_bands`).Scan(&bands); err != nil || bands != 3*len(keys) {
+		t.Fatalf("%d band rows, want %d (%v)", bands, 3*len(keys), err)
+	}
+}
+
+func mustExec(t *testing.T, db *sql.DB, stmt string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(stmt, args...); err != nil {
+		t.Fatal(err)
+	}
+}
