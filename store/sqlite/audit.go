@@ -34,7 +34,9 @@ func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Reco
 	return out, err
 }
 
-// appendAudit chains r to the last record inside tx.
+// appendAudit chains r to the last record inside tx. The previous hash is
+// sealed into r's hash but not stored again: it is the previous row's hash
+// (auditColumns reads it from there), and a copy cost 70 bytes a record.
 func appendAudit(ctx context.Context, tx *txn, r audit.Record) (audit.Record, error) {
 	var last int64
 	var prev string
@@ -45,12 +47,16 @@ func appendAudit(ctx context.Context, tx *txn, r audit.Record) (audit.Record, er
 	r.Seq, r.PrevHash = last+1, prev
 	r.Hash = r.Seal(tx.auditKey)
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_id, action, unit_path, target, detail,
-		prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)`, r.Seq, millis(r.At), r.ActorID, r.Action,
-		mustJSON(nonNil(r.UnitPath)), r.Target, mustJSON(r.Detail), r.PrevHash, r.Hash)
+		prev_hash, hash) VALUES (?,?,?,?,?,?,?,'',?)`, r.Seq, millis(r.At), r.ActorID, r.Action,
+		mustJSON(nonNil(r.UnitPath)), r.Target, mustJSON(r.Detail), r.Hash)
 	return r, err
 }
 
-const auditColumns = `a.seq, a.at, a.actor_id, a.action, a.unit_path, a.target, a.detail, a.prev_hash, a.hash`
+// auditColumns reads a record's previous hash from the record before it;
+// records written before that change keep their own copy, which wins. A
+// deleted record leaves the next one's previous hash empty, and its seal fails.
+const auditColumns = `a.seq, a.at, a.actor_id, a.action, a.unit_path, a.target, a.detail,
+	coalesce(nullif(a.prev_hash, ''), (SELECT p.hash FROM audit_log p WHERE p.seq = a.seq - 1), ''), a.hash`
 
 // List implements audit.Store.
 func (s *AuditStore) List(ctx context.Context, scope auth.Scope, q audit.Query) ([]audit.Record, error) {
