@@ -344,6 +344,26 @@ var migrations = []string{
 	DROP TABLE text_prints;
 	ALTER TABLE text_prints_new RENAME TO text_prints;
 	ALTER TABLE text_bands_new RENAME TO text_bands;`,
+	// 21: notifications are kept in the order a user reads them: the table's
+	// key is the listing's, so there is no rowid table beside an index by user
+	// and another by id (85 bytes a notification; one is written per filing).
+	`CREATE TABLE notifications_new (
+		user_id    TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		id         TEXT NOT NULL,
+		entry_id   TEXT NOT NULL,
+		kind       TEXT NOT NULL,
+		message    TEXT NOT NULL,
+		read_at    INTEGER,
+		form_id    TEXT NOT NULL DEFAULT '',
+		unit_id    TEXT NOT NULL DEFAULT '',
+		period     TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (user_id, created_at, id)
+	) STRICT, WITHOUT ROWID;
+	INSERT INTO notifications_new (user_id, created_at, id, entry_id, kind, message, read_at, form_id, unit_id, period)
+		SELECT user_id, created_at, id, entry_id, kind, message, read_at, form_id, unit_id, period FROM notifications;
+	DROP TABLE notifications;
+	ALTER TABLE notifications_new RENAME TO notifications;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -11,10 +11,12 @@ import (
 	"taizhang/signals"
 )
 
-// A store written before migration 20 (text band rows naming the entry and
-// form, 64-bit keys as JSON) still finds its texts' copies afterwards, of
-// the same form only, and a re-check replaces an old print cleanly.
-func TestMigration20KeepsTextPrints(t *testing.T) {
+// A store written at migration 18 keeps what it held: its texts' copies are
+// still found afterwards (migration 20: band rows no longer name the entry
+// and form, keys no longer JSON), of the same form only, and a re-check
+// replaces an old print cleanly; its notifications are still listed, newest
+// first (migration 21).
+func TestMigrationsKeepData(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)
@@ -40,6 +42,11 @@ func TestMigration20KeepsTextPrints(t *testing.T) {
 			mustExec(t, old, `INSERT INTO text_bands (form_id, key, entry_id) VALUES (?, ?, ?)`, e.form, k, e.id)
 		}
 	}
+	for i, n := range []string{"n1", "n2", "n3"} {
+		mustExec(t, old, `INSERT INTO notifications (id, user_id, entry_id, kind, message, created_at, read_at)
+			VALUES (?, 'boss', 'aaaaaaaaaaaaaaaaaaaaaaa1', 'submit', '待审', ?, NULL)`, n, 1000+i)
+	}
+	mustExec(t, old, `UPDATE notifications SET read_at = 5000 WHERE id = 'n2'`)
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +57,10 @@ func TestMigration20KeepsTextPrints(t *testing.T) {
 	}
 	defer db.Close()
 	system := auth.SystemScope("city")
+	boss := auth.ScopeForTest(t, "v1", "boss", auth.RoleSupervisor)
+	if list, err := db.Notifications().ListNotifications(ctx, boss, true, 10); err != nil || len(list) != 2 || list[0].ID != "n3" || list[1].ID != "n1" {
+		t.Fatalf("unread notifications after the migration: %+v %v", list, err)
+	}
 	candidates := func() []string {
 		hits, err := db.Signals().TextCandidates(ctx, system, "form", keys, "new")
 		if err != nil {
