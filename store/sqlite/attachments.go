@@ -95,10 +95,7 @@ func (s *AttachmentStore) Ownership(ctx context.Context, scope auth.Scope, ids [
 	if len(ids) == 0 || scope.UserID() == "" {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	args := anys(ids)
 	list, err := queryAll(ctx, s.db, "attachment ownership", scanAttachment, `SELECT `+attachmentColumns+` FROM attachments a
 		WHERE a.id IN (`+placeholders(len(ids))+`)`, args...)
 	for _, a := range list {

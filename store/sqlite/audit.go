@@ -173,12 +173,8 @@ func (s *NotificationStore) MarkRead(ctx context.Context, scope auth.Scope, ids 
 		return mapError("mark notifications read", err)
 	}
 	for batch := range slices.Chunk(ids, 500) {
-		in := make([]any, len(batch))
-		for i, id := range batch {
-			in[i] = id
-		}
 		_, err := s.db.writer.ExecContext(ctx, query+` AND id IN (`+placeholders(len(batch))+`)`,
-			append(slices.Clone(args), in...)...)
+			append(slices.Clone(args), anys(batch)...)...)
 		if err != nil {
 			return mapError("mark notifications read", err)
 		}

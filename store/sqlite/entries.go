@@ -21,7 +21,7 @@ func (db *DB) Entries() *EntryStore { return &EntryStore{db: db} }
 
 var _ entries.Store = (*EntryStore)(nil)
 
-const entryColumns = `e.id, e.form_id, e.form_version, e.unit_id, e.unit_path, e.author_id, e.client_id,
+const entryColumns = `e.id, e.form_id, e.form_version, e.unit_id, ` + entryPath + `, e.author_id, e.client_id,
 	e.status, e.rev, e.period, e.title, e.data, e.payload_hash, e.due_at, e.created_at, e.submitted_at,
 	e.updated_at, e.client_created_at, e.open, e.attachments, e.signals, e.signals_due, e.history`
 
@@ -33,9 +33,20 @@ var listColumns = strings.NewReplacer("e.history", lastEventColumn, "e.payload_h
 
 const lastEventColumn = `coalesce(json_remove(json_extract(e.history, '$[#-1]'), '$.changes'), '')`
 
+// entryPath is an entry's unit path: its unit's, which the units table keeps
+// (a copy in every entry was 107 bytes of its weight, and a moved township
+// rewrote every entry under it). Entries written before, and entries of a unit
+// the units table does not hold (benchmarks), keep a path of their own.
+const entryPath = `coalesce(nullif(e.unit_path, ''), (SELECT u.path FROM units u WHERE u.id = e.unit_id), '[]')`
+
+// ownPath is what Insert stores as an entry's path: nothing when its unit's
+// path is the same. Parameters: the unit id, then the path twice.
+const ownPath = `CASE WHEN (SELECT u.path FROM units u WHERE u.id = ?) = ? THEN '' ELSE ? END`
+
 // inScope is ANDed into every single-entry query: the scope unit must be on the
-// entry's unit path. Its one parameter is the scope's unit id.
-const inScope = `EXISTS (SELECT 1 FROM json_each(e.unit_path) WHERE json_each.value = ?)`
+// entry's unit path, which its scope rows say by primary key. Its one
+// parameter is the scope's unit id.
+const inScope = `EXISTS (SELECT 1 FROM entry_scope x WHERE x.unit_id = ? AND x.created_at = e.created_at AND x.entry_id = e.id)`
 
 // Insert implements entries.Store.
 func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Entry, fx ...entries.Effects) (err error) {
@@ -51,8 +62,8 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 		_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
 			author_id, client_id, status, rev, period, title, data, payload_hash, due_at, created_at,
 			submitted_at, updated_at, client_created_at, open, attachments, signals, signals_due, history)
-			VALUES (?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-			e.ID, e.FormID, e.FormVersion, e.UnitID, string(path), e.AuthorID, e.ClientID, e.Status,
+			VALUES (?,?,?,?,`+ownPath+`,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			e.ID, e.FormID, e.FormVersion, e.UnitID, e.UnitID, string(path), string(path), e.AuthorID, e.ClientID, e.Status,
 			e.Period, e.Title, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
 			millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt), e.Open,
 			mustJSON(nonNil(e.Attachments)), jsonOrEmpty(e.Signals), e.SignalsDue, mustJSON(nonNil(e.History)))
@@ -279,7 +290,7 @@ func (s *EntryStore) listed(ctx context.Context, refs []listRef) ([]entries.Entr
 // given; the caller's scope unit must then also be on each entry's path, so asking
 // for a foreign unit yields nothing rather than a wider view.
 func listQuery(scopeUnit string, q entries.Query, plan entries.ListPlan) (string, []any) {
-	where, args := listWhere(`e.id, e.rev, e.unit_path`, scopeUnit, q, plan.After)
+	where, args := listWhere(`e.id, e.rev, `+entryPath, scopeUnit, q, plan.After)
 	return where + ` ORDER BY s.created_at DESC, s.entry_id DESC LIMIT ?`, append(args, plan.Limit+1)
 }
 

@@ -3,11 +3,18 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"taizhang/auth"
+	"taizhang/entries"
+	"taizhang/errs"
+	"taizhang/ids"
+	"taizhang/org"
 	"taizhang/signals"
 )
 
@@ -97,5 +104,65 @@ func mustExec(t *testing.T, db *sql.DB, stmt string, args ...any) {
 	t.Helper()
 	if _, err := db.Exec(stmt, args...); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Entries written before paths came from the units table keep a copy of
+// theirs; a move takes them along like any other (and drops the copy), and a
+// new entry of a known unit stores none.
+func TestMoveTakesEntriesWithTheirOwnPath(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Options{Dir: t.TempDir(), AuditKey: []byte("move-test-key-0123456789abcdef0123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	admin := auth.ScopeForTest(t, "city", "admin", auth.RoleAdmin)
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for _, path := range [][]string{{"city"}, {"city", "d1"}, {"city", "d2"}, {"city", "d1", "t1"}, {"city", "d1", "t1", "v1"}} {
+		u := org.Unit{ID: path[len(path)-1], Name: "单位", Kind: org.KindTownship, Active: true, Path: path, CreatedAt: at, UpdatedAt: at}
+		if len(path) > 1 {
+			u.ParentID = path[len(path)-2]
+		}
+		if err := db.Org().InsertUnit(ctx, admin, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var filed []string
+	for i, path := range [][]string{{"city", "d1", "t1", "v1"}, {"city", "d1", "t1"}} {
+		e := entries.Entry{ID: ids.New(at), FormID: "f", FormVersion: 1, UnitID: path[len(path)-1], UnitPath: path,
+			AuthorID: "u", ClientID: fmt.Sprint(i), Status: "submitted", Data: json.RawMessage(`{}`), CreatedAt: at, UpdatedAt: at}
+		if err := db.Entries().Insert(ctx, admin, e); err != nil {
+			t.Fatal(err)
+		}
+		filed = append(filed, e.ID)
+	}
+	var own string
+	if err := db.writer.QueryRow(`SELECT unit_path FROM entries WHERE id = ?`, filed[0]).Scan(&own); err != nil || own != "" {
+		t.Fatalf("a new entry of a known unit stores its path %q (%v)", own, err)
+	}
+	if _, err := db.writer.Exec(`UPDATE entries SET unit_path = '["city","d1","t1","v1"]' WHERE id = ?`, filed[0]); err != nil {
+		t.Fatal(err) // as written before
+	}
+	if err := db.Org().MoveUnit(ctx, admin, []string{"city", "d1", "t1"}, []string{"city", "d2", "t1"}, at); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range filed {
+		e, err := db.Entries().Get(ctx, auth.ScopeForTest(t, "d2", "r", auth.RoleSupervisor), id)
+		if err != nil || e.UnitPath[1] != "d2" {
+			t.Fatalf("entry %s from the new district: %+v %v", id, e.UnitPath, err)
+		}
+		if _, err := db.Entries().Get(ctx, auth.ScopeForTest(t, "d1", "r", auth.RoleSupervisor), id); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("entry %s from the old district: %v", id, err)
+		}
+	}
+	for unit, want := range map[string]int{"city": 2, "d1": 0, "d2": 2, "t1": 2, "v1": 1} {
+		page, err := db.Entries().List(ctx, auth.ScopeForTest(t, unit, "r", auth.RoleSupervisor), entries.Query{})
+		if err != nil || len(page.Items) != want {
+			t.Fatalf("%s lists %d entries (%v), want %d", unit, len(page.Items), err, want)
+		}
+	}
+	if err := db.writer.QueryRow(`SELECT unit_path FROM entries WHERE id = ?`, filed[0]).Scan(&own); err != nil || own != "" {
+		t.Fatalf("a moved entry keeps its own path %q (%v)", own, err)
 	}
 }

@@ -122,12 +122,8 @@ func (s *RemindStore) UnitRobots(ctx context.Context, unitIDs []string) (out map
 	defer s.db.track("remind.robots", time.Now(), &err)
 	out = map[string][]remind.Robot{}
 	for batch := range slices.Chunk(unitIDs, 500) {
-		args := make([]any, len(batch))
-		for i, id := range batch {
-			args[i] = id
-		}
 		rows, err := s.db.readers.QueryContext(ctx, `SELECT unit_id, robots FROM unit_robots WHERE unit_id IN (`+
-			placeholders(len(batch))+`)`, args...)
+			placeholders(len(batch))+`)`, anys(batch)...)
 		if err != nil {
 			return nil, mapError("unit robots", err)
 		}

@@ -202,10 +202,7 @@ func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []
 	type pair struct{ entry, attachment string }
 	var matched []pair
 	if len(keys) > 0 {
-		args := make([]any, len(keys))
-		for i, k := range keys {
-			args[i] = k
-		}
+		args := anys(keys)
 		bands, err := queryAll(ctx, s.db, "photo bands", func(row scanner) (signals.PhotoHit, error) {
 			var h signals.PhotoHit
 			var hash int64
@@ -278,6 +275,15 @@ func (s *SignalIndex) TextCandidates(ctx context.Context, _ auth.Scope, formID s
 		h.At = fromMillis(at)
 		return h, err
 	}, query, args...)
+}
+
+// anys is a list as query arguments.
+func anys[T any](list []T) []any {
+	out := make([]any, len(list))
+	for i, v := range list {
+		out[i] = v
+	}
+	return out
 }
 
 // placeholders is "?,?,…" n times; "NULL" for none (IN (NULL) matches nothing).

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"taizhang/auth"
@@ -103,10 +104,13 @@ func (s *OrgStore) MoveUnit(ctx context.Context, scope auth.Scope, oldPath, newP
 	}
 	moved := oldPath[len(oldPath)-1]
 	return s.db.inTx(ctx, "move unit", func(tx *txn) error {
-		for _, table := range []string{"units", "users", "entries"} {
+		for _, table := range []string{"units", "users"} {
 			if err := repathTable(ctx, tx, table, moved, oldPath, newPath); err != nil {
 				return err
 			}
+		}
+		if err := rescopeEntries(ctx, tx, moved, oldPath, newPath); err != nil {
+			return err
 		}
 		if err := repathLedger(ctx, tx, oldPath, newPath); err != nil {
 			return err
@@ -126,8 +130,7 @@ func parentOf(path []string) string {
 	return path[len(path)-2]
 }
 
-// repathTable rewrites the path column of every row under the moved unit; entries
-// also get their per-ancestor scope rows replaced.
+// repathTable rewrites the path column of every row under the moved unit.
 func repathTable(ctx context.Context, tx *txn, table, moved string, oldPath, newPath []string) error {
 	column := "unit_path"
 	if table == "units" {
@@ -139,8 +142,8 @@ func repathTable(ctx context.Context, tx *txn, table, moved string, oldPath, new
 		return err
 	}
 	type change struct {
-		id        string
-		old, path []string
+		id   string
+		path []string
 	}
 	var changes []change
 	for rows.Next() {
@@ -155,7 +158,7 @@ func repathTable(ctx context.Context, tx *txn, table, moved string, oldPath, new
 			return err
 		}
 		if repathed, ok := org.Repath(path, oldPath, newPath); ok {
-			changes = append(changes, change{id, path, repathed})
+			changes = append(changes, change{id, repathed})
 		}
 	}
 	rows.Close()
@@ -164,31 +167,36 @@ func repathTable(ctx context.Context, tx *txn, table, moved string, oldPath, new
 		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = ? WHERE id = ?`, string(path), c.id); err != nil {
 			return err
 		}
-		if table == "entries" {
-			if err := rewriteEntryScope(ctx, tx, c.id, c.old, c.path); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }
 
-// rewriteEntryScope replaces an entry's scope rows, removing the old ones by
-// primary key: an index of the rows by entry would weigh as much as the rows.
-func rewriteEntryScope(ctx context.Context, tx *txn, entryID string, oldPath, path []string) error {
-	var createdAt int64
-	if err := tx.QueryRowContext(ctx, `SELECT created_at FROM entries WHERE id = ?`, entryID).Scan(&createdAt); err != nil {
-		return err
+// rescopeEntries moves the entries under a moved unit: their scope rows of
+// the ancestors they leave go, rows of the ancestors they join come, all found
+// from the moved unit's own scope rows (its entries, a range of one key). An
+// entry's path is its unit's (entryPath), already rewritten; entries written
+// before that change lose their own copy of it here.
+func rescopeEntries(ctx context.Context, tx *txn, moved string, oldPath, newPath []string) error {
+	left := slices.DeleteFunc(slices.Clone(oldPath), func(id string) bool { return slices.Contains(newPath, id) })
+	joined := slices.DeleteFunc(slices.Clone(newPath), func(id string) bool { return slices.Contains(oldPath, id) })
+	const under = `SELECT m.created_at, m.entry_id FROM entry_scope m WHERE m.unit_id = ?`
+	if len(left) > 0 {
+		args := append([]any{moved}, anys(left)...)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM entry_scope WHERE (created_at, entry_id) IN (`+under+`)
+			AND unit_id IN (`+placeholders(len(left))+`)`, args...); err != nil {
+			return err
+		}
 	}
-	args := []any{createdAt, entryID}
-	for _, unitID := range oldPath {
-		args = append(args, unitID)
+	for _, unitID := range joined {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO entry_scope (unit_id, created_at, entry_id)
+			SELECT ?, m.created_at, m.entry_id FROM entry_scope m WHERE m.unit_id = ?`, unitID, moved); err != nil {
+			return err
+		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM entry_scope WHERE created_at = ? AND entry_id = ? AND unit_id IN (`+placeholders(len(oldPath))+`)`,
-		args...); err != nil {
-		return err
-	}
-	return insertScopeRows(ctx, tx, entryID, time.UnixMilli(createdAt), path)
+	_, err := tx.ExecContext(ctx, `UPDATE entries SET unit_path = '' WHERE unit_path <> ''
+		AND id IN (SELECT m.entry_id FROM entry_scope m WHERE m.unit_id = ?)
+		AND EXISTS (SELECT 1 FROM units u WHERE u.id = entries.unit_id)`, moved)
+	return err
 }
 
 // CountUnits implements org.UnitStore.

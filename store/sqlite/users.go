@@ -119,10 +119,7 @@ func (s *OrgStore) Names(ctx context.Context, scope auth.Scope, ids []string) (m
 		return out, nil
 	}
 	for batch := range slices.Chunk(ids, 500) {
-		args := make([]any, len(batch))
-		for i, id := range batch {
-			args[i] = id
-		}
+		args := anys(batch)
 		type named struct{ id, name string }
 		scan := func(row scanner) (n named, err error) { return n, row.Scan(&n.id, &n.name) }
 		list, err := queryAll(ctx, s.db, "user names", scan, `SELECT id, name FROM users WHERE id IN (`+
