@@ -1,6 +1,7 @@
 package entries
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -132,7 +133,10 @@ func TestDerivedFields(t *testing.T) {
 	if got := measuresDue(states); !got.Equal(time.Date(2026, 12, 20, 16, 0, 0, 0, time.UTC)) {
 		t.Errorf("due with all done: %s", got)
 	}
-	if got := searchText(map[string]any{"a": "红旗村", "b": []any{"自来水", 3.0}}); len(got) == 0 {
-		t.Error("search text")
+	raw := json.RawMessage(`{"a":"红旗村","b":[{"c":"自来水 抢修"},3.5],"subsidy":120}`)
+	for q, want := range map[string]bool{"红旗村": true, "自来水": true, "抢修": true, "不存在": false, "subsidy": false, "3.5": false, "红旗村 自来水": false} {
+		if HasText(raw, q) != want {
+			t.Errorf("HasText(%q) = %v", q, !want)
+		}
 	}
 }

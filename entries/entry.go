@@ -97,7 +97,7 @@ type Query struct {
 	// OverdueAt, when set, keeps open entries whose deadline is before it.
 	OverdueAt time.Time
 	From, To  time.Time // CreatedAt in [From, To); zero: unbounded
-	Q         string    // substring of one of the entry's text values (TextOf)
+	Q         string    // substring of one of the entry's text values (HasText)
 	Limit     int
 	Cursor    string // from a previous Page.NextCursor
 }

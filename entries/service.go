@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -245,39 +246,32 @@ func (e *Entry) setData(data map[string]any, schema forms.Form) {
 	}
 }
 
-// searchText joins the data's strings so the q filter can match any of them.
-// TextOf is what Query.Q searches: the text values in an entry's data,
-// each followed by a space (numbers, keys and choices' codes are not text).
-// A store searches them its own way (SQLite walks the stored JSON; MongoDB
-// keeps this text beside the entry).
-func TextOf(data json.RawMessage) string {
+// HasText reports whether one of the text values in an entry's data holds q:
+// what Query.Q searches (keys and numbers are not text). A store searches its
+// own way (SQLite walks the stored JSON; MongoDB narrows by the stored JSON
+// text and confirms here).
+func HasText(data json.RawMessage, q string) bool {
 	var v any
 	if json.Unmarshal(data, &v) != nil {
-		return ""
+		return false
 	}
-	return searchText(v)
-}
-
-func searchText(v any) string {
-	var b strings.Builder
-	var walk func(any)
-	walk = func(v any) {
+	var holds func(any) bool
+	holds = func(v any) bool {
 		switch x := v.(type) {
 		case string:
-			b.WriteString(x)
-			b.WriteByte(' ')
+			return strings.Contains(x, q)
 		case []any:
-			for _, item := range x {
-				walk(item)
-			}
+			return slices.ContainsFunc(x, holds)
 		case map[string]any:
 			for _, item := range x {
-				walk(item)
+				if holds(item) {
+					return true
+				}
 			}
 		}
+		return false
 	}
-	walk(v)
-	return b.String()
+	return holds(v)
 }
 
 // checkAttachments refuses data that names an attachment someone else uploaded

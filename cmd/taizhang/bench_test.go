@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -103,7 +104,7 @@ func rate(workers, total int, fn func() error) float64 {
 	return float64(total) / time.Since(start).Seconds()
 }
 
-func expect(client *http.Client, method, url, token string, body []byte, status int) error {
+func expect(client *http.Client, method, url, token string, body []byte, status ...int) error {
 	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
@@ -115,7 +116,7 @@ func expect(client *http.Client, method, url, token string, body []byte, status 
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status {
+	if !slices.Contains(status, resp.StatusCode) {
 		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, out)
 	}
 	return nil

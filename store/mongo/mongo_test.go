@@ -2,6 +2,8 @@ package mongo_test
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -140,4 +142,47 @@ func TestOpenFailsWithinTimeout(t *testing.T) {
 		t.Fatalf("open gave up after %s; it must respect the configured timeout", took)
 	}
 	t.Log(err)
+}
+
+// TestEntriesWrittenBeforeKeepWorking: an entry stored with its data as a
+// document and a search copy (before the data was kept as JSON text) reads the
+// same, is found by q as before, and loses both old fields when next written.
+func TestEntriesWrittenBeforeKeepWorking(t *testing.T) {
+	db := startFerretDB(t).open(t)
+	ctx := context.Background()
+	scope := auth.ScopeForTest(t, "city", "u", auth.RoleCadre)
+	at := time.UnixMilli(1_700_000_000_000).UTC()
+	e := entries.Entry{ID: ids.New(at), FormID: "f", UnitID: "v1", UnitPath: []string{"city", "v1"}, AuthorID: "u", ClientID: "c",
+		Status: "submitted", Rev: 1, Data: []byte(`{"note":"红旗村 自来水 抢修","subsidy":120.5}`), CreatedAt: at, UpdatedAt: at}
+	mongo.InsertEntryAsBefore(t, db, e, "红旗村 自来水 抢修 ")
+	got, err := db.Entries().Get(ctx, scope, e.ID)
+	if err != nil || !jsonEqual(got.Data, e.Data) {
+		t.Fatalf("read back: %s %v", got.Data, err)
+	}
+	found := func(q string) int {
+		page, err := db.Entries().List(ctx, scope, entries.Query{Q: q})
+		n, cerr := db.Entries().Count(ctx, scope, entries.Query{Q: q})
+		if err != nil || cerr != nil || n != len(page.Items) {
+			t.Fatalf("q %q: listed %d, counted %d (%v %v)", q, len(page.Items), n, err, cerr)
+		}
+		return n
+	}
+	if found("自来水") != 1 || found("不存在") != 0 {
+		t.Fatal("q on an entry written before")
+	}
+	if _, err := db.Entries().Update(ctx, scope, got, 1); err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Join(mongo.StoredFields(t, db, e.ID), ",")
+	if !strings.Contains(fields, "json") || strings.Contains(fields, "search") || strings.Contains(fields, "data") {
+		t.Fatalf("fields after an update: %s", fields)
+	}
+	if found("自来水") != 1 || found("subsidy") != 0 || found("120.5") != 0 {
+		t.Fatal("q after the update: only text values are searched")
+	}
+}
+
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
