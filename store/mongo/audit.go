@@ -34,8 +34,8 @@ type auditDoc struct {
 	Action   string    `bson:"action"`
 	UnitPath []string  `bson:"unitPath"`
 	Target   string    `bson:"target"`
-	Detail   string    `bson:"detail"` // JSON, so the hashed content round-trips exactly
-	PrevHash string    `bson:"prevHash"`
+	Detail   string    `bson:"detail"`             // JSON, so the hashed content round-trips exactly
+	PrevHash string    `bson:"prevHash,omitempty"` // records written before; now read from the previous record (withPrevHashes)
 	Hash     string    `bson:"hash"`
 }
 
@@ -54,8 +54,10 @@ func (s *AuditStore) Append(ctx context.Context, r audit.Record) (out audit.Reco
 		r.Seq, r.PrevHash = last.Seq+1, last.Hash
 		r.Hash = r.Seal(s.db.auditKey)
 		detail, _ := json.Marshal(r.Detail)
+		// The previous hash is sealed into this one, not stored again: it is the
+		// previous record's hash, and a copy cost 80 bytes a record.
 		_, err = s.coll.InsertOne(ctx, auditDoc{Seq: r.Seq, At: r.At, ActorID: r.ActorID, Action: r.Action,
-			UnitPath: r.UnitPath, Target: r.Target, Detail: string(detail), PrevHash: r.PrevHash, Hash: r.Hash})
+			UnitPath: r.UnitPath, Target: r.Target, Detail: string(detail), Hash: r.Hash})
 		if !mongo.IsDuplicateKeyError(err) {
 			return r, mapError("append audit", err)
 		}
@@ -76,7 +78,47 @@ func (s *AuditStore) Head(ctx context.Context) (audit.Record, error) {
 	if err != nil {
 		return audit.Record{}, mapError("audit head", err)
 	}
-	return last.toRecord()
+	docs, err := s.withPrevHashes(ctx, []auditDoc{last})
+	if err != nil {
+		return audit.Record{}, err
+	}
+	return docs[0].toRecord()
+}
+
+// withPrevHashes fills in each record's previous hash from the record before
+// it, read from docs itself where it is there. A deleted record leaves the next
+// one's previous hash empty, and its seal fails.
+func (s *AuditStore) withPrevHashes(ctx context.Context, docs []auditDoc) ([]auditDoc, error) {
+	hashes := map[int64]string{}
+	for _, d := range docs {
+		hashes[d.Seq] = d.Hash
+	}
+	var missing []int64
+	for _, d := range docs {
+		if _, ok := hashes[d.Seq-1]; !ok && d.PrevHash == "" && d.Seq > 1 {
+			missing = append(missing, d.Seq-1)
+		}
+	}
+	if len(missing) > 0 {
+		cur, err := s.coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: missing}}}},
+			options.Find().SetProjection(bson.D{{Key: "hash", Value: 1}}))
+		if err != nil {
+			return nil, mapError("read audit hashes", err)
+		}
+		var prev []auditDoc
+		if err := cur.All(ctx, &prev); err != nil {
+			return nil, mapError("read audit hashes", err)
+		}
+		for _, d := range prev {
+			hashes[d.Seq] = d.Hash
+		}
+	}
+	for i, d := range docs {
+		if d.PrevHash == "" {
+			docs[i].PrevHash = hashes[d.Seq-1]
+		}
+	}
+	return docs, nil
 }
 
 func (d auditDoc) toRecord() (audit.Record, error) {
@@ -93,6 +135,9 @@ func (s *AuditStore) find(ctx context.Context, filter bson.D, opts *options.Find
 	var docs []auditDoc
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, mapError("list audit", err)
+	}
+	if docs, err = s.withPrevHashes(ctx, docs); err != nil {
+		return nil, err
 	}
 	out := make([]audit.Record, 0, len(docs))
 	for _, d := range docs {
