@@ -23,10 +23,13 @@ func BenchmarkFilingCPU(b *testing.B) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
 	formID := publishThirtyFieldForm(b, client, base)
 	cadre := benchLogin(b, client, base, demoCadrePhone)
-	body := thirtyFieldBody()
 	var seq atomic.Int64
 	file := func() error {
-		payload, _ := json.Marshal(map[string]any{"clientId": fmt.Sprintf("cpu-%08d", seq.Add(1)), "data": body, "submit": true})
+		// Texts that differ from entry to entry, as real ones do: identical
+		// ones are the signals check's worst case (each a copy of the last
+		// twenty), which would be measured here as filing.
+		i := seq.Add(1)
+		payload, _ := json.Marshal(map[string]any{"clientId": fmt.Sprintf("cpu-%08d", i), "data": twoKilobyteBody(uint64(i)), "submit": true})
 		return expect(client, "POST", base+"/api/v1/forms/"+formID+"/entries", cadre, payload, 201)
 	}
 	rate(workers, 200, file) // warm up: caches, prepared statements, connections
