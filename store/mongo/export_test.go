@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"taizhang/entries"
 )
@@ -72,4 +74,35 @@ func StoredFields(tb testing.TB, db *DB, id string) []string {
 		keys = append(keys, el.Key())
 	}
 	return keys
+}
+
+// IndexNames lists a collection's indexes; CreateIndex adds one by hand, as an
+// earlier version would have.
+func IndexNames(tb testing.TB, db *DB, collection string) []string {
+	tb.Helper()
+	specs, err := db.db.Collection(collection).Indexes().ListSpecifications(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, s := range specs {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func CreateIndex(tb testing.TB, db *DB, collection, name string, keys bson.D) {
+	tb.Helper()
+	model := mongo.IndexModel{Keys: keys, Options: options.Index().SetName(name)}
+	if _, err := db.db.Collection(collection).Indexes().CreateOne(context.Background(), model); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// EnsureIndexes runs what Open runs at start.
+func EnsureIndexes(tb testing.TB, db *DB) {
+	tb.Helper()
+	if err := ensureIndexes(context.Background(), db.db); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -87,9 +87,11 @@ func indexes() []index {
 			Options: options.Index().SetName("form_version").SetUnique(true),
 		}},
 		{"entries", mongo.IndexModel{
-			// Reading a photo checks that an entry in the reader's scope references it.
-			Keys:    bson.D{{Key: "attachments", Value: 1}, {Key: "unitPath", Value: 1}},
-			Options: options.Index().SetName("attachment_refs"),
+			// Reading a photo checks that an entry in the reader's scope references
+			// it: the few entries that do, then their scope. Not a compound index
+			// with unitPath: MongoDB refuses a document with two arrays in one index.
+			Keys:    bson.D{{Key: "attachments", Value: 1}},
+			Options: options.Index().SetName("attachment_entries"),
 		}},
 		{"attachments", mongo.IndexModel{
 			Keys:    bson.D{{Key: "uploaderId", Value: 1}},
@@ -130,10 +132,33 @@ func indexes() []index {
 	}
 }
 
+// obsoleteIndexes were ensured by earlier versions and are dropped at start.
+// attachment_refs covered two arrays (attachments, unitPath), which MongoDB
+// refuses ("cannot index parallel arrays") for any entry with an attachment.
+var obsoleteIndexes = []struct{ collection, name string }{{"entries", "attachment_refs"}}
+
 func ensureIndexes(ctx context.Context, db *mongo.Database) error {
+	for _, ix := range obsoleteIndexes {
+		if err := dropIndexIfAny(ctx, db.Collection(ix.collection), ix.name); err != nil {
+			return fmt.Errorf("%s: drop %s: %w", ix.collection, ix.name, err)
+		}
+	}
 	for _, ix := range indexes() {
 		if _, err := db.Collection(ix.collection).Indexes().CreateOne(ctx, ix.model); err != nil {
 			return fmt.Errorf("%s: %w", ix.collection, err)
+		}
+	}
+	return nil
+}
+
+func dropIndexIfAny(ctx context.Context, coll *mongo.Collection, name string) error {
+	specs, err := coll.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return err
+	}
+	for _, spec := range specs {
+		if spec.Name == name {
+			return coll.Indexes().DropOne(ctx, name)
 		}
 	}
 	return nil

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"taizhang/attachments"
 	"taizhang/attachments/blobtest"
@@ -185,4 +188,17 @@ func TestEntriesWrittenBeforeKeepWorking(t *testing.T) {
 func jsonEqual(a, b []byte) bool {
 	var x, y any
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+}
+
+// An index an earlier version ensured, which MongoDB would hold against every
+// entry with an attachment, is dropped at the next start.
+func TestObsoleteIndexDroppedAtStart(t *testing.T) {
+	db := startFerretDB(t).open(t)
+	mongo.CreateIndex(t, db, "entries", "attachment_refs", bson.D{{Key: "attachments", Value: 1}, {Key: "unitPath", Value: 1}})
+	mongo.EnsureIndexes(t, db)
+	names := mongo.IndexNames(t, db, "entries")
+	if slices.Contains(names, "attachment_refs") || !slices.Contains(names, "attachment_entries") {
+		t.Fatalf("entries' indexes after a start: %v", names)
+	}
+	mongo.EnsureIndexes(t, db) // and again: nothing to drop
 }
