@@ -304,15 +304,25 @@ func listFilter(scopeUnit string, q entries.Query, after *entries.Position) bson
 		and = append(and, bson.D{{Key: "createdAt", Value: bson.D{{Key: "$lt", Value: q.To}}}})
 	}
 	if q.Q != "" {
-		// A literal substring, as the stored JSON text writes it (entries
-		// written before keep a search copy); never a pattern.
-		written, _ := json.Marshal(q.Q)
 		and = append(and, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "json", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(string(written[1 : len(written)-1]))}}}},
+			bson.D{{Key: "json", Value: bson.D{{Key: "$regex", Value: inTextValue(q.Q)}}}},
+			// Entries written before keep a search copy of their text.
 			bson.D{{Key: "search", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(q.Q)}}}},
 		}}})
 	}
 	return bson.D{{Key: "$and", Value: and}}
+}
+
+// inTextValue is a pattern finding q, as canonical JSON writes it, inside a
+// string value of the stored JSON text: a quoted string followed by a comma
+// or a closing bracket, not by a colon (a key), and never in a number. So a
+// q that names a key or a number, which every entry has, does not send every
+// entry of a district to be confirmed and thrown away. The query text is
+// quoted, never a pattern of its own.
+func inTextValue(q string) string {
+	written, _ := json.Marshal(q)
+	const inString = `(?:[^"\\]|\\.)*`
+	return `"` + inString + regexp.QuoteMeta(string(written[1:len(written)-1])) + inString + `"\s*[,}\]]`
 }
 
 func toEntryDoc(e entries.Entry) (entryDoc, error) {
