@@ -149,16 +149,11 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 // insertScopeRows writes one entry_scope row per unit on the path, in one
 // statement: one execution instead of one per ancestor, and a filing is CPU-bound.
 func insertScopeRows(ctx context.Context, tx *txn, entryID string, createdAt time.Time, path []string) error {
-	if len(path) == 0 {
-		return nil
-	}
 	args := make([]any, 0, 3*len(path))
 	for _, unitID := range path {
 		args = append(args, unitID, millis(createdAt), entryID)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO entry_scope (unit_id, created_at, entry_id) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?,?,?),", len(path)), ","), args...)
-	return err
+	return insertRows(ctx, tx, `INSERT INTO entry_scope (unit_id, created_at, entry_id) VALUES `, 3, args)
 }
 
 // writeEffects appends a step's audit record and notifications in the entry's

@@ -323,7 +323,7 @@ func addCounts(ctx context.Context, tx *txn, counts []ledger.Count) error {
 		for _, c := range part {
 			args = append(args, c.FormID, c.UnitID, c.Bucket, c.Status, c.Field, c.Option, pathKey(c.UnitPath), c.N)
 		}
-		values := strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?),", len(part)), ",")
+		values := tuples(len(part), 8)
 		// SQLite applies the rows in order, so a key twice adds up. The path is
 		// the row's: a move rewrites it, a step never does.
 		_, err := tx.ExecContext(ctx, `INSERT INTO entry_counts (form_id, unit_id, bucket, status, field, option, unit_path, n)

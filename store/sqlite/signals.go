@@ -74,8 +74,7 @@ func insertRows(ctx context.Context, tx *txn, head string, row int, args []any) 
 	if len(args) == 0 {
 		return nil
 	}
-	values := "(" + placeholders(row) + "),"
-	_, err := tx.ExecContext(ctx, head+strings.TrimSuffix(strings.Repeat(values, len(args)/row), ","), args...)
+	_, err := tx.ExecContext(ctx, head+tuples(len(args)/row, row), args...)
 	return err
 }
 
@@ -227,7 +226,7 @@ func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []
 	var parts []string
 	var args []any
 	if len(matched) > 0 {
-		parts = append(parts, columns+`(entry_id, attachment_id) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(matched)), ",")+`)`)
+		parts = append(parts, columns+`(entry_id, attachment_id) IN (VALUES `+tuples(len(matched), 2)+`)`)
 		for _, p := range matched {
 			args = append(args, p.entry, p.attachment)
 		}
@@ -284,6 +283,11 @@ func anys[T any](list []T) []any {
 		out[i] = v
 	}
 	return out
+}
+
+// tuples is "(?,?),(?,?),…": n rows of width placeholders each.
+func tuples(n, width int) string {
+	return strings.TrimSuffix(strings.Repeat("("+placeholders(width)+"),", n), ",")
 }
 
 // placeholders is "?,?,…" n times; "NULL" for none (IN (NULL) matches nothing).
