@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"regexp"
 	"time"
@@ -181,37 +183,45 @@ func wrongOffset(offset int64) error {
 		Fields: []errs.FieldError{{Field: "Content-Range", Code: "wrong_offset", Params: map[string]any{"offset": offset}}}}
 }
 
-// Complete checks the finished file against its declared hash and hands it to
-// fn (which stores it). The upload is removed whatever happens: a mismatch or
-// a refused file must be sent again from the start, and nothing of it may stay.
+// Complete hands the finished file to fn (which stores it), checking it
+// against its declared hash as fn reads it: a file that differs fails at its
+// last byte, before fn stores anything, and Complete says so. fn reads the
+// file to its end. The upload is removed whatever happens: a mismatch or a
+// refused file must be sent again from the start, and nothing of it may stay.
 func (c *Chunks) Complete(ctx context.Context, u Upload, fn func(io.Reader) error) error {
 	defer func() { _ = c.Store.DeleteUpload(context.WithoutCancel(ctx), u.Uploader, u.ID) }()
-	sum, err := c.hashOf(ctx, u)
+	body, err := c.Store.ReadUpload(ctx, u.Uploader, u.ID)
 	if err != nil {
 		return err
 	}
-	if sum != u.SHA256 {
+	defer body.Close()
+	checked := &hashChecked{r: body, hash: sha256.New(), want: u.SHA256}
+	err = fn(checked)
+	if checked.mismatch {
 		return errs.New(errs.Invalid, "文件校验失败（SHA-256 不符），请重新上传")
 	}
-	body, err := c.Store.ReadUpload(ctx, u.Uploader, u.ID)
-	if err != nil {
-		return err
-	}
-	defer body.Close()
-	return fn(body)
+	return err
 }
 
-func (c *Chunks) hashOf(ctx context.Context, u Upload) (string, error) {
-	body, err := c.Store.ReadUpload(ctx, u.Uploader, u.ID)
-	if err != nil {
-		return "", err
+// hashChecked reads r, and at its end fails instead if what was read does not
+// hash to want. The pieces are read once, not once to check and once to store.
+type hashChecked struct {
+	r        io.Reader
+	hash     hash.Hash
+	want     string
+	mismatch bool
+}
+
+var errHashMismatch = errors.New("the file does not match its declared SHA-256")
+
+func (h *hashChecked) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.hash.Write(p[:n])
+	if err == io.EOF && hex.EncodeToString(h.hash.Sum(nil)) != h.want {
+		h.mismatch = true
+		return n, errHashMismatch
 	}
-	defer body.Close()
-	hash := sha256.New()
-	if _, err := io.Copy(hash, body); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(hash.Sum(nil)), nil
+	return n, err
 }
 
 // Sweep removes uploads untouched for UploadExpiry, and returns how many.
