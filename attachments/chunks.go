@@ -75,11 +75,9 @@ type Upload struct {
 	Touched  time.Time `json:"-"`
 }
 
-var shaPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
 // Start begins (or resumes) the upload of a file with the given hash and size.
 func (c *Chunks) Start(ctx context.Context, uploaderID, sha string, size int64) (Upload, error) {
-	if !shaPattern.MatchString(sha) {
+	if CheckSHA(sha) != nil {
 		return Upload{}, errs.Fields("sha256 无效", errs.FieldError{Field: "sha256", Code: "invalid", Message: "应为 64 位十六进制 SHA-256"})
 	}
 	if size < 1 || size > c.MaxBytes {
