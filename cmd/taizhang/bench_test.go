@@ -318,7 +318,7 @@ func rawQueries(b *testing.B, dir string) func() error {
 		b.Fatal(err)
 	}
 	db.SetMaxIdleConns(workers) // no connection is closed and reopened between queries
-	query, err := db.Prepare(`SELECT e.id, e.data FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id
+	query, err := db.Prepare(`SELECT e.id, e.data, e.packed FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id
 			WHERE s.unit_id = ? ORDER BY s.created_at DESC, s.entry_id DESC LIMIT 21`)
 	if err != nil {
 		b.Fatal(err)
@@ -331,7 +331,8 @@ func rawQueries(b *testing.B, dir string) func() error {
 		defer rows.Close()
 		for rows.Next() {
 			var id, data string
-			if err := rows.Scan(&id, &data); err != nil {
+			var packed []byte
+			if err := rows.Scan(&id, &data, &packed); err != nil {
 				return err
 			}
 		}

@@ -22,7 +22,7 @@ func (db *DB) Entries() *EntryStore { return &EntryStore{db: db} }
 var _ entries.Store = (*EntryStore)(nil)
 
 const entryColumns = `e.id, e.form_id, e.form_version, e.unit_id, ` + entryPath + `, e.author_id, e.client_id,
-	e.status, e.rev, e.period, e.title, e.data, e.payload_hash, e.due_at, e.created_at, e.submitted_at,
+	e.status, e.rev, e.period, e.title, e.data, e.packed, e.payload_hash, e.due_at, e.created_at, e.submitted_at,
 	e.updated_at, e.client_created_at, e.open, e.attachments, e.signals, e.signals_due, e.history`
 
 // listColumns are entryColumns with the last event, without its changes, in
@@ -58,13 +58,14 @@ func (s *EntryStore) Insert(ctx context.Context, scope auth.Scope, e entries.Ent
 	if err != nil {
 		return err
 	}
+	plain, packed := pack(e.Data)
 	return s.db.inTx(ctx, "insert entry", func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
-			author_id, client_id, status, rev, period, title, data, payload_hash, due_at, created_at,
+			author_id, client_id, status, rev, period, title, data, packed, payload_hash, due_at, created_at,
 			submitted_at, updated_at, client_created_at, open, attachments, signals, signals_due, history)
-			VALUES (?,?,?,?,`+ownPath+`,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			VALUES (?,?,?,?,`+ownPath+`,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			e.ID, e.FormID, e.FormVersion, e.UnitID, e.UnitID, string(path), string(path), e.AuthorID, e.ClientID, e.Status,
-			e.Period, e.Title, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
+			e.Period, e.Title, plain, packed, e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
 			millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt), e.Open,
 			mustJSON(nonNil(e.Attachments)), jsonOrEmpty(e.Signals), e.SignalsDue, mustJSON(nonNil(e.History)))
 		if err != nil {
@@ -117,12 +118,13 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 		return entries.Entry{}, entries.ErrNotFound
 	}
 	updated := false
+	plain, packed := pack(e.Data)
 	err = s.db.inTx(ctx, "update entry", func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE entries AS e SET status = ?, title = ?, data = ?, payload_hash = ?,
+		res, err := tx.ExecContext(ctx, `UPDATE entries AS e SET status = ?, title = ?, data = ?, packed = ?, payload_hash = ?,
 			period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, signals = ?, signals_due = ?,
 			history = ?, rev = rev + 1
 			WHERE e.id = ? AND e.rev = ? AND `+inScope,
-			e.Status, e.Title, string(e.Data), e.PayloadHash, e.Period, millis(e.DueAt), millis(e.SubmittedAt),
+			e.Status, e.Title, plain, packed, e.PayloadHash, e.Period, millis(e.DueAt), millis(e.SubmittedAt),
 			millis(e.UpdatedAt), e.Open, mustJSON(nonNil(e.Attachments)), jsonOrEmpty(e.Signals), e.SignalsDue, mustJSON(nonNil(e.History)),
 			e.ID, expectedRev, unitID)
 		if err != nil {
@@ -339,42 +341,32 @@ func listWhere(columns, scopeUnit string, q entries.Query, after *entries.Positi
 		args = append(args, q.To.UnixMilli())
 	}
 	if q.Q != "" {
-		// json_tree finds the text values (not keys, numbers or choices'
-		// codes) that hold q. Text JSON writes as it is — most queries — is
-		// first looked for in the raw row, which rules most entries out cheaply.
-		if !strings.ContainsAny(q.Q, "\"\\<>&\u2028\u2029") && !hasControl(q.Q) {
-			b.WriteString(` AND instr(e.data, ?) > 0`)
-			args = append(args, q.Q)
-		}
-		b.WriteString(` AND EXISTS (SELECT 1 FROM json_tree(e.data) WHERE type = 'text' AND instr(value, ?) > 0)`)
+		b.WriteString(` AND ` + hasTextFunction + `(e.data, e.packed, ?)`)
 		args = append(args, q.Q)
 	}
 	return b.String(), args
-}
-
-// hasControl reports a control character, which JSON always escapes.
-func hasControl(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 }) >= 0
 }
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanEntry(row scanner) (entries.Entry, error) {
 	var e entries.Entry
-	var path, data, attachments, signalList, history string
+	var path, plain, attachments, signalList, history string
+	var packed []byte
 	var due, created, submitted, updated, clientCreated sql.NullInt64
 	err := row.Scan(&e.ID, &e.FormID, &e.FormVersion, &e.UnitID, &path, &e.AuthorID, &e.ClientID,
-		&e.Status, &e.Rev, &e.Period, &e.Title, &data, &e.PayloadHash, &due, &created, &submitted, &updated, &clientCreated,
+		&e.Status, &e.Rev, &e.Period, &e.Title, &plain, &packed, &e.PayloadHash, &due, &created, &submitted, &updated, &clientCreated,
 		&e.Open, &attachments, &signalList, &e.SignalsDue, &history)
 	if err != nil {
 		return e, err
 	}
-	if err := errors.Join(decodeIDs(path, &e.UnitPath), decodeIDs(attachments, &e.Attachments),
+	data, err := entryData(plain, packed)
+	if err := errors.Join(err, decodeIDs(path, &e.UnitPath), decodeIDs(attachments, &e.Attachments),
 		unmarshalIfAny(signalList, &e.Signals), decodeHistory(history, &e.History)); err != nil {
 		return e, err
 	}
 	e.Attachments, e.History = orNil(e.Attachments), orNil(e.History)
-	e.Data = json.RawMessage(data)
+	e.Data = data
 	e.DueAt, e.CreatedAt, e.SubmittedAt = fromMillis(due), fromMillis(created), fromMillis(submitted)
 	e.UpdatedAt, e.ClientCreatedAt = fromMillis(updated), fromMillis(clientCreated)
 	return e, nil

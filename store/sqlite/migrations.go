@@ -364,6 +364,9 @@ var migrations = []string{
 		SELECT user_id, created_at, id, entry_id, kind, message, read_at, form_id, unit_id, period FROM notifications;
 	DROP TABLE notifications;
 	ALTER TABLE notifications_new RENAME TO notifications;`,
+	// 22: an entry's data is kept zstd-compressed (packed.go). Entries written
+	// before keep their JSON in data until their next write.
+	`ALTER TABLE entries ADD COLUMN packed BLOB;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

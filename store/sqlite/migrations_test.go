@@ -166,3 +166,79 @@ func TestMoveTakesEntriesWithTheirOwnPath(t *testing.T) {
 		t.Fatalf("a moved entry keeps its own path %q (%v)", own, err)
 	}
 }
+
+// An entry's data is stored compressed; entries written before keep their
+// JSON, are read and searched the same, and are compressed at their next write.
+func TestEntriesWrittenBeforeKeepTheirData(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Options{Dir: t.TempDir(), AuditKey: []byte("packed-test-key-0123456789abcdef012")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	admin := auth.ScopeForTest(t, "city", "admin", auth.RoleAdmin)
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	if err := db.Org().InsertUnit(ctx, admin, org.Unit{ID: "city", Name: "市", Kind: org.KindCity, Active: true, Path: []string{"city"}, CreatedAt: at, UpdatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	text := `本周走访困难群众十二户，解决用水问题三件，落实帮扶措施五项。村务公开栏按月更新，群众反映的道路照明问题已报乡镇统一安排。`
+	data := json.RawMessage(mustJSON(map[string]any{"measures": text, "steps": text + text, "note": "<急> & \"快\"", "count": 12}))
+	var filed []string
+	for i := range 2 {
+		e := entries.Entry{ID: ids.New(at), FormID: "f", FormVersion: 1, UnitID: "city", UnitPath: []string{"city"},
+			AuthorID: "u", ClientID: fmt.Sprint(i), Status: "submitted", Rev: 1, Data: data, CreatedAt: at, UpdatedAt: at}
+		if err := db.Entries().Insert(ctx, admin, e); err != nil {
+			t.Fatal(err)
+		}
+		filed = append(filed, e.ID)
+	}
+	stored := func(id string) (plain string, packed []byte) {
+		t.Helper()
+		if err := db.writer.QueryRow(`SELECT data, packed FROM entries WHERE id = ?`, id).Scan(&plain, &packed); err != nil {
+			t.Fatal(err)
+		}
+		return plain, packed
+	}
+	if plain, packed := stored(filed[0]); plain != "" || len(packed) == 0 || len(packed) >= len(data) {
+		t.Fatalf("a new entry stores %d bytes of JSON and %d packed, for %d bytes of data", len(plain), len(packed), len(data))
+	}
+	mustExec(t, db.writer, `UPDATE entries SET data = ?, packed = NULL WHERE id = ?`, string(data), filed[1]) // as written before
+
+	for _, id := range filed {
+		e, err := db.Entries().Get(ctx, admin, id)
+		if err != nil || string(e.Data) != string(data) {
+			t.Fatalf("entry %s reads %s (%v)", id, e.Data, err)
+		}
+	}
+	for q, want := range map[string]int{"照明问题": 2, "<急> & \"快\"": 2, "measures": 0, "12": 0, "停电": 0} {
+		page, err := db.Entries().List(ctx, admin, entries.Query{Q: q})
+		n, cerr := db.Entries().Count(ctx, admin, entries.Query{Q: q})
+		if err != nil || cerr != nil || len(page.Items) != want || n != want {
+			t.Fatalf("q %q lists %d, counts %d (%v %v), want %d", q, len(page.Items), n, err, cerr, want)
+		}
+	}
+
+	e, _ := db.Entries().Get(ctx, admin, filed[1])
+	e.Data = json.RawMessage(mustJSON(map[string]any{"measures": text + "已整改", "steps": text + text}))
+	if _, err := db.Entries().Update(ctx, admin, e, 1); err != nil {
+		t.Fatal(err)
+	}
+	if plain, packed := stored(filed[1]); plain != "" || len(packed) == 0 {
+		t.Fatalf("an entry written before and written again keeps %q and %d packed bytes", plain, len(packed))
+	}
+	if got, err := db.Entries().Get(ctx, admin, filed[1]); err != nil || string(got.Data) != string(e.Data) {
+		t.Fatalf("after its next write: %s (%v)", got.Data, err)
+	}
+	e.Data = json.RawMessage(`{"measures":"已整改"}`)
+	if _, err := db.Entries().Update(ctx, admin, e, 2); err != nil {
+		t.Fatal(err)
+	}
+	if plain, packed := stored(filed[1]); plain != string(e.Data) || packed != nil {
+		t.Fatalf("data too short to shrink is stored as %q and %d packed bytes", plain, len(packed))
+	}
+
+	mustExec(t, db.writer, `UPDATE entries SET packed = x'28b52ffd00' WHERE id = ?`, filed[0])
+	if _, err := db.Entries().Get(ctx, admin, filed[0]); err == nil {
+		t.Fatal("an entry whose packed data is damaged reads without an error")
+	}
+}

@@ -37,8 +37,8 @@ func SeedEntries(tb testing.TB, db *DB, es []entries.Entry) {
 	tb.Helper()
 	seed(tb, db, func(ctx context.Context, tx *sql.Tx) error {
 		insertEntry, err := tx.PrepareContext(ctx, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path,
-			author_id, client_id, status, rev, period, data, payload_hash, due_at, created_at,
-			submitted_at, updated_at, client_created_at, open) VALUES (?,?,?,?,`+ownPath+`,?,?,?,1,?,?,?,?,?,?,?,?,?)`)
+			author_id, client_id, status, rev, period, data, packed, payload_hash, due_at, created_at,
+			submitted_at, updated_at, client_created_at, open) VALUES (?,?,?,?,`+ownPath+`,?,?,?,1,?,?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
@@ -48,8 +48,9 @@ func SeedEntries(tb testing.TB, db *DB, es []entries.Entry) {
 		}
 		for _, e := range es {
 			path, _ := json.Marshal(e.UnitPath)
+			plain, packed := pack(e.Data)
 			_, err := insertEntry.ExecContext(ctx, e.ID, e.FormID, e.FormVersion, e.UnitID, e.UnitID, string(path), string(path), e.AuthorID,
-				e.ClientID, e.Status, e.Period, string(e.Data), e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
+				e.ClientID, e.Status, e.Period, plain, packed, e.PayloadHash, millis(e.DueAt), millis(e.CreatedAt),
 				millis(e.SubmittedAt), millis(e.UpdatedAt), millis(e.ClientCreatedAt), e.Open)
 			if err != nil {
 				return err
