@@ -178,6 +178,45 @@ func TestReusedPhotoAndCopiedTextAreSignals(t *testing.T) {
 	})
 }
 
+// TestCopiesFiledTogetherAreFoundInOneCheck: the background check checks a
+// batch of entries and stores their results together; a copy filed before
+// the check of the entry it copies still names it, the earlier one nothing.
+func TestCopiesFiledTogetherAreFoundInOneCheck(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		sw := newSignalWorld(t, open(t))
+		scene := signalstest.Scene(7, 640, 480)
+		var filed []string
+		for _, f := range []struct {
+			token, what string
+			quality     int
+		}{{sw.cadre, what, 90}, {sw.stranger, strings.Replace(what, "王某", "李某", 1), 45}} {
+			r := sw.call("POST", "/api/v1/forms/"+sw.formID+"/entries", f.token, map[string]any{
+				"clientId": fmt.Sprintf("together-%06d", sw.next()), "submit": true,
+				"data": map[string]any{"name": "走访", "what": f.what, "photos": []string{sw.photo(t, f.token, jpegOf(t, scene, f.quality))}}})
+			if r.status != 201 {
+				t.Fatalf("file: %d %s", r.status, r.body)
+			}
+			filed = append(filed, str(entryOf(t, r), "id"))
+			sw.now = sw.now.Add(time.Minute)
+		}
+		sw.checkSignals(t)
+		first := entryOf(t, sw.call("GET", "/api/v1/entries/"+filed[0], sw.office, nil))
+		copied := entryOf(t, sw.call("GET", "/api/v1/entries/"+filed[1], sw.office, nil))
+		if kinds := signalKinds(first); len(kinds) != 0 {
+			t.Fatalf("the first entry has signals: %v", first["signals"])
+		}
+		kinds := signalKinds(copied)
+		if len(kinds) != 2 || kinds[0] != "photo_reuse" || kinds[1] != "text_copy" {
+			t.Fatalf("the copy checked in the same batch: %v", copied["signals"])
+		}
+		for _, s := range copied["signals"].([]any) {
+			if other := s.(map[string]any)["otherEntryId"]; other != filed[0] {
+				t.Fatalf("the copy names %v, not the entry it copies %s", other, filed[0])
+			}
+		}
+	})
+}
+
 // TestPhotoTimeAndPlace: a photo whose EXIF says it was taken a month before
 // the day claimed, 40 km away, raises photo_time and photo_place; the same
 // claims sent by the phone for a photo without EXIF do too, marked as
