@@ -170,7 +170,7 @@ func others(n int) string {
 // textCopies checks the entries sharing a band key exactly: another unit's
 // text ≥ CopyThreshold the same is text_copy; the author's own in
 // BoilerplatePeriods other periods is boilerplate.
-func (d *Detector) textCopies(ctx context.Context, system auth.Scope, s Subject, shingles map[uint64]struct{}, keys []int64) ([]Signal, error) {
+func (d *Detector) textCopies(ctx context.Context, system auth.Scope, s Subject, shingles ShingleSet, keys []int64) ([]Signal, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}

@@ -41,9 +41,13 @@ var hashSeeds = func() [minHashes][2]uint64 {
 	return s
 }()
 
+// ShingleSet is a text's shingles, hashed, sorted, each once: a sorted slice
+// is built and compared several times faster than a map.
+type ShingleSet []uint64
+
 // Shingles is a text's set of 3-character runs, letters and digits only
 // (punctuation and spacing do not make a text different).
-func Shingles(text string) map[uint64]struct{} {
+func Shingles(text string) ShingleSet {
 	runes := make([]rune, 0, min(len(text), MaxTextRunes))
 	for _, r := range text {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -53,35 +57,41 @@ func Shingles(text string) map[uint64]struct{} {
 			}
 		}
 	}
-	out := map[uint64]struct{}{}
-	var buf [shingleRunes * 4]byte
+	out := make(ShingleSet, 0, max(0, len(runes)-shingleRunes+1))
 	for i := 0; i+shingleRunes <= len(runes); i++ {
-		n := 0
-		for _, r := range runes[i : i+shingleRunes] {
-			n += putRune(buf[n:], r)
-		}
-		h := fnv.New64a()
-		_, _ = h.Write(buf[:n])
-		out[h.Sum64()] = struct{}{}
+		out = append(out, shingleHash(runes[i:i+shingleRunes]))
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
-// putRune writes a rune as four bytes: one fixed encoding to hash.
-func putRune(b []byte, r rune) int {
-	binary.LittleEndian.PutUint32(b, uint32(r))
-	return 4
+// shingleHash is FNV-1a of the runes, each as four little-endian bytes: the
+// hash the stored keys were made with, so it must never change.
+func shingleHash(runes []rune) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, r := range runes {
+		for shift := 0; shift < 32; shift += 8 {
+			h = (h ^ uint64(byte(uint32(r)>>shift))) * prime
+		}
+	}
+	return h
 }
 
 // Similarity is the Jaccard similarity of two texts' shingle sets.
-func Similarity(a, b map[uint64]struct{}) float64 {
+func Similarity(a, b ShingleSet) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
 	common := 0
-	for s := range a {
-		if _, ok := b[s]; ok {
-			common++
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			common, i, j = common+1, i+1, j+1
 		}
 	}
 	return float64(common) / float64(len(a)+len(b)-common)
@@ -92,20 +102,17 @@ const minShingles = 8
 
 // TextKeys are a text's LSH band keys; none for a text with too little in it
 // (LongText has already left out short values).
-func TextKeys(shingles map[uint64]struct{}) []int64 {
+func TextKeys(shingles ShingleSet) []int64 {
 	if len(shingles) < minShingles {
 		return nil
 	}
 	var mins [minHashes]uint64
-	for i := range mins {
-		mins[i] = ^uint64(0)
-	}
-	for s := range shingles {
-		for i, seed := range hashSeeds {
-			if h := mix(s*seed[0] + seed[1]); h < mins[i] {
-				mins[i] = h
-			}
+	for i, seed := range hashSeeds {
+		m := ^uint64(0)
+		for _, s := range shingles {
+			m = min(m, mix(s*seed[0]+seed[1]))
 		}
+		mins[i] = m
 	}
 	keys := make([]int64, textBands)
 	for b := range textBands {

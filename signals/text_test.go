@@ -1,6 +1,7 @@
 package signals
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -67,7 +68,7 @@ func TestCopiedTextIsFoundAndDistinctTextIsNot(t *testing.T) {
 		t.Fatalf("the index missed %d of %d copies", missed, copies)
 	}
 	flagged, pairs := 0, 0
-	var texts []map[uint64]struct{}
+	var texts []ShingleSet
 	for range 150 {
 		texts = append(texts, Shingles(sentence(r, 12)))
 	}
@@ -99,5 +100,21 @@ func TestShortAndHugeTexts(t *testing.T) {
 	data := map[string]any{"b": strings.Repeat("长", 40), "a": "短", "measures": []any{map[string]any{"measure": strings.Repeat("措", 31)}}}
 	if got := LongText(data); got != strings.Repeat("长", 40)+"\n"+strings.Repeat("措", 31) {
 		t.Fatalf("long text: %q", got)
+	}
+}
+
+// Stored text keys are compared with keys computed by later releases and
+// other instances: the shingle hash and MinHash must never change. These are
+// the keys the first release computed for this text.
+func TestTextKeysNeverChange(t *testing.T) {
+	keys := TextKeys(Shingles("本周走访困难群众十二户，解决用水问题三件，落实帮扶措施五项。Ab12 ÄÖ"))
+	want := []int64{8221826103879116144, -7316930706002290498, 6087078955582482074, -5283828302676433556,
+		-6346695262552365896, -6840869808192258385, 2495302559061826958, 7530306236511987245}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("text keys changed: %v, stored ones are %v", keys, want)
+	}
+	a, b := Shingles("本周走访困难群众十二户，解决用水问题三件，落实帮扶措施五项。"), Shingles("本周走访困难群众十三户，解决用水问题三件，落实帮扶措施五项。")
+	if len(a) != 25 || math.Abs(Similarity(a, b)-0.7857142857142857) > 1e-12 {
+		t.Fatalf("%d shingles, similarity %v", len(a), Similarity(a, b))
 	}
 }
