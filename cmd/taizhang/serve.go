@@ -418,12 +418,20 @@ func (p *program) checkSignals(ctx context.Context) {
 			continue
 		}
 		for {
+			start := time.Now()
 			n, err := p.entries.CheckSignals(ctx, units[0].Path[0], 100)
 			if err != nil && ctx.Err() == nil {
 				p.log.Warn("checking signals", "err", err)
 			}
 			if err != nil || n < 100 {
 				break
+			}
+			// A backlog is worked off at half speed at most, so that
+			// filings keep most of the CPU while a deadline's rush lasts.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Since(start)):
 			}
 		}
 	}
