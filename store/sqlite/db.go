@@ -56,6 +56,9 @@ type DB struct {
 
 	jobs      chan writeJob // group commit: see commit.go
 	committed chan struct{}
+
+	stopPackingOld context.CancelFunc // packing entries written before packing: see packed.go
+	packedOld      chan struct{}
 }
 
 // FileName is the database file inside the data directory.
@@ -109,6 +112,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.startCommitter()
+	db.startPackingOld()
 	return db, nil
 }
 
@@ -208,6 +212,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the database and releases the directory lock.
 func (db *DB) Close() error {
+	if db.stopPackingOld != nil {
+		db.stopPackingOld()
+		<-db.packedOld
+	}
 	db.stopCommitter() // finish pending writes before the connections go
 	if db.reads != nil {
 		db.reads.close()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,5 +241,64 @@ func TestEntriesWrittenBeforeKeepTheirData(t *testing.T) {
 	mustExec(t, db.writer, `UPDATE entries SET packed = x'28b52ffd00' WHERE id = ?`, filed[0])
 	if _, err := db.Entries().Get(ctx, admin, filed[0]); err == nil {
 		t.Fatal("an entry whose packed data is damaged reads without an error")
+	}
+}
+
+// A store upgraded with entries written before packing packs them after it
+// opens, in the background; their data reads the same, short data stays JSON.
+func TestOldEntriesArePackedAfterOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	if err := create(path); err != nil {
+		t.Fatal(err)
+	}
+	old, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 21 {
+		if err := apply(ctx, old, i+1, migrations[i]); err != nil {
+			t.Fatalf("migration %d: %v", i+1, err)
+		}
+	}
+	long := mustJSON(map[string]any{"measures": strings.Repeat("本周走访困难群众十二户，解决用水问题三件。", 20)})
+	short := `{"name":"张三"}`
+	for i := range 2*packOldBatch + 1 { // three batches
+		data := long
+		if i%2 == 1 {
+			data = short
+		}
+		mustExec(t, old, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path, author_id, client_id, status, rev, period,
+			data, payload_hash, created_at, updated_at) VALUES (?, 'f', 1, 'city', '["city"]', 'u', ?, 'submitted', 1, '', ?, '', 0, 0)`,
+			fmt.Sprintf("entry%06d", i), fmt.Sprint(i), data)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(ctx, Options{Dir: dir, AuditKey: []byte("pack-old-test-key-0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	<-db.packedOld
+	var packedRows, plainRows int
+	if err := db.writer.QueryRow(`SELECT count(*) FILTER (WHERE packed IS NOT NULL AND data = ''), count(*) FILTER (WHERE packed IS NULL AND data = ?)
+		FROM entries`, short).Scan(&packedRows, &plainRows); err != nil {
+		t.Fatal(err)
+	}
+	if packedRows != packOldBatch+1 || plainRows != packOldBatch {
+		t.Fatalf("after the pass: %d packed, %d short ones as JSON; want %d and %d", packedRows, plainRows, packOldBatch+1, packOldBatch)
+	}
+	admin := auth.ScopeForTest(t, "city", "admin", auth.RoleAdmin)
+	for i, want := range map[int]string{0: long, 1: short, 2 * packOldBatch: long} {
+		if _, err := db.writer.Exec(`INSERT OR IGNORE INTO entry_scope (unit_id, created_at, entry_id) VALUES ('city', 0, ?)`, fmt.Sprintf("entry%06d", i)); err != nil {
+			t.Fatal(err)
+		}
+		e, err := db.Entries().Get(ctx, admin, fmt.Sprintf("entry%06d", i))
+		if err != nil || string(e.Data) != want {
+			t.Fatalf("entry %d reads %.40s… (%v)", i, e.Data, err)
+		}
 	}
 }

@@ -2,10 +2,12 @@ package sqlite
 
 import (
 	"bytes"
+	"context"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"modernc.org/sqlite"
@@ -19,8 +21,8 @@ import (
 // text. The fastest level with entropy coding of all literals: the default
 // level packs to 0.64 but took twice the CPU in a filing (about 0.1 ms,
 // with its larger tables cold in cache). Short data that would not shrink,
-// and entries written before, keep their JSON in entries.data (the latter
-// until their next write); a row holds one of the two, never both.
+// and entries written before (until packOld reaches them), keep their JSON in
+// entries.data; a row holds one of the two, never both.
 
 var (
 	// One encoder and one decoder per CPU (their default), shared by all
@@ -83,4 +85,69 @@ func hasText(data json.RawMessage, q string) bool {
 // hasControl reports a control character, which JSON always escapes.
 func hasControl(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 }) >= 0
+}
+
+// packOldBatch is how many entries written before packing one transaction
+// packs.
+const packOldBatch = 200
+
+// startPackingOld packs, in the background after Open, the entries written
+// before packing: oldest first, a batch at a time, each batch followed by a
+// pause as long as it took, so a store upgraded with a year of entries
+// shrinks without holding up its start or its filings. One pass over the
+// rows that existed at Open (later ones are packed when written); Close
+// stops it. The pages freed are reused by new entries; VACUUM gives them
+// back to the disk.
+func (db *DB) startPackingOld() {
+	var last int64
+	_ = db.writer.QueryRow(`SELECT coalesce(max(rowid), 0) FROM entries`).Scan(&last)
+	ctx, cancel := context.WithCancel(context.Background())
+	db.stopPackingOld, db.packedOld = cancel, make(chan struct{})
+	go func() {
+		defer close(db.packedOld)
+		for after := int64(0); after < last; {
+			start := time.Now()
+			next, err := db.packOld(ctx, after, last)
+			if err != nil {
+				return // tracked; the next start goes on
+			}
+			after = next
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Since(start)):
+			}
+		}
+	}()
+}
+
+// packOld packs the entries after the row after, up to upTo, that still
+// keep their JSON (at most packOldBatch) and returns the last row it read.
+// An entry written meanwhile (another revision) is left as that write left it.
+func (db *DB) packOld(ctx context.Context, after, upTo int64) (last int64, err error) {
+	defer db.track("entries.pack_old", time.Now(), &err)
+	type old struct {
+		row  int64
+		id   string
+		rev  int
+		data string
+	}
+	rows, err := queryAll(ctx, db, "read entries to pack", func(row scanner) (o old, err error) {
+		return o, row.Scan(&o.row, &o.id, &o.rev, &o.data)
+	}, `SELECT rowid, id, rev, data FROM entries WHERE rowid > ? AND rowid <= ? AND packed IS NULL ORDER BY rowid LIMIT ?`,
+		after, upTo, packOldBatch)
+	if err != nil || len(rows) == 0 {
+		return upTo, err
+	}
+	return rows[len(rows)-1].row, db.inTx(ctx, "pack entries", func(tx *txn) error {
+		for _, o := range rows {
+			if _, packed := pack(json.RawMessage(o.data)); packed != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE entries SET data = '', packed = ? WHERE id = ? AND rev = ? AND packed IS NULL`,
+					packed, o.id, o.rev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
