@@ -172,11 +172,6 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	// Pages are read through a memory map of the file rather than a pread
-	// each into every connection's own cache: 13% of a filing's CPU,
-	// counting its background signals check (docs/performance.md). Pages
-	// past the first GiB are read as before.
-	q.Add("_pragma", "mmap_size(1073741824)")
 	q.Add("_txlock", "immediate")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
