@@ -26,20 +26,7 @@ import (
 // first (migration 21).
 func TestMigrationsKeepData(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, FileName)
-	if err := create(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 18 {
-		if err := apply(ctx, old, i+1, migrations[i]); err != nil {
-			t.Fatalf("migration %d: %v", i+1, err)
-		}
-	}
+	dir, old := storeAtMigration(t, 18)
 	keys := signals.TextKeys(signals.Shingles("本周走访困难群众十二户，解决用水问题三件，落实帮扶措施五项。"))
 	for _, e := range []struct{ id, form string }{{"aaaaaaaaaaaaaaaaaaaaaaa1", "form"}, {"aaaaaaaaaaaaaaaaaaaaaaa2", "form"}, {"aaaaaaaaaaaaaaaaaaaaaaa3", "other"}} {
 		mustExec(t, old, `INSERT INTO entries (id, form_id, form_version, unit_id, unit_path, author_id, client_id, status, rev, period,
@@ -99,6 +86,28 @@ func TestMigrationsKeepData(t *testing.T) {
 	if err := db.writer.QueryRow(`SELECT count(*) FROM text_bands`).Scan(&bands); err != nil || bands != 3*len(keys) {
 		t.Fatalf("%d band rows, want %d (%v)", bands, 3*len(keys), err)
 	}
+}
+
+// storeAtMigration makes a data dir whose database has had the first n
+// migrations, as a release of that time left it, and returns the database
+// open without the store (which would migrate it on).
+func storeAtMigration(t *testing.T, n int) (dir string, old *sql.DB) {
+	t.Helper()
+	dir = t.TempDir()
+	path := filepath.Join(dir, FileName)
+	if err := create(path); err != nil {
+		t.Fatal(err)
+	}
+	old, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := apply(context.Background(), old, i+1, migrations[i]); err != nil {
+			t.Fatalf("migration %d: %v", i+1, err)
+		}
+	}
+	return dir, old
 }
 
 func mustExec(t *testing.T, db *sql.DB, stmt string, args ...any) {
@@ -248,20 +257,7 @@ func TestEntriesWrittenBeforeKeepTheirData(t *testing.T) {
 // opens, in the background; their data reads the same, short data stays JSON.
 func TestOldEntriesArePackedAfterOpen(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, FileName)
-	if err := create(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 21 {
-		if err := apply(ctx, old, i+1, migrations[i]); err != nil {
-			t.Fatalf("migration %d: %v", i+1, err)
-		}
-	}
+	dir, old := storeAtMigration(t, 21)
 	long := mustJSON(map[string]any{"measures": strings.Repeat("本周走访困难群众十二户，解决用水问题三件。", 20)})
 	short := `{"name":"张三"}`
 	for i := range 2*packOldBatch + 1 { // three batches
