@@ -79,7 +79,7 @@ lint: vet
 ## binary's filing, listing, login-burst and export figures, and the Excel
 ## import (docs/performance.md)
 bench: build
-	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/
+	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/ ./signals/
 	go test -run '^$$' -bench Reports -benchmem -benchtime 30x -timeout 30m ./api/
 	go test -run '^$$' -bench 'Import|ReminderSweep' -benchtime 1x ./api/
 	TAIZHANG_TEST_BINARY=$(CURDIR)/bin/taizhang go test -run '^$$' -bench 'FilingAndListing|FilingCPU|EntryWeight|LoginBurst|Export|Photos' -benchtime 1x ./cmd/taizhang/
