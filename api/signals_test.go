@@ -217,6 +217,44 @@ func TestCopiesFiledTogetherAreFoundInOneCheck(t *testing.T) {
 	})
 }
 
+// TestARecheckedEntryCountsOnce: an entry returned and submitted again is
+// checked again while its earlier prints are still stored; a copy checked in
+// the same batch finds it both stored and pending, and counts it once.
+func TestARecheckedEntryCountsOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		sw := newSignalWorld(t, open(t))
+		sup := sw.tokenFor(sw.addUser("13900000106", "t1", false, auth.RoleSupervisor))
+		scene := signalstest.Scene(8, 640, 480)
+		original := sw.submit(t, sw.cadre, map[string]any{"name": "走访", "what": what, "photos": []string{sw.photo(t, sw.cadre, jpegOf(t, scene, 90))}})
+		id := str(original, "id")
+		for _, step := range []struct {
+			token, action string
+			rev           int
+		}{{sup, "return", 1}, {sw.cadre, "submit", 2}} {
+			r := sw.call("POST", "/api/v1/entries/"+id+"/actions", step.token, map[string]any{"action": step.action, "rev": step.rev, "comment": "请补充"})
+			if r.status != 200 {
+				t.Fatalf("%s: %d %s", step.action, r.status, r.body)
+			}
+		}
+		sw.now = sw.now.Add(time.Minute)
+		r := sw.call("POST", "/api/v1/forms/"+sw.formID+"/entries", sw.stranger, map[string]any{"clientId": "recheck-copy", "submit": true,
+			"data": map[string]any{"name": "走访", "what": what, "photos": []string{sw.photo(t, sw.stranger, jpegOf(t, scene, 45))}}})
+		if r.status != 201 {
+			t.Fatalf("file the copy: %d %s", r.status, r.body)
+		}
+		sw.checkSignals(t) // the original (due again) and the copy, in one batch
+		copied := entryOf(t, sw.call("GET", "/api/v1/entries/"+str(entryOf(t, r), "id"), sw.office, nil))
+		if kinds := signalKinds(copied); len(kinds) != 2 {
+			t.Fatalf("the copy's signals: %v", copied["signals"])
+		}
+		for _, s := range copied["signals"].([]any) {
+			if s := s.(map[string]any); s["otherEntryId"] != id || strings.Contains(s["detail"].(string), "另有") {
+				t.Fatalf("the copy names the original as %v: %v", s["otherEntryId"], s["detail"])
+			}
+		}
+	})
+}
+
 // TestPhotoTimeAndPlace: a photo whose EXIF says it was taken a month before
 // the day claimed, 40 km away, raises photo_time and photo_place; the same
 // claims sent by the phone for a photo without EXIF do too, marked as
