@@ -403,9 +403,10 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(serveErr, closeErr)
 }
 
-// checkSignals checks submitted entries for signals, a second after they
-// are filed at most: a filing is answered without waiting for it. Every
-// instance runs it; the store lets one store each entry's result.
+// checkSignals checks submitted entries for signals about a second after
+// they are filed (later while a deadline's backlog is worked off): a filing
+// is answered without waiting for it. Every instance runs it; the store lets
+// one store each entry's result.
 func (p *program) checkSignals(ctx context.Context) {
 	for {
 		select {
