@@ -164,13 +164,9 @@ func (s *AttachmentStore) Ownership(ctx context.Context, scope auth.Scope, ids [
 	if len(ids) == 0 || scope.UserID() == "" {
 		return out, nil
 	}
-	cur, err := s.meta.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	docs, err := findAll[attachmentDoc](ctx, s.meta, "attachment ownership", bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 	if err != nil {
-		return out, mapError("attachment ownership", err)
-	}
-	var docs []attachmentDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return out, mapError("attachment ownership", err)
+		return out, err
 	}
 	for _, d := range docs {
 		if d.UploaderID == scope.UserID() {

@@ -100,14 +100,10 @@ func (s *AuditStore) withPrevHashes(ctx context.Context, docs []auditDoc) ([]aud
 		}
 	}
 	if len(missing) > 0 {
-		cur, err := s.coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: missing}}}},
+		prev, err := findAll[auditDoc](ctx, s.coll, "read audit hashes", bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: missing}}}},
 			options.Find().SetProjection(bson.D{{Key: "hash", Value: 1}}))
 		if err != nil {
-			return nil, mapError("read audit hashes", err)
-		}
-		var prev []auditDoc
-		if err := cur.All(ctx, &prev); err != nil {
-			return nil, mapError("read audit hashes", err)
+			return nil, err
 		}
 		for _, d := range prev {
 			hashes[d.Seq] = d.Hash
@@ -128,13 +124,9 @@ func (d auditDoc) toRecord() (audit.Record, error) {
 }
 
 func (s *AuditStore) find(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]audit.Record, error) {
-	cur, err := s.coll.Find(ctx, filter, opts)
+	docs, err := findAll[auditDoc](ctx, s.coll, "list audit", filter, opts)
 	if err != nil {
-		return nil, mapError("list audit", err)
-	}
-	var docs []auditDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list audit", err)
+		return nil, err
 	}
 	if docs, err = s.withPrevHashes(ctx, docs); err != nil {
 		return nil, err
@@ -246,14 +238,10 @@ func (s *NotificationStore) ListNotifications(ctx context.Context, scope auth.Sc
 	if unreadOnly {
 		filter = append(filter, bson.E{Key: "readAt", Value: nil})
 	}
-	cur, err := s.coll.Find(ctx, filter, options.Find().SetLimit(int64(limit)).
+	docs, err := findAll[notificationDoc](ctx, s.coll, "list notifications", filter, options.Find().SetLimit(int64(limit)).
 		SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}))
 	if err != nil {
-		return nil, mapError("list notifications", err)
-	}
-	var docs []notificationDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list notifications", err)
+		return nil, err
 	}
 	out := make([]notify.Notification, len(docs))
 	for i, d := range docs {

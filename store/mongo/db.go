@@ -190,6 +190,20 @@ func (db *DB) Close() error {
 
 // mapError turns driver errors into domain errors: a duplicate key is Duplicate, a
 // lost or unreachable server is Unavailable (503), no document is NotFound.
+// findAll reads every document filter finds in coll, decoded as T; op names
+// the read in errors.
+func findAll[T any](ctx context.Context, coll *mongo.Collection, op string, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := coll.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	var docs []T
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapError(op, err)
+	}
+	return docs, nil
+}
+
 func mapError(op string, err error) error {
 	switch {
 	case err == nil:

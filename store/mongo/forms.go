@@ -144,13 +144,9 @@ func (s *FormStore) FormByID(ctx context.Context, id string) (forms.Definition, 
 }
 
 func (s *FormStore) find(ctx context.Context, filter bson.D) ([]forms.Definition, error) {
-	cur, err := s.forms.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
+	docs, err := findAll[formDoc](ctx, s.forms, "list forms", filter, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
-		return nil, mapError("list forms", err)
-	}
-	var docs []formDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list forms", err)
+		return nil, err
 	}
 	out := make([]forms.Definition, 0, len(docs))
 	for _, doc := range docs {
@@ -238,13 +234,9 @@ func (s *FormStore) GetVersion(ctx context.Context, formID string, version int) 
 
 // ListVersions implements forms.Store.
 func (s *FormStore) ListVersions(ctx context.Context, formID string) ([]forms.Version, error) {
-	cur, err := s.versions.Find(ctx, bson.D{{Key: "formId", Value: formID}}, options.Find().SetSort(bson.D{{Key: "version", Value: 1}}))
+	docs, err := findAll[versionDoc](ctx, s.versions, "list form versions", bson.D{{Key: "formId", Value: formID}}, options.Find().SetSort(bson.D{{Key: "version", Value: 1}}))
 	if err != nil {
-		return nil, mapError("list form versions", err)
-	}
-	var docs []versionDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list form versions", err)
+		return nil, err
 	}
 	out := make([]forms.Version, 0, len(docs))
 	for _, d := range docs {

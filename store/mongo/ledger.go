@@ -85,15 +85,12 @@ func (s *LedgerStore) Materialize(ctx context.Context, formID, period string, ow
 
 // Materialized implements ledger.Store.
 func (s *LedgerStore) Materialized(ctx context.Context, formID string) (map[string]bool, error) {
-	cur, err := s.rounds.Find(ctx, bson.D{{Key: "formId", Value: formID}})
-	if err != nil {
-		return nil, mapError("materialized rounds", err)
-	}
-	var docs []struct {
+	type round struct {
 		Period string `bson:"period"`
 	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("materialized rounds", err)
+	docs, err := findAll[round](ctx, s.rounds, "materialized rounds", bson.D{{Key: "formId", Value: formID}})
+	if err != nil {
+		return nil, err
 	}
 	out := make(map[string]bool, len(docs))
 	for _, d := range docs {
@@ -152,13 +149,9 @@ func (s *LedgerStore) Obligations(ctx context.Context, scope auth.Scope, q ledge
 	if len(q.UnitIDs) > 0 {
 		filter = append(filter, bson.E{Key: "unitId", Value: bson.D{{Key: "$in", Value: q.UnitIDs}}})
 	}
-	cur, err := s.obligations.Find(ctx, filter)
+	docs, err := findAll[obligationDoc](ctx, s.obligations, "list obligations", filter)
 	if err != nil {
-		return nil, mapError("list obligations", err)
-	}
-	var docs []obligationDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list obligations", err)
+		return nil, err
 	}
 	list = make([]ledger.Obligation, len(docs))
 	for i, d := range docs {
@@ -240,13 +233,9 @@ func (s *LedgerStore) Counts(ctx context.Context, scope auth.Scope, q ledger.Cou
 }
 
 func (s *LedgerStore) findCounts(ctx context.Context, filter bson.D) ([]ledger.Count, error) {
-	cur, err := s.counts.Find(ctx, filter)
+	docs, err := findAll[countDoc](ctx, s.counts, "list counts", filter)
 	if err != nil {
-		return nil, mapError("list counts", err)
-	}
-	var docs []countDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list counts", err)
+		return nil, err
 	}
 	out := make([]ledger.Count, len(docs))
 	for i, d := range docs {

@@ -51,13 +51,9 @@ func (s *OrgStore) MoveUnit(ctx context.Context, scope auth.Scope, oldPath, newP
 
 // ResumeMoves finishes moves interrupted by a crash; Open runs it.
 func (s *OrgStore) ResumeMoves(ctx context.Context) error {
-	cur, err := s.moves.Find(ctx, bson.D{})
+	pending, err := findAll[moveDoc](ctx, s.moves, "find unit moves", bson.D{})
 	if err != nil {
-		return mapError("find unit moves", err)
-	}
-	var pending []moveDoc
-	if err := cur.All(ctx, &pending); err != nil {
-		return mapError("find unit moves", err)
+		return err
 	}
 	for _, m := range pending {
 		if err := s.finishMove(ctx, m); err != nil {

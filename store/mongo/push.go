@@ -58,13 +58,9 @@ func (s *PushStore) DropEndpoint(ctx context.Context, endpoint string) (err erro
 // Subscriptions implements push.Store.
 func (s *PushStore) Subscriptions(ctx context.Context, userID string) (out []push.Subscription, err error) {
 	defer s.db.track("push.list", time.Now(), &err)
-	cur, err := s.coll.Find(ctx, bson.D{{Key: "userId", Value: userID}}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}))
+	docs, err := findAll[subscriptionDoc](ctx, s.coll, "list subscriptions", bson.D{{Key: "userId", Value: userID}}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}))
 	if err != nil {
-		return nil, mapError("list subscriptions", err)
-	}
-	var docs []subscriptionDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list subscriptions", err)
+		return nil, err
 	}
 	for _, d := range docs {
 		out = append(out, push.Subscription{Endpoint: d.Endpoint, UserID: d.UserID, P256dh: d.P256dh, Auth: d.Auth, CreatedAt: d.CreatedAt.UTC()})

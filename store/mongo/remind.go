@@ -89,14 +89,10 @@ func (s *RemindStore) Enqueue(ctx context.Context, list []remind.Delivery) (err 
 // Due implements remind.Outbox.
 func (s *RemindStore) Due(ctx context.Context, now time.Time, limit int) (out []remind.Delivery, err error) {
 	defer s.db.track("remind.due", time.Now(), &err)
-	cur, err := s.deliveries.Find(ctx, bson.D{{Key: "sentAt", Value: nil}, {Key: "notBefore", Value: bson.D{{Key: "$lte", Value: now}}}},
+	docs, err := findAll[deliveryDoc](ctx, s.deliveries, "due deliveries", bson.D{{Key: "sentAt", Value: nil}, {Key: "notBefore", Value: bson.D{{Key: "$lte", Value: now}}}},
 		options.Find().SetSort(bson.D{{Key: "notBefore", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
-		return nil, mapError("due deliveries", err)
-	}
-	var docs []deliveryDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("due deliveries", err)
+		return nil, err
 	}
 	for _, d := range docs {
 		out = append(out, remind.Delivery{ID: d.ID, Channel: d.Channel, UserID: d.UserID, Message: remind.DecodeMessage(d.Message),
@@ -136,13 +132,9 @@ func (s *RemindStore) UnitRobots(ctx context.Context, unitIDs []string) (out map
 	if len(unitIDs) == 0 {
 		return out, nil
 	}
-	cur, err := s.robots.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: unitIDs}}}})
+	docs, err := findAll[robotsDoc](ctx, s.robots, "unit robots", bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: unitIDs}}}})
 	if err != nil {
-		return nil, mapError("unit robots", err)
-	}
-	var docs []robotsDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("unit robots", err)
+		return nil, err
 	}
 	for _, d := range docs {
 		out[d.UnitID] = d.Robots
@@ -172,16 +164,13 @@ func (s *RemindStore) MemberIDs(ctx context.Context, platform string, userIDs []
 	for i, id := range userIDs {
 		keys[i] = platform + "|" + id
 	}
-	cur, err := s.members.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}})
-	if err != nil {
-		return nil, mapError("platform members", err)
-	}
-	var docs []struct {
+	type member struct {
 		UserID   string `bson:"userId"`
 		MemberID string `bson:"memberId"`
 	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("platform members", err)
+	docs, err := findAll[member](ctx, s.members, "platform members", bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}})
+	if err != nil {
+		return nil, err
 	}
 	for _, d := range docs {
 		out[d.UserID] = d.MemberID

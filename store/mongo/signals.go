@@ -99,14 +99,10 @@ func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []
 	if len(or) == 0 {
 		return nil, nil
 	}
-	cur, err := s.photos.Find(ctx, bson.D{{Key: "$or", Value: or}, {Key: "entryId", Value: bson.D{{Key: "$ne", Value: exclude}}}},
+	docs, err := findAll[photoPrintDoc](ctx, s.photos, "photo candidates", bson.D{{Key: "$or", Value: or}, {Key: "entryId", Value: bson.D{{Key: "$ne", Value: exclude}}}},
 		options.Find().SetLimit(5000).SetProjection(bson.D{{Key: "keys", Value: 0}}))
 	if err != nil {
-		return nil, mapError("photo candidates", err)
-	}
-	var docs []photoPrintDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("photo candidates", err)
+		return nil, err
 	}
 	for _, d := range docs {
 		print := toUnsigned(d.Print)
@@ -125,14 +121,10 @@ func (s *SignalIndex) TextCandidates(ctx context.Context, _ auth.Scope, formID s
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	cur, err := s.texts.Find(ctx, bson.D{{Key: "formId", Value: formID}, {Key: "keys", Value: bson.D{{Key: "$in", Value: keys}}},
+	docs, err := findAll[textPrintDoc](ctx, s.texts, "text candidates", bson.D{{Key: "formId", Value: formID}, {Key: "keys", Value: bson.D{{Key: "$in", Value: keys}}},
 		{Key: "_id", Value: bson.D{{Key: "$ne", Value: exclude}}}}, options.Find().SetLimit(signals.MaxTextCandidates).SetProjection(bson.D{{Key: "keys", Value: 0}}))
 	if err != nil {
-		return nil, mapError("text candidates", err)
-	}
-	var docs []textPrintDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("text candidates", err)
+		return nil, err
 	}
 	for _, d := range docs {
 		out = append(out, signals.TextHit{EntryID: d.EntryID, UnitID: d.UnitID, AuthorID: d.AuthorID, Period: d.Period, At: d.At.UTC()})
@@ -142,16 +134,13 @@ func (s *SignalIndex) TextCandidates(ctx context.Context, _ auth.Scope, formID s
 
 // SignalsDue implements entries.Store.
 func (s *EntryStore) SignalsDue(ctx context.Context, _ auth.Scope, limit int) ([]string, error) {
-	cur, err := s.coll.Find(ctx, bson.D{{Key: "signalsDue", Value: true}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, mapError("signals due", err)
-	}
-	var docs []struct {
+	type due struct {
 		ID string `bson:"_id"`
 	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("signals due", err)
+	docs, err := findAll[due](ctx, s.coll, "signals due", bson.D{{Key: "signalsDue", Value: true}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, len(docs))
 	for i, d := range docs {

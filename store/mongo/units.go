@@ -89,14 +89,10 @@ func (s *OrgStore) ListUnits(ctx context.Context, scope auth.Scope) (units []org
 	if !ok {
 		return nil, nil
 	}
-	cur, err := s.units.Find(ctx, bson.D{{Key: "path", Value: unitID}},
+	docs, err := findAll[unitDoc](ctx, s.units, "list units", bson.D{{Key: "path", Value: unitID}},
 		options.Find().SetSort(bson.D{{Key: "sortOrder", Value: 1}, {Key: "name", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
-		return nil, mapError("list units", err)
-	}
-	var docs []unitDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list units", err)
+		return nil, err
 	}
 	for _, d := range docs {
 		units = append(units, d.toUnit())

@@ -86,13 +86,9 @@ func (s *UploadStore) Upload(ctx context.Context, uploaderID, id string) (attach
 
 // Uploads implements attachments.UploadStore.
 func (s *UploadStore) Uploads(ctx context.Context, uploaderID string) ([]attachments.Upload, error) {
-	cur, err := s.uploads.Find(ctx, bson.D{{Key: "uploaderId", Value: uploaderID}}, options.Find().SetProjection(bson.D{{Key: "lengths", Value: 0}}))
+	docs, err := findAll[uploadDoc](ctx, s.uploads, "list uploads", bson.D{{Key: "uploaderId", Value: uploaderID}}, options.Find().SetProjection(bson.D{{Key: "lengths", Value: 0}}))
 	if err != nil {
-		return nil, mapError("list uploads", err)
-	}
-	var docs []uploadDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list uploads", err)
+		return nil, err
 	}
 	out := make([]attachments.Upload, len(docs))
 	for i, d := range docs {
@@ -177,14 +173,10 @@ func (s *UploadStore) DeleteUpload(ctx context.Context, uploaderID, id string) (
 // ExpireUploads implements attachments.UploadStore.
 func (s *UploadStore) ExpireUploads(ctx context.Context, before time.Time) (n int, err error) {
 	defer s.db.track("uploads.expire", time.Now(), &err)
-	cur, err := s.uploads.Find(ctx, bson.D{{Key: "touched", Value: bson.D{{Key: "$lt", Value: before}}}},
+	docs, err := findAll[uploadDoc](ctx, s.uploads, "expired uploads", bson.D{{Key: "touched", Value: bson.D{{Key: "$lt", Value: before}}}},
 		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "uploaderId", Value: 1}}))
 	if err != nil {
-		return 0, mapError("expired uploads", err)
-	}
-	var docs []uploadDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return 0, mapError("expired uploads", err)
+		return 0, err
 	}
 	for _, d := range docs {
 		if err := s.DeleteUpload(ctx, d.UploaderID, d.ID); err != nil && !errs.Is(err, errs.NotFound) {

@@ -105,13 +105,9 @@ func (s *OrgStore) ListUsers(ctx context.Context, scope auth.Scope, unitID, afte
 		unitID = scopeUnit
 	}
 	filter := append(inSubtrees(scopeUnit, unitID), bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: afterID}}})
-	cur, err := s.users.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	docs, err := findAll[userDoc](ctx, s.users, "list users", filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
-		return nil, mapError("list users", err)
-	}
-	var docs []userDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError("list users", err)
+		return nil, err
 	}
 	for _, d := range docs {
 		users = append(users, d.toUser())
@@ -183,15 +179,7 @@ type namedDoc struct {
 
 // findNamed reads only the id, unit and name of the matching users.
 func (s *OrgStore) findNamed(ctx context.Context, op string, filter bson.D) ([]namedDoc, error) {
-	cur, err := s.users.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unitId", Value: 1}, {Key: "name", Value: 1}, {Key: "phone", Value: 1}}))
-	if err != nil {
-		return nil, mapError(op, err)
-	}
-	var docs []namedDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapError(op, err)
-	}
-	return docs, nil
+	return findAll[namedDoc](ctx, s.users, op, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unitId", Value: 1}, {Key: "name", Value: 1}, {Key: "phone", Value: 1}}))
 }
 
 // CountActiveUsers implements org.UserStore.
