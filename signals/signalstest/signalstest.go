@@ -144,18 +144,12 @@ var vocabulary = func() []string {
 
 // Text is a record's description of 30 words of one vocabulary: records
 // written apart share little, as real ones do.
-func Text(seed uint64) string {
-	r := rand.New(rand.NewPCG(seed, 3))
-	var t strings.Builder
-	for range 30 {
-		t.WriteString(vocabulary[r.IntN(len(vocabulary))])
-	}
-	return t.String()
-}
+func Text(seed uint64) string { return words(rand.New(rand.NewPCG(seed, 3)), 30) }
 
 // Words is n words of the vocabulary, picked by seed: a field's text.
-func Words(seed uint64, n int) string {
-	r := rand.New(rand.NewPCG(seed, 5))
+func Words(seed uint64, n int) string { return words(rand.New(rand.NewPCG(seed, 5)), n) }
+
+func words(r *rand.Rand, n int) string {
 	var t strings.Builder
 	for range n {
 		t.WriteString(vocabulary[r.IntN(len(vocabulary))])
