@@ -128,11 +128,16 @@ func removePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
+	var keys []any
 	for _, print := range old {
 		for _, b := range signals.Bands(print) {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM photo_bands WHERE key = ? AND entry_id = ?`, b.Key, p.EntryID); err != nil {
-				return err
-			}
+			keys = append(keys, b.Key)
+		}
+	}
+	if len(keys) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM photo_bands WHERE key IN (`+placeholders(len(keys))+`) AND entry_id = ?`,
+			append(keys, p.EntryID)...); err != nil {
+			return err
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM photo_prints WHERE entry_id = ?`, p.EntryID); err != nil {
@@ -155,10 +160,9 @@ func removeTextPrint(ctx context.Context, tx *txn, entryID string) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM text_bands WHERE key = ? AND num = ?`, k, num); err != nil {
-			return err
-		}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM text_bands WHERE key IN (`+placeholders(len(keys))+`) AND num = ?`,
+		append(anys(keys), num)...); err != nil {
+		return err
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM text_prints WHERE num = ?`, num)
 	return err
