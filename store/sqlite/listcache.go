@@ -9,8 +9,9 @@ import (
 // Listed entries by revision. An entry row never changes without its rev
 // changing — except its unit path, which a unit move rewrites and which List
 // therefore always reads fresh, and its signals, whose check forgets the
-// cached row — so a decoded row can be reused for as long as its rev is current. The newest entries of a unit are what everyone lists, so
-// after one read a page comes from the index walk and memory.
+// cached row — so a decoded row can be reused for as long as its rev is
+// current. The newest entries of a unit are what everyone lists, so after one
+// read a page comes from the index walk and memory.
 //
 // Two generations approximate least-recently-used: when the current one fills,
 // it becomes the previous one and the oldest generation is dropped.
