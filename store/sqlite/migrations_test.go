@@ -46,11 +46,7 @@ func TestMigrationsKeepData(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := Open(ctx, Options{Dir: dir, AuditKey: []byte("migration-test-key-0123456789abcdef")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, dir)
 	system := auth.SystemScope("city")
 	boss := auth.ScopeForTest(t, "v1", "boss", auth.RoleSupervisor)
 	if list, err := db.Notifications().ListNotifications(ctx, boss, true, 10); err != nil || len(list) != 2 || list[0].ID != "n3" || list[1].ID != "n1" {
@@ -73,7 +69,7 @@ func TestMigrationsKeepData(t *testing.T) {
 	}
 	// The first entry is re-checked with a different text: its old rows go.
 	other := signals.TextKeys(signals.Shingles("组织党员干部学习新修订的条例，开展专题研讨两次，形成问题清单一份。"))
-	err = db.inTx(ctx, "re-check", func(tx *txn) error {
+	err := db.inTx(ctx, "re-check", func(tx *txn) error {
 		return writePrints(ctx, tx, &signals.Prints{EntryID: "aaaaaaaaaaaaaaaaaaaaaaa1", FormID: "form", TextKeys: other})
 	})
 	if err != nil {
@@ -110,6 +106,17 @@ func storeAtMigration(t *testing.T, n int) (dir string, old *sql.DB) {
 	return dir, old
 }
 
+// openStore opens the store in dir, migrating it on, for one test.
+func openStore(t *testing.T, dir string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), Options{Dir: dir, AuditKey: []byte("migration-test-key-0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func mustExec(t *testing.T, db *sql.DB, stmt string, args ...any) {
 	t.Helper()
 	if _, err := db.Exec(stmt, args...); err != nil {
@@ -122,11 +129,7 @@ func mustExec(t *testing.T, db *sql.DB, stmt string, args ...any) {
 // new entry of a known unit stores none.
 func TestMoveTakesEntriesWithTheirOwnPath(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, Options{Dir: t.TempDir(), AuditKey: []byte("move-test-key-0123456789abcdef0123")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, t.TempDir())
 	admin := auth.ScopeForTest(t, "city", "admin", auth.RoleAdmin)
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	for _, path := range [][]string{{"city"}, {"city", "d1"}, {"city", "d2"}, {"city", "d1", "t1"}, {"city", "d1", "t1", "v1"}} {
@@ -181,11 +184,7 @@ func TestMoveTakesEntriesWithTheirOwnPath(t *testing.T) {
 // JSON, are read and searched the same, and are compressed at their next write.
 func TestEntriesWrittenBeforeKeepTheirData(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, Options{Dir: t.TempDir(), AuditKey: []byte("packed-test-key-0123456789abcdef012")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, t.TempDir())
 	admin := auth.ScopeForTest(t, "city", "admin", auth.RoleAdmin)
 	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	if err := db.Org().InsertUnit(ctx, admin, org.Unit{ID: "city", Name: "市", Kind: org.KindCity, Active: true, Path: []string{"city"}, CreatedAt: at, UpdatedAt: at}); err != nil {
@@ -273,11 +272,7 @@ func TestOldEntriesArePackedAfterOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := Open(ctx, Options{Dir: dir, AuditKey: []byte("pack-old-test-key-0123456789abcdef")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openStore(t, dir)
 	<-db.packedOld
 	var packedRows, plainRows int
 	if err := db.writer.QueryRow(`SELECT count(*) FILTER (WHERE packed IS NOT NULL AND data = ''), count(*) FILTER (WHERE packed IS NULL AND data = ?)
