@@ -20,14 +20,40 @@ import (
 // starting it again resumes it, and a finished one is the same attachment.
 //
 // The pieces live in the store (UploadStore), which every instance shares: a
-// resumed upload may reach any instance behind the load balancer. Partial
-// uploads cost space until they finish, so each uploader may hold only a few
-// open uploads and a bounded number of declared bytes; uploads untouched for a
-// day are swept away, and a failed one is removed at once.
+// resumed upload may reach any instance behind the load balancer. On a bucket
+// (Parts), a file larger than MinPart is an S3 multipart upload: pieces wait in
+// the store only until they make a part, so the database holds at most a part
+// and a piece of it. Partial uploads cost space until they finish, so each
+// uploader may hold only a few open uploads and a bounded number of declared
+// bytes; uploads untouched for a day are swept away, and a failed one is
+// removed at once.
 type Chunks struct {
 	Store    UploadStore
-	MaxBytes int64 // the largest file
+	Parts    MultipartBlobs // nil: the pieces stay in Store until the file is whole
+	MaxBytes int64          // the largest file
 	Now      func() time.Time
+}
+
+// MultipartBlobs is a blob store that joins a file from parts on its side
+// (S3's multipart upload). Name is the upload's id; the joined file is kept
+// apart from the content-addressed blobs until it is checked and stored.
+type MultipartBlobs interface {
+	// BeginParts starts a multipart upload and returns its id.
+	BeginParts(ctx context.Context, name string) (partsID string, err error)
+	// PutPart stores size bytes of data as part number and returns its ETag.
+	// Every part but the last must hold at least MinPart bytes.
+	PutPart(ctx context.Context, name, partsID string, number int, size int64, data io.Reader) (etag string, err error)
+	// JoinParts completes the upload from parts, in order, and opens the file.
+	JoinParts(ctx context.Context, name, partsID string, parts []Part) (io.ReadCloser, error)
+	// DropParts aborts the upload, and removes the joined file if there is one.
+	DropParts(ctx context.Context, name, partsID string) error
+}
+
+// Part is one stored part of a multipart upload.
+type Part struct {
+	Number int    `json:"number" bson:"number"`
+	ETag   string `json:"etag" bson:"etag"`
+	Size   int64  `json:"size" bson:"size"`
 }
 
 // UploadStore keeps chunked uploads in progress. Every call names the
@@ -44,13 +70,20 @@ type UploadStore interface {
 	// only if it still stands at u.Offset: of two instances given the same
 	// piece at once, one wins and the other gets errs.Conflict.
 	AppendPiece(ctx context.Context, uploaderID string, u Upload, piece []byte, touched time.Time) error
-	// ReadUpload streams the upload's pieces in order.
-	ReadUpload(ctx context.Context, uploaderID, id string) (io.ReadCloser, error)
+	// ReadUpload streams u's pieces from u.Flushed to u.Offset, in order.
+	ReadUpload(ctx context.Context, u Upload) (io.ReadCloser, error)
+	// ClaimPart hands out a part number that no other call got for this
+	// upload, with the upload as it stands at that moment.
+	ClaimPart(ctx context.Context, uploaderID, id string) (int, Upload, error)
+	// SavePart records part as holding u's pieces from u.Flushed on and
+	// removes those pieces, unless another part was saved since u was read
+	// (errs.Conflict).
+	SavePart(ctx context.Context, u Upload, part Part) error
 	// DeleteUpload removes an upload and its pieces.
 	DeleteUpload(ctx context.Context, uploaderID, id string) error
 	// ExpireUploads removes the uploads untouched since before, and returns
-	// how many it removed.
-	ExpireUploads(ctx context.Context, before time.Time) (int, error)
+	// them (their parts are the caller's to drop).
+	ExpireUploads(ctx context.Context, before time.Time) ([]Upload, error)
 }
 
 // Limits on what one uploader may hold open at a time, and for how long.
@@ -62,6 +95,9 @@ const (
 	UploadExpiry    = 24 * time.Hour
 	// MaxPiece is the largest piece: a store document (MongoDB: 16 MiB) holds one.
 	MaxPiece = 4 << 20
+	// MinPart is the smallest part of a multipart upload but its last (S3's
+	// limit); phones send pieces of a few hundred KB, so a part is several.
+	MinPart = 5 << 20
 )
 
 // Upload is the state of a chunked upload.
@@ -70,9 +106,12 @@ type Upload struct {
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
 	Offset int64  `json:"offset"`
-	// Uploader and Touched are the store's bookkeeping, not shown.
+	// The rest is the store's bookkeeping, not shown.
 	Uploader string    `json:"-"`
 	Touched  time.Time `json:"-"`
+	PartsID  string    `json:"-"` // the multipart upload holding its parts ("" none)
+	Parts    []Part    `json:"-"`
+	Flushed  int64     `json:"-"` // bytes in Parts; pieces from here on are in the store
 }
 
 // Start begins (or resumes) the upload of a file with the given hash and size.
@@ -90,7 +129,19 @@ func (c *Chunks) Start(ctx context.Context, uploaderID, sha string, size int64) 
 	if err := c.checkRoom(ctx, uploaderID, size); err != nil {
 		return Upload{}, err
 	}
-	return c.Store.CreateUpload(ctx, Upload{ID: id, SHA256: sha, Size: size, Uploader: uploaderID, Touched: c.Now().UTC()})
+	u := Upload{ID: id, SHA256: sha, Size: size, Uploader: uploaderID, Touched: c.Now().UTC()}
+	if c.Parts != nil && size > MinPart {
+		var err error
+		if u.PartsID, err = c.Parts.BeginParts(ctx, id); err != nil {
+			return Upload{}, err
+		}
+	}
+	stored, err := c.Store.CreateUpload(ctx, u)
+	if u.PartsID != "" && (err != nil || stored.PartsID != u.PartsID) {
+		// Not recorded, or another instance's start won: ours holds nothing.
+		_ = c.Parts.DropParts(context.WithoutCancel(ctx), id, u.PartsID)
+	}
+	return stored, err
 }
 
 // checkRoom refuses a new upload beyond the uploader's limits (429): a few
@@ -162,6 +213,13 @@ func (c *Chunks) Append(ctx context.Context, uploaderID, id string, r Range, pie
 	case len(piece) > MaxPiece:
 		return Upload{}, errs.New(errs.TooLarge, fmt.Sprintf("每段不能超过 %d MB", MaxPiece>>20))
 	}
+	// Pieces that make a part go to the bucket before this one is taken: if
+	// the bucket fails, the piece is refused (503) and sent again.
+	if u.PartsID != "" && u.Offset-u.Flushed >= MinPart {
+		if _, err := c.putPart(ctx, uploaderID, id, false); err != nil && !errs.Is(err, errs.Conflict) {
+			return Upload{}, err
+		}
+	}
 	if err := c.Store.AppendPiece(ctx, uploaderID, u, piece, c.Now().UTC()); errs.Is(err, errs.Conflict) {
 		// Another instance took the same piece first: say where it stands now.
 		now, err := c.Store.Upload(ctx, uploaderID, id)
@@ -187,8 +245,8 @@ func wrongOffset(offset int64) error {
 // file to its end. The upload is removed whatever happens: a mismatch or a
 // refused file must be sent again from the start, and nothing of it may stay.
 func (c *Chunks) Complete(ctx context.Context, u Upload, fn func(io.Reader) error) error {
-	defer func() { _ = c.Store.DeleteUpload(context.WithoutCancel(ctx), u.Uploader, u.ID) }()
-	body, err := c.Store.ReadUpload(ctx, u.Uploader, u.ID)
+	defer c.remove(context.WithoutCancel(ctx), u)
+	body, err := c.open(ctx, u)
 	if err != nil {
 		return err
 	}
@@ -222,7 +280,73 @@ func (h *hashChecked) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Sweep removes uploads untouched for UploadExpiry, and returns how many.
+// open reads a finished upload: its pieces from the store, or the file the
+// bucket joins from its parts once the last pieces are a part too.
+func (c *Chunks) open(ctx context.Context, u Upload) (io.ReadCloser, error) {
+	if u.PartsID == "" {
+		return c.Store.ReadUpload(ctx, u)
+	}
+	var err error
+	for range 3 { // a conflict is another instance's part saved meanwhile: go on from it
+		if u, err = c.putPart(ctx, u.Uploader, u.ID, true); !errs.Is(err, errs.Conflict) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.Parts.JoinParts(ctx, u.ID, u.PartsID, u.Parts)
+}
+
+// putPart moves the pieces the store holds into the upload's next part: a
+// part of at least MinPart bytes, or the last one. Of two instances doing so
+// at once, the store keeps one part (the other gets errs.Conflict); the other
+// part is never listed, and the bucket drops it when the upload completes.
+func (c *Chunks) putPart(ctx context.Context, uploaderID, id string, last bool) (Upload, error) {
+	if c.Parts == nil { // begun by an instance with a bucket, continued on one without
+		return Upload{}, errs.New(errs.Unavailable, "文件存储未配置，请联系管理员")
+	}
+	number, u, err := c.Store.ClaimPart(ctx, uploaderID, id)
+	if err != nil {
+		return u, err
+	}
+	held := u.Offset - u.Flushed
+	if held == 0 || (!last && held < MinPart) {
+		return u, nil // another instance moved them first
+	}
+	body, err := c.Store.ReadUpload(ctx, u)
+	if err != nil {
+		return u, err
+	}
+	defer body.Close()
+	part := Part{Number: number, Size: held}
+	if part.ETag, err = c.Parts.PutPart(ctx, u.ID, u.PartsID, number, held, body); err != nil {
+		return u, err
+	}
+	if err := c.Store.SavePart(ctx, u, part); err != nil {
+		return u, err
+	}
+	u.Parts, u.Flushed = append(u.Parts, part), u.Flushed+held
+	return u, nil
+}
+
+// remove deletes an upload's parts, then the upload and its pieces. Parts the
+// bucket could not drop now are left to its lifecycle rule (deploy/README.md).
+func (c *Chunks) remove(ctx context.Context, u Upload) {
+	if u.PartsID != "" && c.Parts != nil {
+		_ = c.Parts.DropParts(ctx, u.ID, u.PartsID)
+	}
+	_ = c.Store.DeleteUpload(ctx, u.Uploader, u.ID)
+}
+
+// Sweep removes uploads untouched for UploadExpiry, with their parts, and
+// returns how many.
 func (c *Chunks) Sweep(ctx context.Context) (int, error) {
-	return c.Store.ExpireUploads(ctx, c.Now().Add(-UploadExpiry))
+	gone, err := c.Store.ExpireUploads(ctx, c.Now().Add(-UploadExpiry))
+	for _, u := range gone {
+		if u.PartsID != "" && c.Parts != nil {
+			err = errors.Join(err, c.Parts.DropParts(ctx, u.ID, u.PartsID))
+		}
+	}
+	return len(gone), err
 }

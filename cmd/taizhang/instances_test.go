@@ -39,6 +39,7 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 
 	t.Run("UnitMovedOnOneIsSeenOnTheOther", func(t *testing.T) { unitMoveSeenAcross(t, a, b) })
 	t.Run("UploadStartedOnOneFinishesOnTheOther", func(t *testing.T) { uploadAcross(t, a, b) })
+	t.Run("LargeUploadIsOneMultipartUploadAcrossBoth", func(t *testing.T) { multipartAcross(t, a, b, bucket) })
 	t.Run("LoginThrottleCountsAcrossBoth", func(t *testing.T) { throttleAcross(t, a, b) })
 	t.Run("FilingStormWhileOneIsKilled", func(t *testing.T) { stormAcross(t, a, b, serverA.Process) })
 }
@@ -98,6 +99,40 @@ func uploadAcross(t *testing.T, a, b string) {
 	done.json(t, &att)
 	if got := call(t, "GET", a+"/api/v1/attachments/"+att.ID, token, nil); got.status != 200 || !bytes.Equal(got.body, photo) {
 		t.Fatalf("A reads the photo B stored: %d, %d bytes", got.status, len(got.body))
+	}
+}
+
+// multipartAcross sends a 7 MB PDF in 1 MB pieces to A and B in turn: its
+// pieces become parts of one S3 multipart upload whichever instance took
+// them, the file B joins is the one sent, and nothing stays in the bucket.
+func multipartAcross(t *testing.T, a, b string, bucket *s3test.Server) {
+	token := loginToken(t, a, demoCadrePhone)
+	pdf := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("台账整改报告 0123456789\n"), 7<<20/30)...)
+	sum := sha256.Sum256(pdf)
+	var up struct {
+		UploadID string `json:"uploadId"`
+	}
+	call(t, "POST", a+"/api/v1/attachments/uploads", token, map[string]any{"sha256": hex.EncodeToString(sum[:]), "size": len(pdf)}).json(t, &up)
+	var last reply
+	for i, from := 0, 0; from < len(pdf); i, from = i+1, from+1<<20 {
+		to := min(from+1<<20, len(pdf))
+		req, _ := http.NewRequest("PATCH", []string{a, b}[i%2]+"/api/v1/attachments/uploads/"+up.UploadID, bytes.NewReader(pdf[from:to]))
+		req.Header.Set("Content-Type", "application/octet-stream")
+		req.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, to-1, len(pdf)))
+		if last = send(t, req, token); last.status != 200 && last.status != 201 {
+			t.Fatalf("piece at %d: %d %s", from, last.status, last.body)
+		}
+		if pending, _ := bucket.Uploads(t, "city"); from == 5<<20 && len(pending) != 1 { // five pieces made a part
+			t.Fatalf("before the last piece, multipart uploads in progress: %v", pending)
+		}
+	}
+	var att struct{ ID string }
+	last.json(t, &att)
+	if got := call(t, "GET", a+"/api/v1/attachments/"+att.ID, token, nil); got.status != 200 || !bytes.Equal(got.body, pdf) {
+		t.Fatalf("A reads the file joined on B: %d, %d bytes", got.status, len(got.body))
+	}
+	if pending, joined := bucket.Uploads(t, "city"); len(pending)+len(joined) != 0 {
+		t.Fatalf("left in the bucket: %v %v", pending, joined)
 	}
 }
 

@@ -72,6 +72,7 @@ type openStore struct {
 	entries       entries.Store
 	attachments   attachments.Store
 	uploads       attachments.UploadStore
+	parts         attachments.MultipartBlobs // the bucket's multipart uploads; nil without one
 	throttle      auth.ThrottleStore
 	signals       signals.Index
 	forms         forms.Store
@@ -236,7 +237,7 @@ func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens,
 		Ledger:  d.ledger, OpenRounds: d.sweeper.Sweep,
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
-		Chunks: &attachments.Chunks{Store: store.uploads, MaxBytes: cfg.MaxUpload, Now: now},
+		Chunks: &attachments.Chunks{Store: store.uploads, Parts: store.parts, MaxBytes: cfg.MaxUpload, Now: now},
 		Units:  store.units, Users: store.users, Tokens: tokens, Tree: d.tree, Forms: d.forms,
 		Importer:      &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
 		EntryImporter: &formimport.Importer{Entries: d.entries, Forms: d.forms, Tree: d.tree, Users: store.users, Audit: d.audit, Now: now},
@@ -320,6 +321,13 @@ func open(ctx context.Context, cfg config.Config, observe func(string, time.Dura
 	if err != nil {
 		return openStore{}, err
 	}
+	s, err := openDB(ctx, cfg, observe, blobs)
+	s.parts, _ = blobs.(attachments.MultipartBlobs)
+	return s, err
+}
+
+// openDB opens the database, with blobs (nil: the store's own).
+func openDB(ctx context.Context, cfg config.Config, observe func(string, time.Duration, error), blobs attachments.Blobs) (openStore, error) {
 	if cfg.DBURL == "" {
 		db, err := sqlite.Open(ctx, sqlite.Options{Dir: cfg.DataDir, Observe: observe, AuditKey: []byte(cfg.AuditKey), Blobs: blobs})
 		if err != nil {

@@ -42,6 +42,12 @@ type uploadDoc struct {
 	Offset     int64     `bson:"offset"`
 	Lengths    []int64   `bson:"lengths"`
 	Touched    time.Time `bson:"touched"`
+	// A multipart upload on the bucket: its id, the parts stored, the bytes
+	// they hold, the part numbers handed out.
+	PartsID    string             `bson:"partsId,omitempty"`
+	Parts      []attachments.Part `bson:"parts,omitempty"`
+	Flushed    int64              `bson:"flushed"`
+	PartClaims int                `bson:"partClaims"`
 }
 
 type pieceDoc struct {
@@ -56,13 +62,15 @@ func pieceID(upload string, offset, length int64) string {
 }
 
 func (d uploadDoc) upload() attachments.Upload {
-	return attachments.Upload{ID: d.ID, Uploader: d.UploaderID, SHA256: d.SHA256, Size: d.Size, Offset: d.Offset, Touched: d.Touched.UTC()}
+	return attachments.Upload{ID: d.ID, Uploader: d.UploaderID, SHA256: d.SHA256, Size: d.Size, Offset: d.Offset, Touched: d.Touched.UTC(),
+		PartsID: d.PartsID, Parts: d.Parts, Flushed: d.Flushed}
 }
 
 // CreateUpload implements attachments.UploadStore.
 func (s *UploadStore) CreateUpload(ctx context.Context, u attachments.Upload) (out attachments.Upload, err error) {
 	defer s.db.track("uploads.create", time.Now(), &err)
-	_, err = s.uploads.InsertOne(ctx, uploadDoc{ID: u.ID, UploaderID: u.Uploader, SHA256: u.SHA256, Size: u.Size, Lengths: []int64{}, Touched: u.Touched})
+	_, err = s.uploads.InsertOne(ctx, uploadDoc{ID: u.ID, UploaderID: u.Uploader, SHA256: u.SHA256, Size: u.Size, Lengths: []int64{}, Touched: u.Touched,
+		PartsID: u.PartsID})
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return u, mapError("create upload", err)
 	}
@@ -120,12 +128,17 @@ func (s *UploadStore) AppendPiece(ctx context.Context, uploaderID string, u atta
 
 // ReadUpload implements attachments.UploadStore: the pieces the upload's
 // lengths name, one in memory at a time.
-func (s *UploadStore) ReadUpload(ctx context.Context, uploaderID, id string) (io.ReadCloser, error) {
-	d, err := s.doc(ctx, uploaderID, id)
+func (s *UploadStore) ReadUpload(ctx context.Context, u attachments.Upload) (io.ReadCloser, error) {
+	d, err := s.doc(ctx, u.Uploader, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &pieceReader{ctx: ctx, s: s, upload: d}, nil
+	r := &pieceReader{ctx: ctx, s: s, upload: d, end: u.Offset}
+	for r.pos < u.Flushed && r.next < len(d.Lengths) { // those are in parts now
+		r.pos += d.Lengths[r.next]
+		r.next++
+	}
+	return r, nil
 }
 
 type pieceReader struct {
@@ -134,12 +147,13 @@ type pieceReader struct {
 	upload uploadDoc
 	next   int   // index into upload.Lengths
 	pos    int64 // offset of the next piece
+	end    int64
 	buf    bytes.Reader
 }
 
 func (r *pieceReader) Read(p []byte) (int, error) {
 	for r.buf.Len() == 0 {
-		if r.next >= len(r.upload.Lengths) {
+		if r.next >= len(r.upload.Lengths) || r.pos >= r.end {
 			return 0, io.EOF
 		}
 		length := r.upload.Lengths[r.next]
@@ -156,6 +170,36 @@ func (r *pieceReader) Read(p []byte) (int, error) {
 
 func (r *pieceReader) Close() error { return nil }
 
+// ClaimPart implements attachments.UploadStore.
+func (s *UploadStore) ClaimPart(ctx context.Context, uploaderID, id string) (_ int, _ attachments.Upload, err error) {
+	defer s.db.track("uploads.claim", time.Now(), &err)
+	var d uploadDoc
+	err = s.uploads.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}, {Key: "uploaderId", Value: uploaderID}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "partClaims", Value: 1}}}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, d.upload(), attachments.ErrNoUpload
+	}
+	return d.PartClaims, d.upload(), mapError("claim part", err)
+}
+
+// SavePart implements attachments.UploadStore: the part is recorded only if
+// no other part came first; its pieces are removed after.
+func (s *UploadStore) SavePart(ctx context.Context, u attachments.Upload, part attachments.Part) (err error) {
+	defer s.db.track("uploads.part", time.Now(), &err)
+	flushed := u.Flushed + part.Size
+	res, err := s.uploads.UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "uploaderId", Value: u.Uploader}, {Key: "flushed", Value: u.Flushed}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "flushed", Value: flushed}}}, {Key: "$push", Value: bson.D{{Key: "parts", Value: part}}}})
+	if err != nil {
+		return mapError("save part", err)
+	}
+	if res.MatchedCount == 0 {
+		return errs.New(errs.Conflict, "上传的分段已变化")
+	}
+	_, err = s.parts.DeleteMany(ctx, bson.D{{Key: "upload", Value: u.ID}, {Key: "offset", Value: bson.D{{Key: "$lt", Value: flushed}}}})
+	return mapError("drop pieces in a part", err)
+}
+
 // DeleteUpload implements attachments.UploadStore: pieces first, so a crash in
 // between leaves an upload the sweep still finds.
 func (s *UploadStore) DeleteUpload(ctx context.Context, uploaderID, id string) (err error) {
@@ -171,18 +215,18 @@ func (s *UploadStore) DeleteUpload(ctx context.Context, uploaderID, id string) (
 }
 
 // ExpireUploads implements attachments.UploadStore.
-func (s *UploadStore) ExpireUploads(ctx context.Context, before time.Time) (n int, err error) {
+func (s *UploadStore) ExpireUploads(ctx context.Context, before time.Time) (gone []attachments.Upload, err error) {
 	defer s.db.track("uploads.expire", time.Now(), &err)
 	docs, err := findAll[uploadDoc](ctx, s.uploads, "expired uploads", bson.D{{Key: "touched", Value: bson.D{{Key: "$lt", Value: before}}}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "uploaderId", Value: 1}}))
+		options.Find().SetProjection(bson.D{{Key: "lengths", Value: 0}}))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	for _, d := range docs {
 		if err := s.DeleteUpload(ctx, d.UploaderID, d.ID); err != nil && !errs.Is(err, errs.NotFound) {
-			return n, err
+			return gone, err
 		}
-		n++
+		gone = append(gone, d.upload())
 	}
-	return n, nil
+	return gone, nil
 }

@@ -367,6 +367,12 @@ var migrations = []string{
 	// 22: an entry's data is kept zstd-compressed (packed.go). Entries written
 	// before keep their JSON in data until their next write.
 	`ALTER TABLE entries ADD COLUMN packed BLOB;`,
+	// 23: on a bucket, a large chunked upload is an S3 multipart upload: its
+	// id, the parts stored (JSON), the bytes they hold, the part numbers handed out.
+	`ALTER TABLE uploads ADD COLUMN parts_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE uploads ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE uploads ADD COLUMN flushed INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE uploads ADD COLUMN part_claims INTEGER NOT NULL DEFAULT 0;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"taizhang/attachments"
@@ -21,13 +23,17 @@ func (db *DB) Uploads() *UploadStore { return &UploadStore{db: db} }
 
 var _ attachments.UploadStore = (*UploadStore)(nil)
 
-const uploadColumns = `id, uploader_id, sha256, size, offset, touched`
+const uploadColumns = `id, uploader_id, sha256, size, offset, touched, parts_id, parts, flushed`
 
-func scanUpload(row scanner) (attachments.Upload, error) {
+func scanUpload(row scanner, more ...any) (attachments.Upload, error) {
 	var u attachments.Upload
 	var touched sql.NullInt64
-	err := row.Scan(&u.ID, &u.Uploader, &u.SHA256, &u.Size, &u.Offset, &touched)
+	var parts string
+	err := row.Scan(append([]any{&u.ID, &u.Uploader, &u.SHA256, &u.Size, &u.Offset, &touched, &u.PartsID, &parts, &u.Flushed}, more...)...)
 	u.Touched = fromMillis(touched)
+	if err == nil {
+		err = json.Unmarshal([]byte(parts), &u.Parts)
+	}
 	return u, err
 }
 
@@ -35,8 +41,8 @@ func scanUpload(row scanner) (attachments.Upload, error) {
 func (s *UploadStore) CreateUpload(ctx context.Context, u attachments.Upload) (out attachments.Upload, err error) {
 	defer s.db.track("uploads.create", time.Now(), &err)
 	err = s.db.inTx(ctx, "create upload", func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO uploads (`+uploadColumns+`) VALUES (?,?,?,?,0,?) ON CONFLICT (id) DO NOTHING`,
-			u.ID, u.Uploader, u.SHA256, u.Size, millis(u.Touched))
+		_, err := tx.ExecContext(ctx, `INSERT INTO uploads (id, uploader_id, sha256, size, touched, parts_id) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (id) DO NOTHING`, u.ID, u.Uploader, u.SHA256, u.Size, millis(u.Touched), u.PartsID)
 		return err
 	})
 	if err != nil {
@@ -57,7 +63,7 @@ func (s *UploadStore) Upload(ctx context.Context, uploaderID, id string) (u atta
 
 // Uploads implements attachments.UploadStore.
 func (s *UploadStore) Uploads(ctx context.Context, uploaderID string) ([]attachments.Upload, error) {
-	return queryAll(ctx, s.db, "list uploads", scanUpload, `SELECT `+uploadColumns+` FROM uploads WHERE uploader_id = ?`, uploaderID)
+	return queryAll(ctx, s.db, "list uploads", func(row scanner) (attachments.Upload, error) { return scanUpload(row) }, `SELECT `+uploadColumns+` FROM uploads WHERE uploader_id = ?`, uploaderID)
 }
 
 // AppendPiece implements attachments.UploadStore: the offset moves only from
@@ -79,12 +85,47 @@ func (s *UploadStore) AppendPiece(ctx context.Context, uploaderID string, u atta
 }
 
 // ReadUpload implements attachments.UploadStore: one piece in memory at a time.
-func (s *UploadStore) ReadUpload(ctx context.Context, uploaderID, id string) (io.ReadCloser, error) {
-	u, err := s.Upload(ctx, uploaderID, id)
-	if err != nil {
+func (s *UploadStore) ReadUpload(ctx context.Context, u attachments.Upload) (io.ReadCloser, error) {
+	if _, err := s.Upload(ctx, u.Uploader, u.ID); err != nil {
 		return nil, err
 	}
-	return &pieceReader{ctx: ctx, s: s, id: u.ID, end: u.Offset}, nil
+	return &pieceReader{ctx: ctx, s: s, id: u.ID, pos: u.Flushed, end: u.Offset}, nil
+}
+
+// ClaimPart implements attachments.UploadStore.
+func (s *UploadStore) ClaimPart(ctx context.Context, uploaderID, id string) (number int, u attachments.Upload, err error) {
+	defer s.db.track("uploads.claim", time.Now(), &err)
+	err = s.db.inTx(ctx, "claim part", func(tx *txn) error {
+		u, err = scanUpload(tx.QueryRowContext(ctx, `UPDATE uploads SET part_claims = part_claims + 1
+			WHERE id = ? AND uploader_id = ? RETURNING `+uploadColumns+`, part_claims`, id, uploaderID), &number)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, u, attachments.ErrNoUpload
+	}
+	return number, u, mapError("claim part", err)
+}
+
+// SavePart implements attachments.UploadStore: the part is recorded and its
+// pieces removed in one transaction, only if no other part came first.
+func (s *UploadStore) SavePart(ctx context.Context, u attachments.Upload, part attachments.Part) (err error) {
+	defer s.db.track("uploads.part", time.Now(), &err)
+	parts, err := json.Marshal(append(slices.Clip(u.Parts), part))
+	if err != nil {
+		return err
+	}
+	return mapError("save part", s.db.inTx(ctx, "save part", func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE uploads SET parts = ?, flushed = ? WHERE id = ? AND uploader_id = ? AND flushed = ?`,
+			string(parts), u.Flushed+part.Size, u.ID, u.Uploader, u.Flushed)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.New(errs.Conflict, "上传的分段已变化")
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM upload_pieces WHERE upload_id = ? AND offset < ?`, u.ID, u.Flushed+part.Size)
+		return err
+	}))
 }
 
 // pieceReader reads an upload's pieces one by one, in offset order.
@@ -130,19 +171,26 @@ func (s *UploadStore) DeleteUpload(ctx context.Context, uploaderID, id string) (
 }
 
 // ExpireUploads implements attachments.UploadStore.
-func (s *UploadStore) ExpireUploads(ctx context.Context, before time.Time) (n int, err error) {
+func (s *UploadStore) ExpireUploads(ctx context.Context, before time.Time) (gone []attachments.Upload, err error) {
 	defer s.db.track("uploads.expire", time.Now(), &err)
 	err = s.db.inTx(ctx, "expire uploads", func(tx *txn) error {
+		gone = nil
 		if _, err := tx.ExecContext(ctx, `DELETE FROM upload_pieces WHERE upload_id IN (SELECT id FROM uploads WHERE touched < ?)`, millis(before)); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM uploads WHERE touched < ?`, millis(before))
+		rows, err := tx.QueryContext(ctx, `DELETE FROM uploads WHERE touched < ? RETURNING `+uploadColumns, millis(before))
 		if err != nil {
 			return err
 		}
-		count, _ := res.RowsAffected()
-		n = int(count)
-		return nil
+		defer rows.Close()
+		for rows.Next() {
+			u, err := scanUpload(rows)
+			if err != nil {
+				return err
+			}
+			gone = append(gone, u)
+		}
+		return rows.Err()
 	})
-	return n, mapError("expire uploads", err)
+	return gone, mapError("expire uploads", err)
 }

@@ -39,6 +39,10 @@ func runAttachments(t *testing.T, open func(t *testing.T) Harness) {
 		t.Parallel()
 		testUploads(t, open(t))
 	})
+	t.Run("UploadParts", func(t *testing.T) {
+		t.Parallel()
+		testUploadParts(t, open(t))
+	})
 }
 
 // testUploads: two instances given the same piece at once (a phone's retry
@@ -83,7 +87,8 @@ func testUploads(t *testing.T, h Harness) {
 	if err := h.Uploads.AppendPiece(ctx, "someone-else", attachments.Upload{ID: u.ID, Offset: int64(len(content))}, []byte("x"), epoch); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("someone else's append: %v", err)
 	}
-	body, err := h.Uploads.ReadUpload(ctx, "author-v1", u.ID)
+	u.Offset = int64(len(content))
+	body, err := h.Uploads.ReadUpload(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +100,84 @@ func testUploads(t *testing.T, h Harness) {
 	if list, err := h.Uploads.Uploads(ctx, "author-v1"); err != nil || len(list) != 1 || list[0].Offset != int64(len(content)) {
 		t.Fatalf("list: %+v %v", list, err)
 	}
-	if n, err := h.Uploads.ExpireUploads(ctx, epoch.Add(time.Minute)); err != nil || n != 0 {
-		t.Fatalf("expire before it is stale: %d %v", n, err)
+	if gone, err := h.Uploads.ExpireUploads(ctx, epoch.Add(time.Minute)); err != nil || len(gone) != 0 {
+		t.Fatalf("expire before it is stale: %+v %v", gone, err)
 	}
-	if n, err := h.Uploads.ExpireUploads(ctx, epoch.Add(time.Hour)); err != nil || n != 1 {
-		t.Fatalf("expire: %d %v", n, err)
+	if gone, err := h.Uploads.ExpireUploads(ctx, epoch.Add(time.Hour)); err != nil || len(gone) != 1 || gone[0].ID != u.ID {
+		t.Fatalf("expire: %+v %v", gone, err)
 	}
-	_, err = h.Uploads.ReadUpload(ctx, "author-v1", u.ID)
+	_, err = h.Uploads.ReadUpload(ctx, u)
 	wantCode(t, err, errs.NotFound)
+}
+
+// testUploadParts: the bookkeeping of an upload whose pieces become parts of
+// an S3 multipart upload. Part numbers handed out at once are all different;
+// of two parts saved from the same state one is kept; a saved part's pieces
+// are gone and reading starts after them; expiry returns the multipart id so
+// that its parts can be dropped.
+func testUploadParts(t *testing.T, h Harness) {
+	ctx := context.Background()
+	u, err := h.Uploads.CreateUpload(ctx, attachments.Upload{ID: "up2", Uploader: "author-v1", SHA256: strings.Repeat("b", 64),
+		Size: 40, Touched: epoch, PartsID: "multipart-1"})
+	if err != nil || u.PartsID != "multipart-1" || u.Flushed != 0 || len(u.Parts) != 0 {
+		t.Fatalf("create: %+v %v", u, err)
+	}
+	if again, err := h.Uploads.CreateUpload(ctx, attachments.Upload{ID: "up2", Uploader: "author-v1", SHA256: u.SHA256,
+		Size: 40, Touched: epoch, PartsID: "multipart-2"}); err != nil || again.PartsID != "multipart-1" {
+		t.Fatalf("a second start keeps the first one's multipart upload: %+v %v", again, err)
+	}
+	content := []byte("0123456789abcdefghijklmnopqrstuvwxyzABCD")
+	for from := 0; from < 30; from += 10 {
+		if err := h.Uploads.AppendPiece(ctx, "author-v1", attachments.Upload{ID: u.ID, Offset: int64(from)}, content[from:from+10], epoch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	numbers := make([]int, 6)
+	states := make([]attachments.Upload, 6)
+	var wg sync.WaitGroup
+	for i := range numbers {
+		wg.Go(func() {
+			var err error
+			if numbers[i], states[i], err = h.Uploads.ClaimPart(ctx, "author-v1", u.ID); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	slices.Sort(numbers)
+	if len(slices.Compact(slices.Clone(numbers))) != 6 || numbers[0] < 1 {
+		t.Fatalf("part numbers handed out at once: %v", numbers)
+	}
+	held := states[0]
+	if held.Offset != 30 || held.Flushed != 0 {
+		t.Fatalf("claimed on %+v", held)
+	}
+	first := attachments.Part{Number: numbers[0], ETag: "etag-a", Size: 20}
+	if err := h.Uploads.SavePart(ctx, held, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Uploads.SavePart(ctx, held, attachments.Part{Number: numbers[1], ETag: "etag-b", Size: 30}); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a second part from the same state: %v, want a conflict", err)
+	}
+	now, err := h.Uploads.Upload(ctx, "author-v1", u.ID)
+	if err != nil || now.Flushed != 20 || !slices.Equal(now.Parts, []attachments.Part{first}) {
+		t.Fatalf("after the part: %+v %v", now, err)
+	}
+	body, err := h.Uploads.ReadUpload(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || string(rest) != string(content[20:30]) {
+		t.Fatalf("pieces after the part: %q %v", rest, err)
+	}
+	if err := h.Uploads.AppendPiece(ctx, "author-v1", now, content[30:], epoch); err != nil {
+		t.Fatal(err)
+	}
+	if gone, err := h.Uploads.ExpireUploads(ctx, epoch.Add(time.Hour)); err != nil || len(gone) != 1 || gone[0].PartsID != "multipart-1" {
+		t.Fatalf("expire: %+v %v", gone, err)
+	}
 }
 
 func testAttachments(t *testing.T, h Harness) {
