@@ -7,8 +7,12 @@ import (
 	"encoding/hex"
 	"io"
 	"math/rand/v2"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"taizhang/attachments"
 	"taizhang/errs"
@@ -20,23 +24,65 @@ import (
 
 // partsWorld is chunked uploads on the embedded store with a bucket.
 type partsWorld struct {
-	chunks *attachments.Chunks
-	fake   *s3test.Server
-	prefix string
-	now    time.Time
+	chunks  *attachments.Chunks
+	cfg     s3.Config
+	setDown func(bool) // nil on a real server
+	now     time.Time
 }
 
-func newPartsWorld(t *testing.T) *partsWorld {
-	fake := s3test.Start(t, "taizhang")
-	w := &partsWorld{fake: fake, prefix: ids.New(time.Now()), now: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
+// eachBucket runs a test on gofakes3, and on the real S3-compatible server
+// TAIZHANG_TEST_S3_URL names (with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY),
+// which enforces S3's part sizes, when it is set.
+func eachBucket(t *testing.T, test func(t *testing.T, w *partsWorld)) {
+	t.Run("fake", func(t *testing.T) {
+		fake := s3test.Start(t, "taizhang")
+		cfg, err := s3.ParseURL(fake.URL(ids.New(time.Now())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.AccessKey, cfg.SecretKey = s3test.AccessKey, s3test.SecretKey
+		test(t, newPartsWorld(t, cfg, fake.SetDown))
+	})
+	if raw := os.Getenv("TAIZHANG_TEST_S3_URL"); raw != "" {
+		t.Run("real", func(t *testing.T) {
+			cfg, err := s3.ParseURL(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Prefix += "taizhang-test-" + ids.New(time.Now()) + "/"
+			cfg.AccessKey, cfg.SecretKey = os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+			test(t, newPartsWorld(t, cfg, nil))
+		})
+	}
+}
+
+func newPartsWorld(t *testing.T, cfg s3.Config, setDown func(bool)) *partsWorld {
+	w := &partsWorld{cfg: cfg, setDown: setDown, now: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
 	db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w.chunks = &attachments.Chunks{Store: db.Uploads(), Parts: open(t, fake.URL(w.prefix), s3test.AccessKey, s3test.SecretKey),
-		MaxBytes: 32 << 20, Now: func() time.Time { return w.now }}
+	blobs, err := s3.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.chunks = &attachments.Chunks{Store: db.Uploads(), Parts: blobs, MaxBytes: 32 << 20, Now: func() time.Time { return w.now }}
 	return w
+}
+
+// leftovers lists what the world's uploads hold in the bucket.
+func (w *partsWorld) leftovers(t *testing.T) (inProgress, joined []string) {
+	lookup := minio.BucketLookupAuto
+	if w.cfg.PathStyle {
+		lookup = minio.BucketLookupPath
+	}
+	client, err := minio.New(w.cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(w.cfg.AccessKey, w.cfg.SecretKey, ""),
+		Secure: w.cfg.Secure, Region: w.cfg.Region, BucketLookup: lookup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s3test.Uploads(t, client, w.cfg.Bucket, w.cfg.Prefix)
 }
 
 func randomFile(size int, seed uint64) ([]byte, string) {
@@ -60,7 +106,10 @@ func (w *partsWorld) send(u attachments.Upload, file []byte, from, to int) (atta
 // last is at least S3's 5 MiB; the file joined at the end is the one sent, and
 // nothing of the upload stays in the bucket or the store.
 func TestLargeChunkedUploadIsAMultipartUpload(t *testing.T) {
-	w := newPartsWorld(t)
+	eachBucket(t, testLargeChunkedUpload)
+}
+
+func testLargeChunkedUpload(t *testing.T, w *partsWorld) {
 	ctx := context.Background()
 	file, sha := randomFile(12<<20+123, 1)
 	u, err := w.chunks.Start(ctx, "cadre-1", sha, int64(len(file)))
@@ -86,7 +135,7 @@ func TestLargeChunkedUploadIsAMultipartUpload(t *testing.T) {
 			t.Fatalf("part %d holds %d bytes, less than S3 accepts but for the last", p.Number, p.Size)
 		}
 	}
-	if pending, _ := w.fake.Uploads(t, w.prefix); len(pending) != 1 {
+	if pending, _ := w.leftovers(t); len(pending) != 1 {
 		t.Fatalf("multipart uploads in progress: %v", pending)
 	}
 	last := len(file) - len(file)%piece
@@ -108,7 +157,10 @@ func TestLargeChunkedUploadIsAMultipartUpload(t *testing.T) {
 // refuses its piece with 503, and the same piece is taken once it is back; an
 // upload abandoned for a day is swept with its parts.
 func TestMultipartUploadFailsWhole(t *testing.T) {
-	w := newPartsWorld(t)
+	eachBucket(t, testMultipartFailsWhole)
+}
+
+func testMultipartFailsWhole(t *testing.T, w *partsWorld) {
 	ctx := context.Background()
 	file, _ := randomFile(6<<20, 2)
 	_, other := randomFile(10, 3)
@@ -136,18 +188,20 @@ func TestMultipartUploadFailsWhole(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w.fake.SetDown(true)
-	_, err = w.send(u, file, 5<<20, 6<<20) // five pieces make a part, sent before this one is taken
-	var e *errs.Error
-	if !asError(err, &e) || e.Code != errs.Unavailable || e.RetryAfter == 0 {
-		t.Fatalf("bucket down for a part: %v", err)
-	}
-	w.fake.SetDown(false)
-	if now, _ := w.chunks.Status(ctx, u.Uploader, u.ID); now.Offset != 5<<20 || now.Flushed != 0 {
-		t.Fatalf("a refused piece moved the upload: %+v", now)
+	if w.setDown != nil { // a real server cannot be taken down from here
+		w.setDown(true)
+		_, err = w.send(u, file, 5<<20, 6<<20) // five pieces make a part, sent before this one is taken
+		var e *errs.Error
+		if !asError(err, &e) || e.Code != errs.Unavailable || e.RetryAfter == 0 {
+			t.Fatalf("bucket down for a part: %v", err)
+		}
+		w.setDown(false)
+		if now, _ := w.chunks.Status(ctx, u.Uploader, u.ID); now.Offset != 5<<20 || now.Flushed != 0 {
+			t.Fatalf("a refused piece moved the upload: %+v", now)
+		}
 	}
 	if u, err = w.send(u, file, 5<<20, 6<<20); err != nil || u.Offset != 6<<20 {
-		t.Fatalf("the same piece once the bucket is back: %+v %v", u, err)
+		t.Fatalf("the piece after a part: %+v %v", u, err)
 	}
 	w.now = w.now.Add(25 * time.Hour)
 	if n, err := w.chunks.Sweep(ctx); n != 1 || err != nil {
@@ -158,12 +212,10 @@ func TestMultipartUploadFailsWhole(t *testing.T) {
 
 func (w *partsWorld) wantNothingLeft(t *testing.T, u attachments.Upload) {
 	t.Helper()
-	if pending, joined := w.fake.Uploads(t, w.prefix); len(pending)+len(joined) != 0 {
+	if pending, joined := w.leftovers(t); len(pending)+len(joined) != 0 {
 		t.Fatalf("left in the bucket: multipart uploads %v, files %v", pending, joined)
 	}
 	if _, err := w.chunks.Status(context.Background(), u.Uploader, u.ID); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("the upload is still in the store: %v", err)
 	}
 }
-
-var _ attachments.MultipartBlobs = (*s3.Blobs)(nil)

@@ -77,15 +77,22 @@ func (s *Server) Uploads(t testing.TB, prefix string) (inProgress, joined []stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, under := context.Background(), prefix+"/uploads/"
-	pending, err := minio.Core{Client: client}.ListMultipartUploads(ctx, s.Bucket, under, "", "", "", 1000)
+	return Uploads(t, client, s.Bucket, prefix+"/")
+}
+
+// Uploads lists, on any bucket, the multipart uploads in progress and the
+// objects under prefix + "uploads/" (prefix "" or ending in "/").
+func Uploads(t testing.TB, client *minio.Client, bucket, prefix string) (inProgress, joined []string) {
+	t.Helper()
+	ctx, under := context.Background(), prefix+"uploads/"
+	pending, err := minio.Core{Client: client}.ListMultipartUploads(ctx, bucket, under, "", "", "", 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range pending.Uploads {
 		inProgress = append(inProgress, u.Key)
 	}
-	for o := range client.ListObjects(ctx, s.Bucket, minio.ListObjectsOptions{Prefix: under, Recursive: true}) {
+	for o := range client.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: under, Recursive: true}) {
 		if o.Err != nil {
 			t.Fatal(o.Err)
 		}
