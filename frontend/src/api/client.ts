@@ -86,12 +86,29 @@ export class Client {
 
   /** blob fetches a file (a photo) with the session's credentials. */
   async blob(path: string): Promise<Blob> {
+    return (await this.fetchOk(path)).blob()
+  }
+
+  /**
+   * thumb fetches a photo's thumbnail. A file that is not an image has none
+   * (the server would send the whole file), so for one only the headers are
+   * read: its type and size, to show it as a file.
+   */
+  async thumb(path: string): Promise<Blob | FileFacts> {
+    const resp = await this.fetchOk(path)
+    const type = resp.headers.get('Content-Type') ?? ''
+    if (type.startsWith('image/')) return resp.blob()
+    await resp.body?.cancel()
+    return { type, size: Number(resp.headers.get('Content-Length') ?? 0) }
+  }
+
+  private async fetchOk(path: string): Promise<Response> {
     let resp = await this.send(path, {})
     if (resp.status === 401 && this.session.tokens()) {
       if (await this.refresh()) resp = await this.send(path, {})
     }
     if (!resp.ok) throw await toError(resp)
-    return resp.blob()
+    return resp
   }
 
   private send(path: string, opts: RequestOptions): Promise<Response> {
@@ -99,11 +116,12 @@ export class Client {
     const tokens = this.session.tokens()
     if (tokens) headers.Authorization = `Bearer ${tokens.accessToken}`
     const form = typeof FormData !== 'undefined' && opts.body instanceof FormData
-    if (opts.body !== undefined && !form) headers['Content-Type'] = 'application/json'
+    const raw = typeof Blob !== 'undefined' && opts.body instanceof Blob
+    if (opts.body !== undefined && !form) headers['Content-Type'] ??= raw ? 'application/octet-stream' : 'application/json'
     return this.fetchFn(path, {
       method: opts.method ?? 'GET',
       headers,
-      body: opts.body === undefined ? undefined : form ? (opts.body as FormData) : JSON.stringify(opts.body),
+      body: opts.body === undefined ? undefined : form || raw ? (opts.body as BodyInit) : JSON.stringify(opts.body),
     })
   }
 

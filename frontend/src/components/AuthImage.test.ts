@@ -1,0 +1,49 @@
+import 'fake-indexeddb/auto'
+import { describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import AuthImage from './AuthImage.vue'
+
+// The server answers ?size=thumb of a PDF with the whole file; the tile must
+// show it as a file from the headers alone.
+function serve(type: string, body: BlobPart) {
+  const asked: string[] = []
+  let cancelled = false
+  globalThis.fetch = (async (url: string) => {
+    asked.push(url)
+    const stream = new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(64 * 1024)), cancel: () => { cancelled = true } })
+    const size = new Blob([body]).size
+    return new Response(type.startsWith('image/') ? new Blob([body]) : stream, { status: 200, headers: { 'Content-Type': type, 'Content-Length': String(size) } })
+  }) as unknown as typeof fetch
+  return { asked, cancelled: () => cancelled }
+}
+
+describe('an attachment', () => {
+  it('shows a PDF as a file with its size, reading only the headers of the server\'s answer', async () => {
+    setActivePinia(createPinia())
+    const server = serve('application/pdf', new Uint8Array(3 * 1024 * 1024 + 200 * 1024))
+    const wrapper = mount(AuthImage, { props: { id: 'ab'.repeat(12), alt: '整改报告' } })
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.find('.doc').exists()).toBe(true)
+    })
+    expect(wrapper.text()).toContain('PDF 文件')
+    expect(wrapper.text()).toContain('3.2 MB')
+    expect(wrapper.find('button').attributes('aria-label')).toBe('整改报告（PDF 文件，3.2 MB）')
+    expect(wrapper.find('img').exists()).toBe(false)
+    expect(server.asked).toEqual([`/api/v1/attachments/${'ab'.repeat(12)}?size=thumb`])
+    expect(server.cancelled()).toBe(true)
+  })
+
+  it('shows a photo as its thumbnail', async () => {
+    setActivePinia(createPinia())
+    serve('image/jpeg', 'jpeg bytes')
+    const wrapper = mount(AuthImage, { props: { id: 'cd'.repeat(12), alt: '现场照片' } })
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.find('img').exists()).toBe(true)
+    })
+    expect(wrapper.find('img').attributes('alt')).toBe('现场照片')
+    expect(wrapper.find('.doc').exists()).toBe(false)
+  })
+})
