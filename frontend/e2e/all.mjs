@@ -13,5 +13,6 @@ import './exports.test.mjs'
 import './push.test.mjs'
 import './wecom.test.mjs'
 import './signals.test.mjs'
+import './files.test.mjs'
 
 after(closeBrowser)

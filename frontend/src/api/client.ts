@@ -59,9 +59,15 @@ async function toError(resp: Response): Promise<ApiError> {
   }
 }
 
+/** FileFacts is what is shown of a file that is not a photo. */
+export interface FileFacts {
+  type: string
+  size: number // 0 when unknown
+}
+
 export interface RequestOptions {
   method?: string
-  body?: unknown // JSON, or FormData for uploads
+  body?: unknown // JSON, FormData for uploads, or a Blob sent as raw bytes (a piece of a file)
   headers?: Record<string, string>
 }
 

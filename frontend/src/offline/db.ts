@@ -21,6 +21,7 @@ export interface OutboxItem {
   attempts: number
   nextAttemptAt: number // ms since epoch
   lastError?: string // in Chinese, shown on the outbox page
+  progress?: string // while a large file goes up: how much of it has, in Chinese
   fieldErrors?: Record<string, string> // the server's, by field path, shown when the cadre fixes the item
   entryId?: string // once done
   period?: string // a late filing (补报) for this earlier round; empty: the current one

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { Client, type Session } from '../api/client'
 import { OfflineDB } from './db'
-import { backoff, enqueue, retry, sync } from './outbox'
+import { PIECE_BYTES, backoff, enqueue, retry, sync, uploadInPieces } from './outbox'
 import { keepFile } from './files'
 
 const session: Session = { tokens: () => ({ accessToken: 'a', refreshToken: 'r' }), setTokens: () => {} }
@@ -181,5 +181,85 @@ describe('photo sizes', () => {
     expect(fitWithin(4000, 3000)).toEqual({ width: 1600, height: 1200 })
     expect(fitWithin(1688, 780)).toEqual({ width: 1600, height: 739 })
     expect(fitWithin(800, 600)).toEqual({ width: 800, height: 600 })
+  })
+})
+
+describe('a large file', () => {
+  // A fake of the resumable upload API (api/attachments.go): start by hash
+  // and size, pieces in order, 409 naming the offset to go on from. It can
+  // lose its answer to a piece it stored, and answer a start with a stale offset.
+  function piecedServer(opts: { loseAnswerTo?: number; staleStart?: boolean } = {}) {
+    const pieces: Uint8Array[] = []
+    let held = 0
+    let size = 0
+    const s = { patches: 0, oneShot: 0, bodies: [] as Record<string, unknown>[], received: () => new Uint8Array(Buffer.concat(pieces)) }
+    const fetchFn = (async (url: string, init: RequestInit) => {
+      const headers = init.headers as Record<string, string>
+      if (url === '/api/v1/attachments/uploads') {
+        size = JSON.parse(String(init.body)).size
+        return json(201, { uploadId: 'up-1', offset: opts.staleStart ? 0 : held })
+      }
+      if (url === '/api/v1/attachments/uploads/up-1') {
+        s.patches++
+        const [, first] = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(headers['Content-Range'])!
+        if (Number(first) !== held) {
+          return json(409, { code: 'conflict', detail: `应从第 ${held} 字节继续上传`,
+            errors: [{ field: 'Content-Range', code: 'wrong_offset', message: '', params: { offset: held } }] })
+        }
+        expect(headers['Content-Type']).toBe('application/octet-stream')
+        const piece = new Uint8Array(await (init.body as Blob).arrayBuffer())
+        pieces.push(piece)
+        held += piece.length
+        if (s.patches === opts.loseAnswerTo) throw new TypeError('Failed to fetch')
+        return held === size ? json(201, { id: 'ef'.repeat(12) }) : json(200, { uploadId: 'up-1', offset: held })
+      }
+      if (url === '/api/v1/attachments') {
+        s.oneShot++
+        return json(201, { id: 'ab'.repeat(12) })
+      }
+      s.bodies.push(JSON.parse(String(init.body)))
+      return json(201, { entry: { id: 'entry-1' } })
+    }) as unknown as typeof fetch
+    return { ...s, s, client: new Client(session, fetchFn) }
+  }
+  // same compares bytes without vitest's element-by-element diff of megabytes.
+  const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b))
+  const pdf = () => {
+    const bytes = new Uint8Array(5 * PIECE_BYTES - 1000) // five pieces, the last short
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 9)) & 0xff
+    return bytes
+  }
+
+  it('goes up in pieces, and after a dropped connection goes on where the server stands', async () => {
+    const db = freshDB()
+    const { s, client } = piecedServer({ loseAnswerTo: 3 })
+    const bytes = pdf()
+    await db.files.put({ id: 'cd'.repeat(12), bytes: bytes.buffer, type: 'application/pdf', name: '整改报告.pdf', uploaded: false, createdAt: 0 })
+    const id = await enqueue(db, 'problem', { evidence: ['cd'.repeat(12)] }, true, 0)
+    await sync(db, client, 0)
+    let item = await db.outbox.get(id)
+    expect(item?.state).toBe('waiting') // the third piece's answer was lost
+    expect(item?.progress).toBeUndefined()
+    expect(s.patches).toBe(3)
+    await sync(db, client, backoff(1))
+    item = await db.outbox.get(id)
+    expect(item?.state).toBe('done')
+    expect(s.patches).toBe(5) // pieces four and five: none sent twice
+    expect(s.oneShot).toBe(0)
+    expect(same(s.received(), bytes)).toBe(true)
+    expect(s.bodies[0].data).toEqual({ evidence: ['ef'.repeat(12)] }) // the server's name
+    expect((await db.files.get('cd'.repeat(12)))?.uploaded).toBe(true)
+  })
+
+  it('says how much has gone up, and follows the offset a 409 names', async () => {
+    const { s, client } = piecedServer({ staleStart: true, loseAnswerTo: 2 })
+    const blob = new Blob([pdf()])
+    await expect(uploadInPieces(client, blob, async () => {})).rejects.toThrow('Failed to fetch')
+    const seen: number[] = []
+    const stored = await uploadInPieces(client, blob, async (sent) => { seen.push(sent) })
+    expect(stored.id).toBe('ef'.repeat(12))
+    // The start said 0 (stale); the server held two pieces, said so with 409, and the rest followed.
+    expect(seen).toEqual([0, 2 * PIECE_BYTES, 3 * PIECE_BYTES, 4 * PIECE_BYTES])
+    expect(same(s.received(), new Uint8Array(await blob.arrayBuffer()))).toBe(true)
   })
 })
