@@ -17,8 +17,9 @@ import (
 )
 
 // UploadStore implements attachments.UploadStore: "uploads" holds each
-// upload's state and the lengths of its accepted pieces, "upload_pieces" the
-// pieces, keyed by upload, offset and length. Without transactions, a piece
+// upload's state, the lengths of its accepted pieces and, on a bucket, the
+// parts of its multipart upload; "upload_pieces" the pieces not (yet) in a
+// part, keyed by upload, offset and length. Without transactions, a piece
 // is written before the upload moves past it; a piece whose move lost to
 // another instance's is never part of the chain the lengths describe, and goes
 // when the upload does.

@@ -14,8 +14,9 @@ import (
 	"taizhang/errs"
 )
 
-// UploadStore implements attachments.UploadStore: uploads and their pieces in
-// two tables, so a resumed upload finds its pieces whichever process serves it.
+// UploadStore implements attachments.UploadStore: uploads (with, on a bucket,
+// the parts of their multipart uploads) and their pieces in two tables, so a
+// resumed upload finds its pieces whichever process serves it.
 type UploadStore struct{ db *DB }
 
 // Uploads returns the chunked-upload store.
