@@ -14,5 +14,6 @@ import './push.test.mjs'
 import './wecom.test.mjs'
 import './signals.test.mjs'
 import './files.test.mjs'
+import './people.test.mjs'
 
 after(closeBrowser)

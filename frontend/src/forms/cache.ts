@@ -74,6 +74,21 @@ export async function loadAssignedForms(): Promise<AssignedForm[]> {
   return cached('assigned-forms', async () => (await api().request<{ items: AssignedForm[] }>('/api/v1/forms?assigned=true')).items)
 }
 
+/** treeOrder lists units depth first (children in the server's order), each
+ *  with its depth, for trees and pickers. */
+export function treeOrder(units: Unit[]): { unit: Unit; depth: number }[] {
+  const children = new Map<string, Unit[]>()
+  for (const u of units) children.set(u.parentId ?? '', [...(children.get(u.parentId ?? '') ?? []), u])
+  const ids = new Set(units.map((u) => u.id))
+  const out: { unit: Unit; depth: number }[] = []
+  const walk = (u: Unit, depth: number) => {
+    out.push({ unit: u, depth })
+    for (const c of children.get(u.id) ?? []) walk(c, depth + 1)
+  }
+  units.filter((u) => !u.parentId || !ids.has(u.parentId)).forEach((r) => walk(r, 0))
+  return out
+}
+
 /** loadUnits returns the units the user can see, as a flat list. */
 export function loadUnits(): Promise<Unit[]> {
   return cached('units', async () => {
