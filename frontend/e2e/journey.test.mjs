@@ -193,3 +193,23 @@ test('an administrator builds and publishes a form, and a cadre fills it', async
   assert.equal(duty[0].data.on_duty, '孙干部、村民兵连长')
   await cadre.context.close()
 })
+
+test('the administrator archives the form: it leaves the cadre\'s list, and what was filed stays', async () => {
+  const { context, page } = await signIn(ADMIN)
+  await page.goto(server.base + '/admin')
+  await page.getByText('防汛值班登记').click()
+  await page.getByRole('button', { name: '归档' }).click()
+  await page.getByText('归档后不再出现在待办和填报列表中').waitFor()
+  await page.getByRole('button', { name: '归档' }).last().click()
+  await page.getByText('已归档', { exact: true }).waitFor()
+  await page.goto(server.base + '/admin')
+  await page.locator('.van-cell', { hasText: '防汛值班登记' }).getByText('已归档').waitFor()
+  await context.close()
+
+  const cadre = await signIn(CADRE)
+  await cadre.page.getByText('填报', { exact: true }).click()
+  await cadre.page.getByText('我为群众办实事台账').waitFor() // the list has arrived
+  assert.equal(await cadre.page.getByText('防汛值班登记').count(), 0, 'an archived form is not offered')
+  await cadre.context.close()
+  assert.equal((await myEntries()).filter((e) => e.formTitle === '防汛值班登记').length, 1, 'what was filed stays')
+})
