@@ -1,11 +1,16 @@
 package api
 
 import (
+	"cmp"
+	"context"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"taizhang/audit"
+	"taizhang/auth"
 	"taizhang/errs"
 	"taizhang/notify"
 )
@@ -39,10 +44,71 @@ func (s *server) listAudit(c *fiber.Ctx) error {
 	if len(records) == q.Limit {
 		next = strconv.FormatInt(records[len(records)-1].Seq, 10)
 	}
-	if records == nil {
-		records = []audit.Record{}
+	return c.JSON(fiber.Map{"items": s.namedRecords(c.UserContext(), scopeOf(c), records), "nextCursor": next})
+}
+
+// namedRecord is an audit record with the names it speaks of, so that the
+// office reads who did what to whom, not ids.
+type namedRecord struct {
+	audit.Record
+	ActorName  string `json:"actorName"`
+	TargetName string `json:"targetName,omitempty"` // "" when it names nothing the caller may read
+}
+
+// namedRecords names each record's actor and target, looking each name up
+// once, within the caller's scope: what is outside it stays unnamed.
+func (s *server) namedRecords(ctx context.Context, scope auth.Scope, records []audit.Record) []namedRecord {
+	seen := map[string]string{}
+	once := func(key string, look func() string) string {
+		if name, ok := seen[key]; ok {
+			return name
+		}
+		seen[key] = look()
+		return seen[key]
 	}
-	return c.JSON(fiber.Map{"items": records, "nextCursor": next})
+	person := func(id string) string {
+		return once("user:"+id, func() string {
+			u, err := s.deps.Users.GetUser(ctx, scope, id)
+			if err != nil {
+				return ""
+			}
+			return u.Name
+		})
+	}
+	unitName, _ := s.deps.Tree.NameOf(ctx) // only units on a record's own path are named
+	ownPath, _, _ := s.deps.Tree.OwnPath(ctx, scope)
+	target := func(r audit.Record) string {
+		switch kind, _, _ := strings.Cut(r.Action, "."); kind {
+		case "user", "login", "password":
+			return person(r.Target)
+		case "unit", "obligation":
+			if unitName != nil && slices.Contains(r.UnitPath, r.Target) {
+				return unitName(r.Target)
+			}
+		case "form", "export", "entries":
+			return once("form:"+r.Target, func() string {
+				_, v, err := s.deps.Forms.Readable(ctx, scope, ownPath, r.Target, 0)
+				if err != nil {
+					return ""
+				}
+				return v.Schema.Title
+			})
+		case "entry":
+			return once("entry:"+r.Target, func() string {
+				e, v, err := s.deps.Entries.Get(ctx, scope, r.Target)
+				if err != nil {
+					return ""
+				}
+				return cmp.Or(e.Title, v.Schema.Title)
+			})
+		}
+		return ""
+	}
+	out := make([]namedRecord, len(records))
+	for i, r := range records {
+		out[i] = namedRecord{Record: r, ActorName: person(r.ActorID), TargetName: target(r)}
+	}
+	return out
 }
 
 func (s *server) listNotifications(c *fiber.Ctx) error {

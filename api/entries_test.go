@@ -371,7 +371,8 @@ func TestOverdueAndFilters(t *testing.T) {
 		t.Errorf("a bad date: %d", r.status)
 	}
 	auditLog := ew.call("GET", "/api/v1/audit?action=entry.submit", office, nil)
-	if auditLog.status != 200 || !strings.Contains(string(auditLog.body), `"action":"entry.submit"`) {
+	if auditLog.status != 200 || !strings.Contains(string(auditLog.body), `"action":"entry.submit"`) ||
+		!strings.Contains(string(auditLog.body), `"targetName":"已报户"`) { // the entry, by its title
 		t.Errorf("audit: %d %s", auditLog.status, auditLog.body)
 	}
 }
@@ -487,6 +488,22 @@ func TestAuditCoversAccountability(t *testing.T) {
 	for _, action := range []string{"login", "user.update", "form.publish"} {
 		if !strings.Contains(body, `"action":"`+action+`"`) {
 			t.Errorf("the audit log lacks %s: %s", action, body)
+		}
+	}
+	// Who did what to whom, by name: the PWA shows no ids.
+	var log struct {
+		Items []struct{ Action, ActorName, TargetName string }
+	}
+	if err := json.Unmarshal([]byte(body), &log); err != nil {
+		t.Fatal(err)
+	}
+	named := map[string][2]string{}
+	for _, r := range log.Items {
+		named[r.Action] = [2]string{r.ActorName, r.TargetName}
+	}
+	for action, want := range map[string][2]string{"login": {"用户0002", "用户0002"}, "user.update": {"用户0001", "用户0002"}, "form.publish": {"用户0001", "走访"}} {
+		if named[action] != want {
+			t.Errorf("%s names %v, want %v", action, named[action], want)
 		}
 	}
 	d2 := w.tokenFor(w.addUser("13800000008", "d2", false, auth.RoleOffice))

@@ -70,3 +70,21 @@ test('someone given a password by the administrator changes it when signing in',
   await page.getByText('您的密码是管理员设置的').waitFor()
   await context.close()
 })
+
+test('the office reads it all in 操作记录: who did what to whom, by name', async () => {
+  const { context, page } = await signIn('13800000002') // 李办公
+  await page.goto(server.base + '/me')
+  await page.getByText('操作记录').click()
+  await page.waitForURL('**/audit')
+  const reset = page.locator('.record', { hasText: '重置密码' }).first()
+  await reset.waitFor()
+  assert.match(await reset.innerText(), /王管理\s*重置密码\s*周干部/)
+  await page.locator('.record', { hasText: '添加用户' }).first().getByText('角色：审核人').waitFor()
+  await page.getByLabel('操作', { exact: true }).selectOption({ label: '修改用户' })
+  await page.locator('.record', { hasText: '修改用户' }).first().getByText('已停用').waitFor()
+  assert.equal(await page.locator('.record', { hasText: '登录' }).count(), 0, 'only what was asked for')
+  await shot(page, 'audit-log')
+  await page.getByRole('button', { name: '只看 王管理 的操作' }).first().click()
+  await page.getByText('只看 王管理').waitFor()
+  await context.close()
+})

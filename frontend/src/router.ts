@@ -35,6 +35,7 @@ export function makeRouter(): Router {
       { path: '/mine/rounds', component: () => import('./views/MyRoundsView.vue') },
       { path: '/office', component: () => import('./views/OfficeView.vue') },
       { path: '/office/import', component: () => import('./views/ImportView.vue') },
+      { path: '/audit', component: () => import('./views/AuditView.vue') },
       { path: '/admin', component: () => import('./admin/AdminView.vue') },
       { path: '/admin/forms/:id', component: () => import('./admin/FormBuilderView.vue') },
       { path: '/:rest(.*)*', redirect: '/' },
