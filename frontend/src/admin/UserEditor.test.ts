@@ -9,7 +9,7 @@ const units = [
   { id: 'town', name: '城关镇', kind: 'township', parentId: 'city' },
   { id: 'village', name: '红旗村', kind: 'village', parentId: 'town' },
 ]
-const sun = { id: 'u5', name: '孙干部', phone: '13800000005', unitId: 'village', roles: ['cadre'], active: true }
+const sun = { id: 'u5', name: '孙干部', phone: '13800000005', unitId: 'village', roles: ['cadre'], active: true, mustChangePassword: false }
 
 // A server that records what it is asked and answers each call in turn.
 function server(...answers: [number, unknown][]) {
