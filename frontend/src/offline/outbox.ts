@@ -4,7 +4,7 @@
 // Photos the filing references are uploaded first; an upload is idempotent too
 // (the same bytes by the same person are one attachment).
 import { ApiError, type Client } from '../api/client'
-import type { OfflineDB, OutboxItem } from './db'
+import type { OfflineDB, OutboxItem, StoredFile } from './db'
 import { fileBlob, referencedFiles, sha256Hex } from './files'
 
 const MAX_BACKOFF_MS = 10 * 60 * 1000
@@ -112,25 +112,26 @@ export async function uploadFiles(db: OfflineDB, client: Client, data: Record<st
   for (const id of new Set(referencedFiles(data))) {
     const file = await db.files.get(id)
     if (!file || file.uploaded) continue
-    if (file.bytes.byteLength > PIECED_ABOVE && !file.meta) {
-      const stored = await uploadInPieces(client, fileBlob(file), (sent, total) => progress(`正在上传 ${file.name}：${mb(sent)} / ${mb(total)}`))
-      await db.files.update(id, { uploaded: true })
-      if (stored.id !== id) json = json.split(`"${id}"`).join(`"${stored.id}"`)
-      continue
-    }
-    const form = new FormData()
-    form.append('file', fileBlob(file), file.name)
-    // The original's EXIF, which compression removed: sent as the phone's claim.
-    if (file.meta?.takenAt) form.append('takenAt', file.meta.takenAt)
-    if (file.meta?.lat !== undefined && file.meta.lng !== undefined) {
-      form.append('lat', String(file.meta.lat))
-      form.append('lng', String(file.meta.lng))
-    }
-    const stored = await client.request<{ id: string }>('/api/v1/attachments', { method: 'POST', body: form })
+    const stored = file.bytes.byteLength > PIECED_ABOVE && !file.meta
+      ? await uploadInPieces(client, fileBlob(file), (sent, total) => progress(`正在上传 ${file.name}：${mb(sent)} / ${mb(total)}`))
+      : await uploadWhole(client, file)
     await db.files.update(id, { uploaded: true })
     if (stored.id !== id) json = json.split(`"${id}"`).join(`"${stored.id}"`) // the server's name wins
   }
   return JSON.parse(json)
+}
+
+/** uploadWhole sends a file in one request, with what its original's EXIF said. */
+function uploadWhole(client: Client, file: StoredFile): Promise<{ id: string }> {
+  const form = new FormData()
+  form.append('file', fileBlob(file), file.name)
+  // The original's EXIF, which compression removed: sent as the phone's claim.
+  if (file.meta?.takenAt) form.append('takenAt', file.meta.takenAt)
+  if (file.meta?.lat !== undefined && file.meta.lng !== undefined) {
+    form.append('lat', String(file.meta.lat))
+    form.append('lng', String(file.meta.lng))
+  }
+  return client.request<{ id: string }>('/api/v1/attachments', { method: 'POST', body: form })
 }
 
 // Files above PIECED_ABOVE (PDFs of several MB; photos are compressed far below
