@@ -19,7 +19,13 @@ test('an administrator resets a password, adds a supervisor and switches a cadre
   await page.goto(server.base + '/admin')
   await page.getByRole('tab', { name: '人员' }).click()
 
-  // 周干部 forgot her password.
+  // 周干部 forgot her password: the administrator finds her by her unit.
+  const community = (await server.api(ADMIN, 'GET', '/api/v1/units')).find((u) => u.name === '幸福社区')
+  await page.getByLabel('按单位查看').selectOption(community.id)
+  await page.locator('.user', { hasText: '王管理' }).waitFor({ state: 'detached' })
+  assert.ok(await page.locator('.user').count() >= 1)
+  assert.deepEqual(new Set(await page.locator('.user').evaluateAll((rows) => rows.map((r) => r.textContent.includes('幸福社区')))), new Set([true]),
+    'only 幸福社区\'s people')
   await page.locator('.user', { hasText: '周干部' }).click()
   await page.getByRole('heading', { name: '编辑 周干部' }).waitFor()
   const editor = await page.getByRole('heading', { name: '编辑 周干部' }).evaluate((h) => h.getBoundingClientRect().top)
@@ -33,6 +39,8 @@ test('an administrator resets a password, adds a supervisor and switches a cadre
   assert.equal((await login(COMMUNITY_CADRE, 'taizhang2026')).status, 401, 'the old password no longer works')
 
   // A new supervisor for 红旗村.
+  await page.getByLabel('按单位查看').selectOption('')
+  await page.locator('.user', { hasText: '王管理' }).waitFor()
   await page.getByRole('button', { name: '添加用户' }).click()
   await page.getByLabel('姓名').fill('吴审核')
   await page.getByLabel('手机号').fill('13800000019')
