@@ -188,8 +188,6 @@ func (db *DB) Close() error {
 	return db.client.Disconnect(ctx)
 }
 
-// mapError turns driver errors into domain errors: a duplicate key is Duplicate, a
-// lost or unreachable server is Unavailable (503), no document is NotFound.
 // findAll reads every document filter finds in coll, decoded as T; op names
 // the read in errors.
 func findAll[T any](ctx context.Context, coll *mongo.Collection, op string, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {
@@ -204,6 +202,8 @@ func findAll[T any](ctx context.Context, coll *mongo.Collection, op string, filt
 	return docs, nil
 }
 
+// mapError turns driver errors into domain errors: a duplicate key is Duplicate, a
+// lost or unreachable server is Unavailable (503), no document is NotFound.
 func mapError(op string, err error) error {
 	switch {
 	case err == nil:
