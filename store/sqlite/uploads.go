@@ -26,11 +26,11 @@ var _ attachments.UploadStore = (*UploadStore)(nil)
 
 const uploadColumns = `id, uploader_id, sha256, size, offset, touched, parts_id, parts, flushed`
 
-func scanUpload(row scanner, more ...any) (attachments.Upload, error) {
+func scanUpload(row scanner) (attachments.Upload, error) {
 	var u attachments.Upload
 	var touched sql.NullInt64
 	var parts string
-	err := row.Scan(append([]any{&u.ID, &u.Uploader, &u.SHA256, &u.Size, &u.Offset, &touched, &u.PartsID, &parts, &u.Flushed}, more...)...)
+	err := row.Scan(&u.ID, &u.Uploader, &u.SHA256, &u.Size, &u.Offset, &touched, &u.PartsID, &parts, &u.Flushed)
 	u.Touched = fromMillis(touched)
 	if err == nil {
 		err = json.Unmarshal([]byte(parts), &u.Parts)
@@ -64,7 +64,7 @@ func (s *UploadStore) Upload(ctx context.Context, uploaderID, id string) (u atta
 
 // Uploads implements attachments.UploadStore.
 func (s *UploadStore) Uploads(ctx context.Context, uploaderID string) ([]attachments.Upload, error) {
-	return queryAll(ctx, s.db, "list uploads", func(row scanner) (attachments.Upload, error) { return scanUpload(row) }, `SELECT `+uploadColumns+` FROM uploads WHERE uploader_id = ?`, uploaderID)
+	return queryAll(ctx, s.db, "list uploads", scanUpload, `SELECT `+uploadColumns+` FROM uploads WHERE uploader_id = ?`, uploaderID)
 }
 
 // AppendPiece implements attachments.UploadStore: the offset moves only from
@@ -96,9 +96,15 @@ func (s *UploadStore) ReadUpload(ctx context.Context, u attachments.Upload) (io.
 // ClaimPart implements attachments.UploadStore.
 func (s *UploadStore) ClaimPart(ctx context.Context, uploaderID, id string) (number int, u attachments.Upload, err error) {
 	defer s.db.track("uploads.claim", time.Now(), &err)
+	// The number and the state are read in one transaction: a part saved
+	// after this claim carries a higher number than any claimed before it.
 	err = s.db.inTx(ctx, "claim part", func(tx *txn) error {
-		u, err = scanUpload(tx.QueryRowContext(ctx, `UPDATE uploads SET part_claims = part_claims + 1
-			WHERE id = ? AND uploader_id = ? RETURNING `+uploadColumns+`, part_claims`, id, uploaderID), &number)
+		err := tx.QueryRowContext(ctx, `UPDATE uploads SET part_claims = part_claims + 1
+			WHERE id = ? AND uploader_id = ? RETURNING part_claims`, id, uploaderID).Scan(&number)
+		if err != nil {
+			return err
+		}
+		u, err = scanUpload(tx.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = ?`, id))
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
