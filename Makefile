@@ -76,12 +76,13 @@ lint: vet
 
 ## bench: store benchmarks on SQLite and embedded FerretDB (filing with and
 ## without the ledger's rollup), the reports over a million entries, and the
-## binary's filing, listing, login-burst and export figures, and the Excel
-## import (docs/performance.md)
+## binary's filing, listing, login-burst and export figures, the Excel
+## import and the answers' compression (docs/performance.md)
 bench: build
 	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/ ./signals/
 	go test -run '^$$' -bench Reports -benchmem -benchtime 30x -timeout 30m ./api/
 	go test -run '^$$' -bench 'Import|ReminderSweep' -benchtime 1x ./api/
+	go test -run '^$$' -bench CompressAnswers ./api/
 	TAIZHANG_TEST_BINARY=$(CURDIR)/bin/taizhang go test -run '^$$' -bench 'FilingAndListing|FilingCPU|EntryWeight|LoginBurst|Export|Photos' -benchtime 1x ./cmd/taizhang/
 
 ## lighthouse: Lighthouse 12.8 (mobile) on Debian's Chromium: performance ≥ 0.9 and

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
@@ -210,7 +209,7 @@ func build(deps Deps, addTestRoutes func(*fiber.App)) *fiber.App {
 	app.Use(observe(deps.Log, deps.Metrics, onError))
 	app.Use(recover.New())
 	app.Use(securityHeaders)
-	app.Use(compress.New())
+	app.Use(compressAnswers())
 	if len(deps.CORSOrigins) > 0 {
 		app.Use(cors.New(cors.Config{
 			AllowOrigins:  strings.Join(deps.CORSOrigins, ","),

@@ -1,13 +1,15 @@
 // A cadre attaches a 3 MB PDF (a scanned rectification report) to a form with
 // a file field, on a connection that drops once mid-upload: the PWA sends it in
 // pieces through the resumable upload API and goes on from where the server
-// stands; the entry holds the very file, shown as a file, not a broken photo.
+// stands; the entry holds the very file, shown as a file, not a broken photo —
+// also to the reviewer, whose phone learns the file's size from the server.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { daysAhead, demoCity, loginAs, shot } from './harness.mjs'
 
 const ADMIN = '13800000001' // 王管理
 const CADRE = '13800000005' // 孙干部, 红旗村
+const TOWN_SUPERVISOR = '13800000004' // 钱审核, 城关镇: reviews 红旗村
 const server = demoCity()
 const { signIn, api } = server
 
@@ -83,4 +85,11 @@ test('a large PDF goes up in pieces and survives a dropped connection', async ()
   await shownAsFile(page)
   await shot(page, 'entry-file')
   await context.close()
+
+  // The reviewer's phone has no copy: the tile's size is the server's
+  // Content-Length, which an on-the-fly compression of the PDF once dropped.
+  const reviewer = await signIn(TOWN_SUPERVISOR)
+  await reviewer.page.goto(`${server.base}/entries/${mine[0].id}`)
+  await shownAsFile(reviewer.page)
+  await reviewer.context.close()
 })
