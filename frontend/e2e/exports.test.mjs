@@ -37,7 +37,16 @@ test('the office exports the problem list it is looking at, masked unless it giv
   await page.getByLabel('表单').selectOption({ label: '问题清单' })
   await page.getByText(`共 ${total} 条`).waitFor()
   await page.getByRole('button', { name: '导出 Excel' }).click()
-  const file = await downloaded(page, () => page.getByText('Excel 表格（.xlsx）').click())
+  // A village's network: the made file takes a while to arrive, and the page says how far it is.
+  const network = await context.newCDPSession(page)
+  await network.send('Network.emulateNetworkConditions', { offline: false, latency: 100, downloadThroughput: 8 * 1024, uploadThroughput: -1 })
+  const file = await downloaded(page, async () => {
+    await page.getByText('Excel 表格（.xlsx）').click()
+    await page.getByText(/^正在下载 \d+ KB \/ \d+ KB$/).waitFor()
+    assert.ok(await page.getByRole('button', { name: /导出中/ }).isDisabled(), 'no second export while the first arrives')
+    await shot(page, 'export-downloading')
+    await network.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
+  })
   assert.match(file.name, /^问题清单-\d{8}-\d{4}\.xlsx$/)
   assert.equal(file.bytes.subarray(0, 2).toString(), 'PK', 'an xlsx is a zip')
   await page.getByText(`已导出 ${total} 条`).waitFor() // every row the list counts

@@ -48,4 +48,28 @@ describe('Client', () => {
     expect(err).toBeInstanceOf(ApiError)
     expect((err as ApiError).fieldErrors()).toEqual({ phone: '请输入 11 位中国大陆手机号' })
   })
+
+  it('tells how far a file download is, and its size only when the server said it', async () => {
+    const pieces = [new Uint8Array(300_000), new Uint8Array(300_000), new Uint8Array(100_000)]
+    const answer = (headers: Record<string, string>) =>
+      new Response(new ReadableStream({
+        start(c) {
+          for (const p of pieces) c.enqueue(p)
+          c.close()
+        },
+      }), { status: 200, headers })
+    const xlsx = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+    let headers: Record<string, string> = { 'Content-Type': xlsx, 'Content-Length': '700000' }
+    const client = new Client(memorySession(null), (async () => answer(headers)) as unknown as typeof fetch)
+    const heard: string[] = []
+    const blob = await client.blob('/api/v1/exports/e1/file', (loaded, total) => heard.push(`${loaded}/${total}`))
+    expect(heard).toEqual(['300000/700000', '600000/700000', '700000/700000'])
+    expect(blob.size).toBe(700_000)
+    expect(blob.type).toBe(xlsx)
+
+    headers = { 'Content-Type': 'text/csv', 'Content-Encoding': 'gzip', 'Content-Length': '9000' } // the compressed length
+    heard.length = 0
+    await client.blob('/api/v1/exports/e2/file', (loaded, total) => heard.push(`${loaded}/${total}`))
+    expect(heard.at(-1)).toBe('700000/0')
+  })
 })

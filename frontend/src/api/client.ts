@@ -90,9 +90,24 @@ export class Client {
     return (resp.status === 204 ? undefined : await resp.json()) as T
   }
 
-  /** blob fetches a file (a photo) with the session's credentials. */
-  async blob(path: string): Promise<Blob> {
-    return (await this.fetchOk(path)).blob()
+  /**
+   * blob fetches a file (a photo, an export) with the session's credentials.
+   * onProgress hears the bytes read so far and the file's size, 0 when the
+   * answer does not say it (a compressed CSV is sent without its length).
+   */
+  async blob(path: string, onProgress?: (loaded: number, total: number) => void): Promise<Blob> {
+    const resp = await this.fetchOk(path)
+    if (!onProgress || !resp.body) return resp.blob()
+    const total = resp.headers.get('Content-Encoding') ? 0 : Number(resp.headers.get('Content-Length') ?? 0)
+    const reader = resp.body.getReader()
+    const chunks: BlobPart[] = []
+    let loaded = 0
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      chunks.push(read.value)
+      loaded += read.value.byteLength
+      onProgress(loaded, total)
+    }
+    return new Blob(chunks, { type: resp.headers.get('Content-Type') ?? '' })
   }
 
   /**

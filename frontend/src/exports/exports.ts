@@ -36,8 +36,9 @@ export async function follow(id: string, onState: (j: ExportJob) => void, every 
   }
 }
 
-export async function exportFile(job: ExportJob): Promise<File> {
-  const blob = await api().blob(`/api/v1/exports/${job.id}/file`)
+/** exportFile fetches a finished job's file, telling onProgress how far it is. */
+export async function exportFile(job: ExportJob, onProgress?: (loaded: number, total: number) => void): Promise<File> {
+  const blob = await api().blob(`/api/v1/exports/${job.id}/file`, onProgress)
   return new File([blob], job.fileName ?? `export.${job.format}`, { type: blob.type })
 }
 

@@ -4,6 +4,7 @@
 // Photos the filing references are uploaded first; an upload is idempotent too
 // (the same bytes by the same person are one attachment).
 import { ApiError, type Client } from '../api/client'
+import { fileSize } from '../api/size'
 import type { OfflineDB, OutboxItem, StoredFile } from './db'
 import { fileBlob, referencedFiles, sha256Hex } from './files'
 
@@ -113,7 +114,7 @@ export async function uploadFiles(db: OfflineDB, client: Client, data: Record<st
     const file = await db.files.get(id)
     if (!file || file.uploaded) continue
     const stored = file.bytes.byteLength > PIECED_ABOVE && !file.meta
-      ? await uploadInPieces(client, fileBlob(file), (sent, total) => progress(`正在上传 ${file.name}：${mb(sent)} / ${mb(total)}`))
+      ? await uploadInPieces(client, fileBlob(file), (sent, total) => progress(`正在上传 ${file.name}：${fileSize(sent)} / ${fileSize(total)}`))
       : await uploadWhole(client, file)
     await db.files.update(id, { uploaded: true })
     if (stored.id !== id) json = json.split(`"${id}"`).join(`"${stored.id}"`) // the server's name wins
@@ -139,8 +140,6 @@ function uploadWhole(client: Client, file: StoredFile): Promise<{ id: string }> 
 // piece, not the file, and the next attempt asks the server where to go on.
 export const PIECED_ABOVE = 1024 * 1024
 export const PIECE_BYTES = 512 * 1024
-
-const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 
 /**
  * uploadInPieces sends a file through the resumable upload API: start (or
