@@ -52,5 +52,5 @@ func isText(contentType string) bool {
 	case strings.HasPrefix(media, "text/"), strings.HasSuffix(media, "+json"), strings.HasSuffix(media, "+xml"):
 		return true
 	}
-	return media == fiber.MIMEApplicationJSON || media == fiber.MIMEApplicationJavaScript || media == fiber.MIMEApplicationXML
+	return media == fiber.MIMEApplicationJSON || media == "application/javascript" || media == fiber.MIMEApplicationXML
 }
