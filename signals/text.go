@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Copied text is found with MinHash and LSH over character shingles: a text
@@ -46,20 +47,25 @@ var hashSeeds = func() [minHashes][2]uint64 {
 type ShingleSet []uint64
 
 // Shingles is a text's set of 3-character runs, letters and digits only
-// (punctuation and spacing do not make a text different).
+// (punctuation and spacing do not make a text different), of its first
+// MaxTextRunes letters and digits. Each run is hashed as the text is read:
+// only the hashes are kept.
 func Shingles(text string) ShingleSet {
-	runes := make([]rune, 0, min(len(text), MaxTextRunes))
+	out := make(ShingleSet, 0, min(utf8.RuneCountInString(text), MaxTextRunes))
+	var run [shingleRunes]rune
+	kept := 0
 	for _, r := range text {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			runes = append(runes, unicode.ToLower(r))
-			if len(runes) == MaxTextRunes {
-				break
-			}
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			continue
 		}
-	}
-	out := make(ShingleSet, 0, max(0, len(runes)-shingleRunes+1))
-	for i := 0; i+shingleRunes <= len(runes); i++ {
-		out = append(out, shingleHash(runes[i:i+shingleRunes]))
+		copy(run[:], run[1:])
+		run[shingleRunes-1] = unicode.ToLower(r)
+		if kept++; kept >= shingleRunes {
+			out = append(out, shingleHash(run[:]))
+		}
+		if kept == MaxTextRunes {
+			break
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -147,7 +153,7 @@ func LongText(data map[string]any) string {
 	walk = func(v any) {
 		switch x := v.(type) {
 		case string:
-			if len([]rune(strings.TrimSpace(x))) >= MinTextRunes {
+			if utf8.RuneCountInString(strings.TrimSpace(x)) >= MinTextRunes {
 				parts = append(parts, x)
 			}
 		case []any:

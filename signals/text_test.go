@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 var phrases = []string{"由村会计", "每月五日前", "在公开栏", "张贴补助明细", "并拍照上传", "镇纪委备查", "群众可现场查阅", "提出意见", "村两委", "逐户走访",
@@ -116,5 +117,48 @@ func TestTextKeysNeverChange(t *testing.T) {
 	a, b := Shingles("本周走访困难群众十二户，解决用水问题三件，落实帮扶措施五项。"), Shingles("本周走访困难群众十三户，解决用水问题三件，落实帮扶措施五项。")
 	if len(a) != 25 || math.Abs(Similarity(a, b)-0.7857142857142857) > 1e-12 {
 		t.Fatalf("%d shingles, similarity %v", len(a), Similarity(a, b))
+	}
+}
+
+// TestShinglesAsTheFirstReleaseMadeThem: shingles are hashed as the text is
+// read now; the set must be the one the first release made by collecting
+// the letters first, or stored keys would stop matching. Texts with
+// punctuation, mixed scripts, fewer letters than a run, and more than
+// MaxTextRunes.
+func TestShinglesAsTheFirstReleaseMadeThem(t *testing.T) {
+	firstRelease := func(text string) ShingleSet {
+		runes := make([]rune, 0, min(len(text), MaxTextRunes))
+		for _, r := range text {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				runes = append(runes, unicode.ToLower(r))
+				if len(runes) == MaxTextRunes {
+					break
+				}
+			}
+		}
+		out := make(ShingleSet, 0, max(0, len(runes)-shingleRunes+1))
+		for i := 0; i+shingleRunes <= len(runes); i++ {
+			out = append(out, shingleHash(runes[i:i+shingleRunes]))
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	texts := []string{"", "同", "同意", "同意。", "，。！", "Ab12 ÄÖ 本周走访", strings.Repeat("由村会计每月五日前张贴补助明细。", 4500),
+		strings.Repeat("甲乙", MaxTextRunes/2) + "丙丁戊", strings.Repeat("ab, ", MaxTextRunes)}
+	for range 20 {
+		texts = append(texts, sentence(r, 1+r.IntN(300)))
+	}
+	for _, n := range []int{MaxTextRunes - 1, MaxTextRunes, MaxTextRunes + 1, MaxTextRunes + 2} {
+		var b strings.Builder // letters that do not repeat: every run counts
+		for range n {
+			b.WriteRune(rune(0x4e00 + r.IntN(20_000)))
+		}
+		texts = append(texts, b.String())
+	}
+	for _, text := range texts {
+		if got, want := Shingles(text), firstRelease(text); !slices.Equal(got, want) {
+			t.Fatalf("%.40q…: %d shingles, the first release made %d", text, len(got), len(want))
+		}
 	}
 }
