@@ -91,5 +91,19 @@ test('a large PDF goes up in pieces and survives a dropped connection', async ()
   const reviewer = await signIn(TOWN_SUPERVISOR)
   await reviewer.page.goto(`${server.base}/entries/${mine[0].id}`)
   await shownAsFile(reviewer.page)
+  // Opening it on a slow network: the tile says how far the download is, then
+  // the phone's viewer opens — or, when the download outlasted the tap's leave
+  // to open a window, the tile asks for one more tap.
+  const network = await reviewer.context.newCDPSession(reviewer.page)
+  await network.send('Network.emulateNetworkConditions', { offline: false, latency: 50, downloadThroughput: 1024 * 1024, uploadThroughput: -1 })
+  const viewer = reviewer.context.waitForEvent('page')
+  const tile = reviewer.page.locator('.thumb.doc')
+  await tile.click()
+  await reviewer.page.getByText(/^下载中 \d+%$/).waitFor()
+  await shot(reviewer.page, 'entry-file-downloading')
+  const held = reviewer.page.getByText('已下载，点按打开')
+  if (await Promise.race([viewer.then(() => false), held.waitFor().then(() => true)])) await tile.click()
+  await viewer
+  await reviewer.page.getByRole('button', { name: /（PDF 文件，3\.0 MB）$/ }).getByText('3.0 MB').waitFor()
   await reviewer.context.close()
 })

@@ -35,6 +35,67 @@ describe('an attachment', () => {
     expect(server.cancelled()).toBe(true)
   })
 
+  it('says how far a PDF\'s download is when tapped, and what to do when it fails or is held back', async () => {
+    setActivePinia(createPinia())
+    const id = 'ef'.repeat(12)
+    const piece = new Uint8Array(100 * 1024)
+    let feed: ReadableStreamDefaultController<Uint8Array> | null = null
+    let wholeAsked = 0
+    let down = true
+    globalThis.fetch = (async (url: string) => {
+      const headers = { 'Content-Type': 'application/pdf', 'Content-Length': String(3 * piece.length) }
+      if (url.endsWith('?size=thumb')) return new Response(new ReadableStream({ pull: (c) => c.enqueue(piece) }), { headers })
+      wholeAsked++
+      if (down) throw new TypeError('Failed to fetch') // the village's network
+      return new Response(new ReadableStream({ start: (c) => { feed = c } }), { headers })
+    }) as unknown as typeof fetch
+    const opened: string[] = []
+    let allowed = false
+    window.open = ((u: string) => {
+      opened.push(u)
+      return allowed ? ({} as Window) : null
+    }) as typeof window.open
+    const wrapper = mount(AuthImage, { props: { id, alt: '整改报告' } })
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.text()).toContain('300 KB')
+    })
+    const tile = wrapper.find('button.doc')
+
+    await tile.trigger('click')
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.text()).toContain('下载失败，点按重试')
+    })
+
+    down = false
+    await tile.trigger('click')
+    await vi.waitFor(() => expect(feed).not.toBeNull())
+    feed!.enqueue(piece)
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.text()).toContain('下载中 33%')
+    })
+    expect(tile.attributes('aria-busy')).toBe('true')
+    await tile.trigger('click') // impatient taps start nothing more
+    feed!.enqueue(piece)
+    feed!.enqueue(piece)
+    feed!.close()
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.text()).toContain('已下载，点按打开') // the browser held the viewer back
+    })
+    expect(opened).toHaveLength(1)
+
+    allowed = true
+    await tile.trigger('click')
+    await flushPromises()
+    expect(opened).toHaveLength(2)
+    expect(opened[1]).toBe(opened[0])
+    expect(wholeAsked).toBe(2) // the failed try and the one download
+    expect(wrapper.text()).toContain('300 KB')
+  })
+
   it('shows a photo as its thumbnail', async () => {
     setActivePinia(createPinia())
     serve('image/jpeg', 'jpeg bytes')
