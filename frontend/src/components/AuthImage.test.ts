@@ -107,4 +107,32 @@ describe('an attachment', () => {
     expect(wrapper.find('img').attributes('alt')).toBe('现场照片')
     expect(wrapper.find('.doc').exists()).toBe(false)
   })
+
+  it('says how far the whole photo is when its thumbnail is tapped, then opens it', async () => {
+    setActivePinia(createPinia())
+    let feed: ReadableStreamDefaultController<Uint8Array> | null = null
+    globalThis.fetch = (async (url: string) =>
+      url.endsWith('?size=thumb')
+        ? new Response(new Blob(['thumb']), { headers: { 'Content-Type': 'image/jpeg' } })
+        : new Response(new ReadableStream({ start: (c) => { feed = c } }), { headers: { 'Content-Type': 'image/jpeg', 'Content-Length': '400000' } })) as unknown as typeof fetch
+    const wrapper = mount(AuthImage, { props: { id: 'gh'.repeat(12), alt: '现场照片' } })
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.find('img').exists()).toBe(true)
+    })
+    await wrapper.find('button').trigger('click')
+    await vi.waitFor(() => expect(feed).not.toBeNull())
+    feed!.enqueue(new Uint8Array(100_000))
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.find('.loading').text()).toBe('下载中 25%')
+    })
+    feed!.enqueue(new Uint8Array(300_000))
+    feed!.close()
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.emitted('open')).toHaveLength(1)
+    })
+    expect(wrapper.find('.loading').exists()).toBe(false)
+  })
 })
