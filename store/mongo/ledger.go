@@ -284,20 +284,25 @@ func markCountsBuilt(ctx context.Context, db *mongo.Database) error {
 	return err
 }
 
-// addCounts applies count deltas, each an upserted $inc.
+// addCounts applies count deltas, each an upserted $inc, in one round trip:
+// a filing with choice fields moves several counts.
 func addCounts(ctx context.Context, coll *mongo.Collection, counts []ledger.Count) error {
-	for _, c := range counts {
-		_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: countKey(c.CountKey)}}, bson.D{
+	if len(counts) == 0 {
+		return nil
+	}
+	models := make([]mongo.WriteModel, len(counts))
+	for i, c := range counts {
+		models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: countKey(c.CountKey)}}).SetUpdate(bson.D{
 			{Key: "$inc", Value: bson.D{{Key: "n", Value: c.N}}},
 			// The path is the document's: a move rewrites it, a step never does.
 			{Key: "$setOnInsert", Value: bson.D{{Key: "unitPath", Value: c.UnitPath}, {Key: "formId", Value: c.FormID}, {Key: "unitId", Value: c.UnitID},
 				{Key: "bucket", Value: c.Bucket}, {Key: "status", Value: c.Status}, {Key: "field", Value: c.Field}, {Key: "option", Value: c.Option}}},
-		}, options.UpdateOne().SetUpsert(true))
-		if err != nil {
-			return mapError("count entries", err)
-		}
+		}).SetUpsert(true)
 	}
-	return nil
+	// Ordered, so that a failure leaves the counts after it unapplied, as a
+	// loop of single updates did (deltas must not be applied twice on retry).
+	_, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(true))
+	return mapError("count entries", err)
 }
 
 // claim takes a round for an entry before the entry is written: without
@@ -328,39 +333,40 @@ func (s *LedgerStore) release(ctx context.Context, f *ledger.Filing) {
 		bson.D{{Key: "$set", Value: bson.D{{Key: "entryId", Value: ""}}}})
 }
 
-// submitted records a round's first submission (later ones change nothing).
+// submitted records a round's first submission (later ones change nothing):
+// the round's row made if missing, then its first submission time and entry
+// each set only where still empty — one ordered bulk write, one round trip.
 func (s *LedgerStore) submitted(ctx context.Context, f *ledger.Filing) error {
-	id := obligationKey(f.FormID, f.Period, f.UnitID)
-	if err := s.ensureRow(ctx, f); err != nil {
-		return err
+	id := bson.D{{Key: "_id", Value: obligationKey(f.FormID, f.Period, f.UnitID)}}
+	models := []mongo.WriteModel{
+		mongo.NewUpdateOneModel().SetFilter(id).SetUpdate(rowOnInsert(f)).SetUpsert(true),
+		mongo.NewUpdateOneModel().SetFilter(append(id, bson.E{Key: "firstSubmittedAt", Value: nil})).
+			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "firstSubmittedAt", Value: f.SubmittedAt}}}}),
+		mongo.NewUpdateOneModel().SetFilter(append(id, bson.E{Key: "entryId", Value: ""})).
+			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "entryId", Value: f.EntryID}}}}),
 	}
-	for _, set := range []bson.D{
-		{{Key: "firstSubmittedAt", Value: f.SubmittedAt}},
-		{{Key: "entryId", Value: f.EntryID}},
-	} {
-		field := set[0].Key
-		empty := any(nil)
-		if field == "entryId" {
-			empty = ""
-		}
-		if _, err := s.obligations.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: field, Value: empty}},
-			bson.D{{Key: "$set", Value: set}}); err != nil {
-			return mapError("record submission", err)
-		}
+	_, err := s.obligations.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(true))
+	if mongo.IsDuplicateKeyError(err) { // a concurrent upsert made the row first: the rest did not run
+		_, err = s.obligations.BulkWrite(ctx, models[1:], options.BulkWrite().SetOrdered(true))
 	}
-	return nil
+	return mapError("record submission", err)
 }
 
 // ensureRow makes the round's row of a unit that filed before the round was
 // materialized (or that owes nothing): owed false until the sweeper says.
 func (s *LedgerStore) ensureRow(ctx context.Context, f *ledger.Filing) error {
 	_, err := s.obligations.UpdateOne(ctx, bson.D{{Key: "_id", Value: obligationKey(f.FormID, f.Period, f.UnitID)}},
-		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "formId", Value: f.FormID}, {Key: "period", Value: f.Period},
-			{Key: "unitId", Value: f.UnitID}, {Key: "unitPath", Value: f.UnitPath}, {Key: "dueAt", Value: f.DueAt},
-			{Key: "owed", Value: false}, {Key: "entryId", Value: ""}, {Key: "firstSubmittedAt", Value: nil}, {Key: "exemptionId", Value: ""}}}},
-		options.UpdateOne().SetUpsert(true))
+		rowOnInsert(f), options.UpdateOne().SetUpsert(true))
 	if mongo.IsDuplicateKeyError(err) { // a concurrent upsert made it
 		return nil
 	}
 	return mapError("make round row", err)
+}
+
+// rowOnInsert is the round's row as made for a filing: owed false until the
+// sweeper says.
+func rowOnInsert(f *ledger.Filing) bson.D {
+	return bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "formId", Value: f.FormID}, {Key: "period", Value: f.Period},
+		{Key: "unitId", Value: f.UnitID}, {Key: "unitPath", Value: f.UnitPath}, {Key: "dueAt", Value: f.DueAt},
+		{Key: "owed", Value: false}, {Key: "entryId", Value: ""}, {Key: "firstSubmittedAt", Value: nil}, {Key: "exemptionId", Value: ""}}}}
 }
