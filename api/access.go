@@ -7,6 +7,7 @@ import (
 
 	"taizhang/auth"
 	"taizhang/errs"
+	"taizhang/org"
 )
 
 // Access says who may call a route. Every route in the table states one.
@@ -61,6 +62,7 @@ func (s *server) guard(access Access) fiber.Handler {
 			}
 		}
 		c.Locals(scopeKey, scope)
+		c.SetUserContext(org.OneTreeRead(c.UserContext()))
 		return c.Next()
 	}
 }

@@ -44,7 +44,7 @@ func (c *TreeCache) Subtree(ctx context.Context, scope auth.Scope) ([]Unit, erro
 }
 
 func (c *TreeCache) all(ctx context.Context) ([]Unit, error) {
-	version, err := c.Units.TreeVersion(ctx)
+	version, err := c.versionOnce(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +65,54 @@ func (c *TreeCache) all(ctx context.Context) ([]Unit, error) {
 	// next call reload again rather than keep a tree older than its version.
 	c.units, c.names, c.version, c.loaded = units, names, version, true
 	return units, nil
+}
+
+// versionOnce is the store's tree version, read once per request in a context
+// from OneTreeRead.
+func (c *TreeCache) versionOnce(ctx context.Context) (int64, error) {
+	read, _ := ctx.Value(treeReadKey{}).(*treeRead)
+	if read == nil {
+		return c.Units.TreeVersion(ctx)
+	}
+	read.mu.Lock()
+	defer read.mu.Unlock()
+	if !read.done {
+		v, err := c.Units.TreeVersion(ctx)
+		if err != nil {
+			return 0, err
+		}
+		read.version, read.done = v, true
+	}
+	return read.version, nil
+}
+
+// treeRead is one request's reading of the tree version. A filing looked the
+// tree up twice (its unit's path, then the names in its answer), each time
+// one more query — one more round trip to MongoDB; now a request checks the
+// tree once and sees one tree throughout, unless it changes the tree itself.
+type treeRead struct {
+	mu      sync.Mutex
+	version int64
+	done    bool
+}
+
+type treeReadKey struct{}
+
+// OneTreeRead returns a context in which the tree version is read once (the
+// API gives one to each request).
+func OneTreeRead(ctx context.Context) context.Context {
+	return context.WithValue(ctx, treeReadKey{}, &treeRead{})
+}
+
+// ForgetTreeRead makes the next lookup in ctx read the version again. The
+// stores call it whenever they change the tree, so a request that moves a
+// unit and then answers with the tree answers with the new one.
+func ForgetTreeRead(ctx context.Context) {
+	if read, ok := ctx.Value(treeReadKey{}).(*treeRead); ok {
+		read.mu.Lock()
+		read.done = false
+		read.mu.Unlock()
+	}
 }
 
 // All returns every unit of the tree, root first; the slice is the cache's

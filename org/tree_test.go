@@ -7,6 +7,7 @@ import (
 
 	"taizhang/auth"
 	"taizhang/org"
+	"taizhang/store/mongo/mongotest"
 	"taizhang/store/sqlite"
 )
 
@@ -44,5 +45,81 @@ func TestTreeCacheSeesOtherInstancesChanges(t *testing.T) {
 	}
 	if none, _ := second.Subtree(ctx, auth.Scope{}); len(none) != 0 {
 		t.Fatal("the zero scope sees units")
+	}
+}
+
+// countedVersions counts the tree-version reads that reach the store.
+type countedVersions struct {
+	org.UnitStore
+	reads int
+}
+
+func (c *countedVersions) TreeVersion(ctx context.Context) (int64, error) {
+	c.reads++
+	return c.UnitStore.TreeVersion(ctx)
+}
+
+// TestOneRequestReadsTheTreeOnce: in a request's context the tree version is
+// read once and the request sees one tree, even when another instance changes
+// it meanwhile; a change the request makes itself is seen at once; the next
+// request sees everything. On the embedded store and on FerretDB.
+func TestOneRequestReadsTheTreeOnce(t *testing.T) {
+	backends := map[string]func(t *testing.T) (org.UnitStore, org.UserStore){
+		"sqlite": func(t *testing.T) (org.UnitStore, org.UserStore) {
+			db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db.Org(), db.Org()
+		},
+		"ferretdb": func(t *testing.T) (org.UnitStore, org.UserStore) {
+			db := mongotest.StartFerretDB(t).Open(t)
+			return db.Org(), db.Org()
+		},
+	}
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			units, users := open(t)
+			now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+			if _, err := org.Bootstrap(context.Background(), units, users, "示范市", "13800000001", "admin-pass-1",
+				auth.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1}, now); err != nil {
+				t.Fatal(err)
+			}
+			root, _ := units.RootUnit(context.Background())
+			scope := auth.ScopeForTest(t, root.ID, "admin", auth.RoleAdmin)
+			counted := &countedVersions{UnitStore: units}
+			cache := &org.TreeCache{Units: counted}
+			svc := &org.Service{Units: units, Users: users, Now: func() time.Time { return now }}
+			names := func(ctx context.Context) []string {
+				list, err := cache.Subtree(ctx, scope)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, u := range list {
+					out = append(out, u.Name)
+				}
+				return out
+			}
+
+			request := org.OneTreeRead(context.Background())
+			names(request)
+			if _, err := svc.CreateUnit(context.Background(), scope, org.NewUnit{Name: "东城区", ParentID: root.ID, Kind: org.KindDistrict}); err != nil {
+				t.Fatal(err)
+			}
+			if got := names(request); len(got) != 1 || counted.reads != 1 {
+				t.Fatalf("within one request: %v after %d version reads, want the tree as first read, read once", got, counted.reads)
+			}
+			if _, err := svc.CreateUnit(request, scope, org.NewUnit{Name: "西城区", ParentID: root.ID, Kind: org.KindDistrict}); err != nil {
+				t.Fatal(err)
+			}
+			if got := names(request); len(got) != 3 {
+				t.Fatalf("the request's own change is not seen: %v", got)
+			}
+			if got := names(org.OneTreeRead(context.Background())); len(got) != 3 || counted.reads != 3 {
+				t.Fatalf("the next request: %v after %d version reads", got, counted.reads)
+			}
+		})
 	}
 }

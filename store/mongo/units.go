@@ -151,6 +151,7 @@ func (s *OrgStore) TreeVersion(ctx context.Context) (int64, error) {
 }
 
 func (s *OrgStore) bumpTreeVersion(ctx context.Context) error {
+	defer org.ForgetTreeRead(ctx)
 	_, err := s.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: "tree_version"}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "value", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
 	return mapError("bump tree version", err)

@@ -222,6 +222,7 @@ func (s *OrgStore) TreeVersion(ctx context.Context) (v int64, err error) {
 }
 
 func bumpTreeVersion(ctx context.Context, tx *txn) error {
+	defer org.ForgetTreeRead(ctx)
 	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'tree_version'`)
 	return err
 }
