@@ -33,6 +33,10 @@ var (
 
 const scopeKey = "taizhang.scope"
 
+// callerKey holds the caller's account as read this request (on writes, by
+// stillCurrent), so that naming them takes no second read.
+const callerKey = "taizhang.caller"
+
 // guard enforces a route's Access before its handler runs: a valid bearer token
 // (401 otherwise), no pending password change (403 password_change_required), and
 // one of the route's roles (403). The verified scope is the only one handlers see.
@@ -57,9 +61,11 @@ func (s *server) guard(access Access) fiber.Handler {
 			return errs.New(errs.Forbidden, "没有权限执行此操作")
 		}
 		if changesState(c.Method()) {
-			if err := s.stillCurrent(c, claims); err != nil {
+			user, err := s.stillCurrent(c, claims)
+			if err != nil {
 				return err
 			}
+			c.Locals(callerKey, user)
 		}
 		c.Locals(scopeKey, scope)
 		c.SetUserContext(org.OneTreeRead(c.UserContext()))
@@ -76,12 +82,12 @@ func changesState(method string) bool {
 // minutes, and a deactivated supervisor must not approve for that long. Read
 // from the store on every write (never from the token cache); reads keep the
 // token's lifetime.
-func (s *server) stillCurrent(c *fiber.Ctx, claims auth.Claims) error {
+func (s *server) stillCurrent(c *fiber.Ctx, claims auth.Claims) (org.User, error) {
 	user, err := s.deps.Users.UserByID(c.UserContext(), claims.UserID)
 	if errs.Is(err, errs.NotFound) || (err == nil && (!user.Active || user.AuthVersion != claims.AuthVersion)) {
-		return errs.New(errs.Unauthorized, "账号信息已变更，请重新登录")
+		return org.User{}, errs.New(errs.Unauthorized, "账号信息已变更，请重新登录")
 	}
-	return err
+	return user, err
 }
 
 func hasAny(scope auth.Scope, roles []auth.Role) bool {

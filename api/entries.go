@@ -152,7 +152,7 @@ func (s *server) sendEntry(c *fiber.Ctx, status int, e entries.Entry) error {
 	if err != nil {
 		return err
 	}
-	names, err := s.namesFor(c.UserContext(), scopeOf(c), []entries.Entry{e})
+	names, err := s.namesFor(c, []entries.Entry{e})
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (s *server) listEntries(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	names, err := s.namesFor(c.UserContext(), scopeOf(c), page.Items)
+	names, err := s.namesFor(c, page.Items)
 	if err != nil {
 		return err
 	}
@@ -265,7 +265,7 @@ func (s *server) getEntry(c *fiber.Ctx) error {
 		history = []entries.Event{}
 	}
 	wf := entries.Workflows[v.Schema.Workflow]
-	names, err := s.namesFor(c.UserContext(), scopeOf(c), []entries.Entry{e})
+	names, err := s.namesFor(c, []entries.Entry{e})
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,13 @@
 package api
 
 import (
-	"context"
 	"slices"
 	"strings"
 
-	"taizhang/auth"
+	"github.com/gofiber/fiber/v2"
+
 	"taizhang/entries"
+	"taizhang/org"
 )
 
 // namer puts names on what a screen shows: who filed or acted (users by id)
@@ -18,16 +19,20 @@ type namer struct {
 }
 
 // namesFor looks up, in two reads, the names of the entries' authors, of
-// everyone in their histories, and of their units.
-func (s *server) namesFor(ctx context.Context, scope auth.Scope, items []entries.Entry) (namer, error) {
+// everyone in their histories, and of their units. The caller's own name
+// comes from the account read this request, if it was (every write reads it):
+// a filing's answer names nobody else, and needs no read for that.
+func (s *server) namesFor(c *fiber.Ctx, items []entries.Entry) (namer, error) {
+	ctx, scope := c.UserContext(), scopeOf(c)
 	unit, err := s.deps.Tree.NameOf(ctx)
 	if err != nil {
 		return namer{}, err
 	}
+	caller, known := c.Locals(callerKey).(org.User)
 	seen := map[string]bool{}
 	var ids []string
 	add := func(id string) {
-		if id != "" && !seen[id] {
+		if id != "" && !seen[id] && !(known && id == caller.ID) {
 			seen[id] = true
 			ids = append(ids, id)
 		}
@@ -39,6 +44,9 @@ func (s *server) namesFor(ctx context.Context, scope auth.Scope, items []entries
 		}
 	}
 	users, err := s.deps.Users.Names(ctx, scope, ids)
+	if known && users != nil {
+		users[caller.ID] = caller.Name
+	}
 	scopeUnit, _ := scope.UnitID()
 	return namer{unit: unit, users: users, scopeUnit: scopeUnit}, err
 }

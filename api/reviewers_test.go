@@ -8,15 +8,23 @@ import (
 	"taizhang/auth"
 )
 
-// TestEntriesNameTheirFilerAndTitle: lists and one entry name who filed it, in
-// which unit (below the reader's own), its title, and the people in its history.
+// TestEntriesNameTheirFilerAndTitle: answers, lists and one entry name who
+// filed it, in which unit (below the reader's own), its title, and the people
+// in its history.
 func TestEntriesNameTheirFilerAndTitle(t *testing.T) {
 	ew := newEntryWorld(t)
 	e := entryOf(t, ew.file("7d3f0a52-aaaa-4e6b-9b1e-000000000101", map[string]any{"name": "张三"}, true))
 	if e["title"] != "张三" || e["authorName"] != "用户0001" || e["unitName"] != "单位v1" {
 		t.Fatalf("the filer's answer: title %v, author %v, unit %v", e["title"], e["authorName"], e["unitName"])
 	}
-	ew.act(ew.townSup, str(e, "id"), 1, "return", "请补充")
+	// A write's answer names its caller from the account the write read, and
+	// everyone else from the store.
+	returned := string(ew.act(ew.townSup, str(e, "id"), 1, "return", "请补充").body)
+	for _, want := range []string{`"authorName":"用户0001"`, `"comment":"请补充","actorName":"用户0002"`} {
+		if !strings.Contains(returned, want) {
+			t.Errorf("the reviewer's answer lacks %s: %s", want, returned)
+		}
+	}
 	list := string(ew.call("GET", "/api/v1/entries", ew.districtSup, nil).body)
 	for _, want := range []string{`"title":"张三"`, `"authorName":"用户0001"`, `"unitName":"单位t1/单位v1"`, `"actorName":"用户0002"`} {
 		if !strings.Contains(list, want) {
