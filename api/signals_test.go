@@ -255,6 +255,41 @@ func TestARecheckedEntryCountsOnce(t *testing.T) {
 	})
 }
 
+// TestAResubmittedEntryKeepsOnlyItsNewPrints: an entry returned, given
+// another photo and submitted again leaves that photo's print in the index
+// and no longer the first one's: a later copy of the first photo raises
+// nothing, a copy of the second names the entry. (A new entry's first check
+// has no prints to replace and skips removing them.)
+func TestAResubmittedEntryKeepsOnlyItsNewPrints(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(*testing.T) *world) {
+		sw := newSignalWorld(t, open(t))
+		sup := sw.tokenFor(sw.addUser("13900000107", "t1", false, auth.RoleSupervisor))
+		first, second := signalstest.Scene(11, 640, 480), signalstest.Scene(12, 640, 480)
+		entry := sw.submit(t, sw.cadre, map[string]any{"name": "走访", "photos": []string{sw.photo(t, sw.cadre, jpegOf(t, first, 90))}})
+		id := str(entry, "id")
+		if r := sw.call("POST", "/api/v1/entries/"+id+"/actions", sup, map[string]any{"action": "return", "rev": 1, "comment": "照片不清楚"}); r.status != 200 {
+			t.Fatalf("return: %d %s", r.status, r.body)
+		}
+		edited := sw.callWith("PATCH", "/api/v1/entries/"+id, sw.cadre,
+			map[string]any{"data": map[string]any{"name": "走访", "photos": []string{sw.photo(t, sw.cadre, jpegOf(t, second, 90))}}}, map[string]string{"If-Match": "2"})
+		if edited.status != 200 {
+			t.Fatalf("edit: %d %s", edited.status, edited.body)
+		}
+		if r := sw.call("POST", "/api/v1/entries/"+id+"/actions", sw.cadre, map[string]any{"action": "submit", "rev": 3}); r.status != 200 {
+			t.Fatalf("submit again: %d %s", r.status, r.body)
+		}
+		sw.checkSignals(t)
+		sw.now = sw.now.Add(time.Minute)
+		if kinds := signalKinds(sw.submit(t, sw.stranger, map[string]any{"name": "走访", "photos": []string{sw.photo(t, sw.stranger, jpegOf(t, first, 45))}})); len(kinds) != 0 {
+			t.Fatalf("a copy of the photo the entry no longer holds: %v", kinds)
+		}
+		copied := sw.submit(t, sw.stranger, map[string]any{"name": "走访", "photos": []string{sw.photo(t, sw.stranger, jpegOf(t, second, 45))}})
+		if kinds := signalKinds(copied); len(kinds) != 1 || copied["signals"].([]any)[0].(map[string]any)["otherEntryId"] != id {
+			t.Fatalf("a copy of the entry's new photo: %v", copied["signals"])
+		}
+	})
+}
+
 // TestPhotoTimeAndPlace: a photo whose EXIF says it was taken a month before
 // the day claimed, 40 km away, raises photo_time and photo_place; the same
 // claims sent by the phone for a photo without EXIF do too, marked as

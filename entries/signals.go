@@ -104,6 +104,9 @@ func (s *Service) checkOne(ctx context.Context, system auth.Scope, detector *sig
 	if err != nil {
 		return nil, err
 	}
+	// Only a submission makes an entry due, and each revision is checked
+	// once: an entry submitted as it was filed (revision 1) has no prints yet.
+	prints.First = e.Rev == 1
 	before := e
 	e.Signals, e.SignalsDue = signals.Carry(found, e.Signals), false
 	fx := Effects{Prints: &prints}

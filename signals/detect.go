@@ -38,6 +38,9 @@ type Prints struct {
 	At                                        time.Time
 	Photos                                    []PhotoPrint
 	TextKeys                                  []int64
+	// First: the entry has left no prints before, so a store has nothing of
+	// it to replace (most entries are checked once, at their first revision).
+	First bool
 }
 
 // PhotoPrint is one indexed photo.

@@ -57,18 +57,27 @@ func (s *SignalIndex) writePrints(ctx context.Context, p *signals.Prints) error 
 	if p == nil {
 		return nil
 	}
-	// The old prints go and the new come in one ordered bulk write: two round
-	// trips (a delete, then the photos' upserts), not one per photo.
-	photos := []mongo.WriteModel{mongo.NewDeleteManyModel().SetFilter(bson.D{{Key: "entryId", Value: p.EntryID}})}
+	// The old prints go (an entry's first prints replace nothing) and the new
+	// come in one ordered bulk write: a delete and the photos' upserts, not one
+	// round trip per photo.
+	var photos []mongo.WriteModel
+	if !p.First {
+		photos = append(photos, mongo.NewDeleteManyModel().SetFilter(bson.D{{Key: "entryId", Value: p.EntryID}}))
+	}
 	for _, photo := range p.Photos {
 		doc := photoPrintDoc{ID: p.EntryID + ":" + photo.AttachmentID, EntryID: p.EntryID, AttachmentID: photo.AttachmentID, UnitID: p.UnitID,
 			At: p.At, SHA256: photo.SHA256, Print: toSigned(photo.Print), Keys: bandKeys(photo.Bands)}
 		photos = append(photos, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: doc.ID}}).SetReplacement(doc).SetUpsert(true))
 	}
-	if _, err := s.photos.BulkWrite(ctx, photos, options.BulkWrite().SetOrdered(true)); err != nil {
-		return mapError("replace photo prints", err)
+	if len(photos) > 0 {
+		if _, err := s.photos.BulkWrite(ctx, photos, options.BulkWrite().SetOrdered(true)); err != nil {
+			return mapError("replace photo prints", err)
+		}
 	}
 	if len(p.TextKeys) == 0 {
+		if p.First {
+			return nil
+		}
 		_, err := s.texts.DeleteOne(ctx, bson.D{{Key: "_id", Value: p.EntryID}})
 		return mapError("text prints", err)
 	}

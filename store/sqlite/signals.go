@@ -26,13 +26,16 @@ var _ signals.Index = (*SignalIndex)(nil)
 // writePrints replaces an entry's prints in its own transaction, in a few
 // multi-row statements (the committer runs every write of the store). What
 // the entry had (a re-check after a resubmission) goes first, by primary
-// key: its photos' bands from their stored prints, its text's from its keys.
+// key: its photos' bands from their stored prints, its text's from its keys
+// (nothing for an entry's first prints).
 func writePrints(ctx context.Context, tx *txn, p *signals.Prints) error {
 	if p == nil {
 		return nil
 	}
-	if err := removePrints(ctx, tx, p); err != nil {
-		return err
+	if !p.First {
+		if err := removePrints(ctx, tx, p); err != nil {
+			return err
+		}
 	}
 	var prints, bands []any
 	for _, photo := range p.Photos {
