@@ -397,7 +397,7 @@ func TestAFailingCheckHoldsUpNothing(t *testing.T) {
 	if checked != 1 || err == nil || !strings.Contains(err.Error(), broken.ID) {
 		t.Fatalf("checked %d, error %v: want the good entry checked and the broken one reported", checked, err)
 	}
-	if due, _ := sw.st.entries.SignalsDue(context.Background(), auth.SystemScope("unit-city"), 10); len(due) != 1 || due[0] != broken.ID {
+	if due, _ := sw.st.entries.SignalsDue(context.Background(), auth.SystemScope("unit-city"), 10); len(due) != 1 || due[0].ID != broken.ID {
 		t.Fatalf("still due: %v", due)
 	}
 }

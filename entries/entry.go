@@ -146,9 +146,10 @@ type Store interface {
 	List(ctx context.Context, scope auth.Scope, q Query) (Page, error)
 	// Count counts what List would list over all its pages (Limit and Cursor ignored).
 	Count(ctx context.Context, scope auth.Scope, q Query) (int, error)
-	// SignalsDue lists entries whose signals are due to be checked, oldest
-	// first (an entry's check may find the one filed before it).
-	SignalsDue(ctx context.Context, scope auth.Scope, limit int) ([]string, error)
+	// SignalsDue returns the entries whose signals are due to be checked,
+	// whole and oldest first (an entry's check may find the one filed before
+	// it): one read for a batch, not one per entry.
+	SignalsDue(ctx context.Context, scope auth.Scope, limit int) ([]Entry, error)
 	// SetSignals stores an entry's checked signals, and fx (its prints and
 	// counts), if the entry is still at rev and still due; it reports whether
 	// it did. The revision does not change: whoever holds the entry may still

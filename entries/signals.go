@@ -50,7 +50,7 @@ func (s *Service) CheckSignals(ctx context.Context, root string, limit int) (int
 		return 0, nil
 	}
 	system := auth.SystemScope(root)
-	ids, err := s.Store.SignalsDue(ctx, system, limit)
+	due, err := s.Store.SignalsDue(ctx, system, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -59,14 +59,14 @@ func (s *Service) CheckSignals(ctx context.Context, root string, limit int) (int
 	detector.Index = batch
 	var results []checked
 	var failed []error
-	for _, id := range ids {
-		c, err := s.checkOne(ctx, system, &detector, id)
+	for _, e := range due {
+		c, err := s.checkOne(ctx, &detector, e)
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
 		if err != nil {
-			failed = append(failed, fmt.Errorf("signals of entry %s: %w", id, err))
-		} else if c != nil {
+			failed = append(failed, fmt.Errorf("signals of entry %s: %w", e.ID, err))
+		} else {
 			batch.Add(*c.fx.Prints)
 			results = append(results, *c)
 		}
@@ -81,15 +81,9 @@ type checked struct {
 	fx Effects
 }
 
-// checkOne finds an entry's signals; nil if the entry is gone.
-func (s *Service) checkOne(ctx context.Context, system auth.Scope, detector *signals.Detector, id string) (*checked, error) {
-	e, err := s.Store.Get(ctx, system, id)
-	if errs.Is(err, errs.NotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
+// checkOne finds an entry's signals, as the entry was read: if it changed
+// since, SetSignals stores nothing and it stays due.
+func (s *Service) checkOne(ctx context.Context, detector *signals.Detector, e Entry) (*checked, error) {
 	v, err := s.Versions.GetVersion(ctx, e.FormID, e.FormVersion)
 	if err != nil {
 		return nil, err

@@ -143,20 +143,19 @@ func (s *SignalIndex) TextCandidates(ctx context.Context, _ auth.Scope, formID s
 }
 
 // SignalsDue implements entries.Store.
-func (s *EntryStore) SignalsDue(ctx context.Context, _ auth.Scope, limit int) ([]string, error) {
-	type due struct {
-		ID string `bson:"_id"`
-	}
-	docs, err := findAll[due](ctx, s.coll, "signals due", bson.D{{Key: "signalsDue", Value: true}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.D{{Key: "_id", Value: 1}}))
+func (s *EntryStore) SignalsDue(ctx context.Context, _ auth.Scope, limit int) ([]entries.Entry, error) {
+	docs, err := findAll[entryDoc](ctx, s.coll, "signals due", bson.D{{Key: "signalsDue", Value: true}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(docs))
+	out := make([]entries.Entry, len(docs))
 	for i, d := range docs {
-		ids[i] = d.ID
+		if out[i], err = d.toEntry(); err != nil {
+			return nil, err
+		}
 	}
-	return ids, nil
+	return out, nil
 }
 
 // SetSignals implements entries.Store: the update that clears the due flag

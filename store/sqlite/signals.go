@@ -172,11 +172,9 @@ func removeTextPrint(ctx context.Context, tx *txn, entryID string) error {
 }
 
 // SignalsDue implements entries.Store.
-func (s *EntryStore) SignalsDue(ctx context.Context, _ auth.Scope, limit int) ([]string, error) {
-	return queryAll(ctx, s.db, "signals due", func(row scanner) (string, error) {
-		var id string
-		return id, row.Scan(&id)
-	}, `SELECT id FROM entries WHERE signals_due = 1 ORDER BY id LIMIT ?`, limit)
+func (s *EntryStore) SignalsDue(ctx context.Context, _ auth.Scope, limit int) ([]entries.Entry, error) {
+	return queryAll(ctx, s.db, "signals due", scanEntry,
+		`SELECT `+entryColumns+` FROM entries e WHERE e.signals_due = 1 ORDER BY e.id LIMIT ?`, limit)
 }
 
 // SetSignals implements entries.Store: the entry's row changes only if it

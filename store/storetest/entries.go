@@ -287,9 +287,9 @@ func testSignalsCheckedOnce(t *testing.T, h Harness) {
 	due.SignalsDue = true
 	mustInsert(t, h.Entries, scope, due)
 	mustInsert(t, h.Entries, scope, newEntry(pathV1, 2)) // not due
-	ids, err := h.Entries.SignalsDue(ctx, scope, 10)
-	if err != nil || len(ids) != 1 || ids[0] != due.ID {
-		t.Fatalf("due: %v %v", ids, err)
+	list, err := h.Entries.SignalsDue(ctx, scope, 10)
+	if err != nil || len(list) != 1 || list[0].ID != due.ID || list[0].Rev != 1 || list[0].Title != due.Title {
+		t.Fatalf("due: %+v %v", list, err)
 	}
 	listIDs(t, h.Entries, scope, entries.Query{}) // a store may keep what it listed: it must not show it stale
 	found := []signals.Signal{{Kind: signals.TextCopy, Detail: "文字与单位v2 2026-11-20 报送的记录有 90% 相同", OtherEntryID: "other"}}
@@ -320,7 +320,7 @@ func testSignalsCheckedOnce(t *testing.T, h Harness) {
 	if set, err := h.Entries.SetSignals(ctx, scope, due.ID, 1, nil, entries.Effects{}); err != nil || set {
 		t.Fatalf("a check of revision 1 stored over revision 2: %v %v", set, err)
 	}
-	if ids, _ := h.Entries.SignalsDue(ctx, scope, 10); len(ids) != 1 {
-		t.Fatalf("the changed entry is no longer due: %v", ids)
+	if list, _ := h.Entries.SignalsDue(ctx, scope, 10); len(list) != 1 || list[0].Rev != 2 {
+		t.Fatalf("the changed entry is no longer due, or is read stale: %+v", list)
 	}
 }
