@@ -89,7 +89,10 @@ func (c *TreeCache) versionOnce(ctx context.Context) (int64, error) {
 // treeRead is one request's reading of the tree version. A filing looked the
 // tree up twice (its unit's path, then the names in its answer), each time
 // one more query — one more round trip to MongoDB; now a request checks the
-// tree once and sees one tree throughout, unless it changes the tree itself.
+// version once. A change another instance makes meanwhile is seen from the
+// next request on (sooner if this instance reloads the tree for another
+// request: a reload always reads the newest units); a change the request
+// makes itself is seen at once.
 type treeRead struct {
 	mu      sync.Mutex
 	version int64

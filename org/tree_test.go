@@ -60,9 +60,9 @@ func (c *countedVersions) TreeVersion(ctx context.Context) (int64, error) {
 }
 
 // TestOneRequestReadsTheTreeOnce: in a request's context the tree version is
-// read once and the request sees one tree, even when another instance changes
-// it meanwhile; a change the request makes itself is seen at once; the next
-// request sees everything. On the embedded store and on FerretDB.
+// read once, so another instance's change is seen from the next request on; a
+// change the request makes itself is seen at once. On the embedded store and
+// on FerretDB.
 func TestOneRequestReadsTheTreeOnce(t *testing.T) {
 	backends := map[string]func(t *testing.T) (org.UnitStore, org.UserStore){
 		"sqlite": func(t *testing.T) (org.UnitStore, org.UserStore) {
