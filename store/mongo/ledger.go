@@ -313,11 +313,15 @@ func (s *LedgerStore) claim(ctx context.Context, f *ledger.Filing) error {
 	if err := s.ensureRow(ctx, f); err != nil {
 		return err
 	}
-	if _, err := s.obligations.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "entryId", Value: ""}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "entryId", Value: f.EntryID}}}}); err != nil {
+	res, err := s.obligations.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "entryId", Value: ""}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "entryId", Value: f.EntryID}}}})
+	if err != nil {
 		return mapError("claim round", err)
 	}
-	var d obligationDoc
+	if res.MatchedCount == 1 {
+		return nil // the round was free and is this entry's now
+	}
+	var d obligationDoc // held already: by this entry (a retry) or by another
 	if err := s.obligations.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		return mapError("read claim", err)
 	}
