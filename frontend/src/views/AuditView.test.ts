@@ -45,4 +45,34 @@ describe('the audit log', () => {
     await flushPromises()
     expect(router.currentRoute.value.path).toBe('/entries/e9')
   })
+
+  it('shows only the last filter\'s records, whichever answer comes back first', async () => {
+    setActivePinia(createPinia())
+    const answers: Record<string, (items: unknown[]) => void> = {}
+    globalThis.fetch = ((url: string) => new Promise<Response>((resolve) => {
+      const action = new URL(url, 'http://x').searchParams.get('action') ?? ''
+      answers[action] = (items) => resolve(new Response(JSON.stringify({ items, nextCursor: '' }), { status: 200 }))
+    })) as unknown as typeof fetch
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { template: '<p />' } }] })
+    const wrapper = mount(AuditView, { global: { plugins: [router] } })
+    await flushPromises()
+    answers['']!(records)
+    await vi.waitFor(async () => {
+      await flushPromises()
+      expect(wrapper.findAll('.record').length).toBe(3)
+    })
+    await wrapper.find('select').setValue('login')
+    await flushPromises()
+    expect(wrapper.findAll('.record')).toHaveLength(0) // nothing shown under a filter it does not match
+    expect(wrapper.text()).toContain('加载中')
+    await wrapper.find('select').setValue('user.update')
+    await flushPromises()
+    answers['user.update']!([records[0]])
+    await flushPromises()
+    answers.login!([records[2]]) // the first filter's answer, late
+    await flushPromises()
+    const rows = wrapper.findAll('.record').map((r) => r.text())
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toContain('修改用户')
+  })
 })
