@@ -60,6 +60,7 @@ func (s *server) guard(access Access) fiber.Handler {
 		if len(access.Roles) > 0 && !hasAny(scope, access.Roles) {
 			return errs.New(errs.Forbidden, "没有权限执行此操作")
 		}
+		c.SetUserContext(org.OneVersionsRead(c.UserContext()))
 		if changesState(c.Method()) {
 			user, err := s.stillCurrent(c, claims)
 			if err != nil {
@@ -68,7 +69,6 @@ func (s *server) guard(access Access) fiber.Handler {
 			c.Locals(callerKey, user)
 		}
 		c.Locals(scopeKey, scope)
-		c.SetUserContext(org.OneTreeRead(c.UserContext()))
 		return c.Next()
 	}
 }

@@ -184,13 +184,14 @@ func newWorldOn(t testing.TB, st stores) *world {
 	w.tokens, _ = auth.NewTokens("test-secret-test-secret-test-secret!", nil, auth.DefaultTTL, clock)
 	tree := &org.TreeCache{Units: st.org}
 	w.tree = tree
+	people := &org.PeopleCache{UserStore: st.org, Versions: st.org} // as serve.go wires it
 	w.audit = &audit.Log{Store: st.audit, Now: clock}
 	w.chunks = &attachments.Chunks{Store: w.st.uploads, MaxBytes: 1 << 20, Now: clock}
 	versions := &forms.VersionCache{Source: st.forms}
 	w.versions = versions
 	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit}
 	w.entries = &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
-		People: org.Directory{Users: st.org}, Now: clock, Attachments: st.attachments, Ledger: st.ledger}
+		People: org.Directory{Users: people}, Now: clock, Attachments: st.attachments, Ledger: st.ledger}
 	w.entries.UseSignals(st.signals, tree.NameOf)
 	// 企业微信 is on, pointed at a fake by the tests that use it (wecomtest).
 	w.wecom = &wecom.Client{HTTP: http.DefaultClient, Now: clock}
@@ -217,7 +218,7 @@ func newWorldOn(t testing.TB, st stores) *world {
 		Attachments: st.attachments, MaxUpload: 1 << 20,
 		Chunks: w.chunks,
 		Board:  &board.Board{Entries: st.entries, Forms: st.forms, Versions: versions, Units: tree.All, Now: clock},
-		Units:  st.org, Users: st.org, Tokens: w.tokens, Tree: tree, Forms: formService,
+		Units:  st.org, Users: people, Tokens: w.tokens, Tree: tree, Forms: formService,
 		Importer:      &orgimport.Importer{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock},
 		EntryImporter: &formimport.Importer{Entries: w.entries, Forms: formService, Tree: tree, Users: st.org, Audit: w.audit, Now: clock},
 		Org:           &org.Service{Units: st.org, Users: st.org, Password: cheapPasswords, Now: clock, Audit: w.audit},

@@ -78,11 +78,16 @@ func TestOldPasswordGuessingIsThrottled(t *testing.T) {
 
 // TestDeactivatedSupervisorCannotApprove: a token issued before deactivation
 // approved for the rest of its 15 minutes. Every change now checks the user's
-// auth version in the store.
+// auth version in the store — or in the people cache, which must forget the
+// account as the deactivation is stored: the supervisor writes once before it,
+// so the account is kept.
 func TestDeactivatedSupervisorCannotApprove(t *testing.T) {
 	ew := newEntryWorld(t)
 	e := entryOf(t, ew.file("7d3f0a52-9999-4e6b-9b1e-000000000001", map[string]any{"name": "张三"}, true))
 	admin := ew.tokenFor(ew.addUser("13700000071", "city", false, auth.RoleAdmin))
+	if r := ew.call("POST", "/api/v1/notifications/read", ew.townSup, map[string]any{"ids": []string{"none"}}); r.status != 204 {
+		t.Fatalf("a write before deactivation: %d %s", r.status, r.body)
+	}
 	if r := ew.call("PATCH", "/api/v1/users/user-13900000002", admin, map[string]any{"active": false}); r.status != 200 {
 		t.Fatalf("deactivate: %d %s", r.status, r.body)
 	}

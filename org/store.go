@@ -26,9 +26,9 @@ type UnitStore interface {
 	// RootUnit returns the root of the tree, unscoped, for start-up tasks only;
 	// errs.NotFound on an empty store.
 	RootUnit(ctx context.Context) (Unit, error)
-	// TreeVersion changes whenever any unit changes, so every instance's tree
-	// cache can tell when it is stale.
-	TreeVersion(ctx context.Context) (int64, error)
+	// Versions are the tree's and the people's change counters, so every
+	// instance's caches can tell when they are stale.
+	VersionStore
 }
 
 // UserStore keeps users. Reads and writes are scoped by the user's unit path,

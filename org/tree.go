@@ -10,7 +10,7 @@ import (
 )
 
 // TreeCache keeps the whole unit tree in memory. Before each use it reads the
-// store's tree version — one small query — and reloads when another instance (or
+// store's versions (once per request) and reloads when another instance (or
 // this one) changed any unit, so several instances behind a load balancer never
 // serve a stale tree.
 type TreeCache struct {
@@ -44,10 +44,11 @@ func (c *TreeCache) Subtree(ctx context.Context, scope auth.Scope) ([]Unit, erro
 }
 
 func (c *TreeCache) all(ctx context.Context) ([]Unit, error) {
-	version, err := c.versionOnce(ctx)
+	versions, err := readVersions(ctx, c.Units)
 	if err != nil {
 		return nil, err
 	}
+	version := versions.Tree
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.loaded && version == c.version {
@@ -65,57 +66,6 @@ func (c *TreeCache) all(ctx context.Context) ([]Unit, error) {
 	// next call reload again rather than keep a tree older than its version.
 	c.units, c.names, c.version, c.loaded = units, names, version, true
 	return units, nil
-}
-
-// versionOnce is the store's tree version, read once per request in a context
-// from OneTreeRead.
-func (c *TreeCache) versionOnce(ctx context.Context) (int64, error) {
-	read, _ := ctx.Value(treeReadKey{}).(*treeRead)
-	if read == nil {
-		return c.Units.TreeVersion(ctx)
-	}
-	read.mu.Lock()
-	defer read.mu.Unlock()
-	if !read.done {
-		v, err := c.Units.TreeVersion(ctx)
-		if err != nil {
-			return 0, err
-		}
-		read.version, read.done = v, true
-	}
-	return read.version, nil
-}
-
-// treeRead is one request's reading of the tree version. A filing looked the
-// tree up twice (its unit's path, then the names in its answer), each time
-// one more query — one more round trip to MongoDB; now a request checks the
-// version once. A change another instance makes meanwhile is seen from the
-// next request on (sooner if this instance reloads the tree for another
-// request: a reload always reads the newest units); a change the request
-// makes itself is seen at once.
-type treeRead struct {
-	mu      sync.Mutex
-	version int64
-	done    bool
-}
-
-type treeReadKey struct{}
-
-// OneTreeRead returns a context in which the tree version is read once (the
-// API gives one to each request).
-func OneTreeRead(ctx context.Context) context.Context {
-	return context.WithValue(ctx, treeReadKey{}, &treeRead{})
-}
-
-// ForgetTreeRead makes the next lookup in ctx read the version again. The
-// stores call it whenever they change the tree, so a request that moves a
-// unit and then answers with the tree answers with the new one.
-func ForgetTreeRead(ctx context.Context) {
-	if read, ok := ctx.Value(treeReadKey{}).(*treeRead); ok {
-		read.mu.Lock()
-		read.done = false
-		read.mu.Unlock()
-	}
 }
 
 // All returns every unit of the tree, root first; the slice is the cache's

@@ -48,36 +48,39 @@ func TestTreeCacheSeesOtherInstancesChanges(t *testing.T) {
 	}
 }
 
-// countedVersions counts the tree-version reads that reach the store.
+// countedVersions counts the version reads that reach the store.
 type countedVersions struct {
 	org.UnitStore
 	reads int
 }
 
-func (c *countedVersions) TreeVersion(ctx context.Context) (int64, error) {
+func (c *countedVersions) Versions(ctx context.Context) (org.Versions, error) {
 	c.reads++
-	return c.UnitStore.TreeVersion(ctx)
+	return c.UnitStore.Versions(ctx)
 }
 
-// TestOneRequestReadsTheTreeOnce: in a request's context the tree version is
+// backends opens an empty org store on each store this test runs on: the
+// embedded one and FerretDB.
+var backends = map[string]func(t *testing.T) (org.UnitStore, org.UserStore){
+	"sqlite": func(t *testing.T) (org.UnitStore, org.UserStore) {
+		db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db.Org(), db.Org()
+	},
+	"ferretdb": func(t *testing.T) (org.UnitStore, org.UserStore) {
+		db := mongotest.StartFerretDB(t).Open(t)
+		return db.Org(), db.Org()
+	},
+}
+
+// TestOneRequestReadsTheVersionsOnce: in a request's context the versions are
 // read once, so another instance's change is seen from the next request on; a
 // change the request makes itself is seen at once. On the embedded store and
 // on FerretDB.
-func TestOneRequestReadsTheTreeOnce(t *testing.T) {
-	backends := map[string]func(t *testing.T) (org.UnitStore, org.UserStore){
-		"sqlite": func(t *testing.T) (org.UnitStore, org.UserStore) {
-			db, err := sqlite.Open(context.Background(), sqlite.Options{Dir: t.TempDir()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			return db.Org(), db.Org()
-		},
-		"ferretdb": func(t *testing.T) (org.UnitStore, org.UserStore) {
-			db := mongotest.StartFerretDB(t).Open(t)
-			return db.Org(), db.Org()
-		},
-	}
+func TestOneRequestReadsTheVersionsOnce(t *testing.T) {
 	for name, open := range backends {
 		t.Run(name, func(t *testing.T) {
 			units, users := open(t)
@@ -103,7 +106,7 @@ func TestOneRequestReadsTheTreeOnce(t *testing.T) {
 				return out
 			}
 
-			request := org.OneTreeRead(context.Background())
+			request := org.OneVersionsRead(context.Background())
 			names(request)
 			if _, err := svc.CreateUnit(context.Background(), scope, org.NewUnit{Name: "东城区", ParentID: root.ID, Kind: org.KindDistrict}); err != nil {
 				t.Fatal(err)
@@ -117,7 +120,7 @@ func TestOneRequestReadsTheTreeOnce(t *testing.T) {
 			if got := names(request); len(got) != 3 {
 				t.Fatalf("the request's own change is not seen: %v", got)
 			}
-			if got := names(org.OneTreeRead(context.Background())); len(got) != 3 || counted.reads != 3 {
+			if got := names(org.OneVersionsRead(context.Background())); len(got) != 3 || counted.reads != 3 {
 				t.Fatalf("the next request: %v after %d version reads", got, counted.reads)
 			}
 		})

@@ -38,6 +38,7 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 	b, _ := startBinary(t, bin, append(shared, "TAIZHANG_DATA_DIR="+t.TempDir())...) // the demo city is there already
 
 	t.Run("UnitMovedOnOneIsSeenOnTheOther", func(t *testing.T) { unitMoveSeenAcross(t, a, b) })
+	t.Run("UserDisabledOnOneIsRefusedOnTheOther", func(t *testing.T) { disabledAcross(t, a, b) })
 	t.Run("UploadStartedOnOneFinishesOnTheOther", func(t *testing.T) { uploadAcross(t, a, b) })
 	t.Run("LargeUploadIsOneMultipartUploadAcrossBoth", func(t *testing.T) { multipartAcross(t, a, b, bucket) })
 	t.Run("LoginThrottleCountsAcrossBoth", func(t *testing.T) { throttleAcross(t, a, b) })
@@ -64,6 +65,36 @@ func unitMoveSeenAcross(t *testing.T, a, b string) {
 	}
 	if got := visibleUnits(t, b, "13800000003"); !slices.Contains(got, "红旗村") {
 		t.Fatalf("the district lost 红旗村: %v", got)
+	}
+}
+
+// disabledAcross: B keeps the accounts its write requests check; a cadre
+// disabled on A must be refused on B from the very next write.
+func disabledAcross(t *testing.T, a, b string) {
+	const phone = "13800000009" // 冯干部, 石桥村
+	token := loginToken(t, b, phone)
+	markRead := func() int {
+		return call(t, "POST", b+"/api/v1/notifications/read", token, map[string]any{"ids": []string{"none"}}).status
+	}
+	if s := markRead(); s != 204 {
+		t.Fatalf("a write on B before: %d", s)
+	}
+	admin := loginToken(t, a, "13800000001")
+	var users struct {
+		Items []struct{ ID, Phone string }
+	}
+	call(t, "GET", a+"/api/v1/users?limit=100", admin, nil).json(t, &users)
+	id := ""
+	for _, u := range users.Items {
+		if u.Phone == phone {
+			id = u.ID
+		}
+	}
+	if r := call(t, "PATCH", a+"/api/v1/users/"+id, admin, map[string]any{"active": false}); r.status != 200 {
+		t.Fatalf("disable on A: %d %s", r.status, r.body)
+	}
+	if s := markRead(); s != 401 {
+		t.Fatalf("the disabled cadre's next write on B: %d, want 401", s)
 	}
 }
 

@@ -207,6 +207,7 @@ func (p *program) sweepLedger(ctx context.Context) {
 // clock, the demo's history on a clock it turns.
 type domain struct {
 	tree     *org.TreeCache
+	people   *org.PeopleCache
 	audit    *audit.Log
 	versions *forms.VersionCache
 	forms    *forms.Service
@@ -216,11 +217,12 @@ type domain struct {
 }
 
 func newDomain(store openStore, now func() time.Time) domain {
-	d := domain{tree: &org.TreeCache{Units: store.units}, audit: &audit.Log{Store: store.audit, Now: now},
+	d := domain{tree: &org.TreeCache{Units: store.units}, people: &org.PeopleCache{UserStore: store.users, Versions: store.units},
+		audit:    &audit.Log{Store: store.audit, Now: now},
 		versions: &forms.VersionCache{Source: store.forms}}
 	d.forms = &forms.Service{Store: store.forms, Versions: d.versions, PathOf: d.tree.PathOf, Now: now, Audit: d.audit}
 	d.entries = &entries.Service{Store: store.entries, Forms: d.forms, Versions: d.versions, Units: d.tree.OwnPath,
-		People: org.Directory{Users: store.users}, Now: now, Attachments: store.attachments, Ledger: store.ledger}
+		People: org.Directory{Users: d.people}, Now: now, Attachments: store.attachments, Ledger: store.ledger}
 	d.entries.UseSignals(store.signals, d.tree.NameOf)
 	d.ledger = &ledger.Service{Store: store.ledger, Audit: d.audit, Now: now}
 	d.sweeper = &ledger.Sweeper{Forms: store.forms, Units: d.tree.All, Users: store.users, Store: store.ledger, Now: now}
@@ -238,7 +240,7 @@ func services(cfg config.Config, store openStore, d domain, tokens *auth.Tokens,
 		AuditStore: store.audit, Notifications: store.notifications, Now: now,
 		Attachments: store.attachments, MaxUpload: cfg.MaxUpload,
 		Chunks: &attachments.Chunks{Store: store.uploads, Parts: store.parts, MaxBytes: cfg.MaxUpload, Now: now},
-		Units:  store.units, Users: store.users, Tokens: tokens, Tree: d.tree, Forms: d.forms,
+		Units:  store.units, Users: d.people, Tokens: tokens, Tree: d.tree, Forms: d.forms,
 		Importer:      &orgimport.Importer{Units: store.units, Users: store.users, Password: params, Now: now},
 		EntryImporter: &formimport.Importer{Entries: d.entries, Forms: d.forms, Tree: d.tree, Users: store.users, Audit: d.audit, Now: now},
 		Org:           &org.Service{Units: store.units, Users: store.users, Password: params, Now: now, Audit: d.audit},

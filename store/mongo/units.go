@@ -138,21 +138,38 @@ func (s *OrgStore) RootUnit(ctx context.Context) (org.Unit, error) {
 	return d.toUnit(), mapError("root unit", err)
 }
 
-// TreeVersion implements org.UnitStore.
-func (s *OrgStore) TreeVersion(ctx context.Context) (int64, error) {
-	var doc struct {
-		Value int64 `bson:"value"`
+// Versions implements org.VersionStore: both counters in one command.
+func (s *OrgStore) Versions(ctx context.Context) (org.Versions, error) {
+	docs, err := findAll[struct {
+		ID    string `bson:"_id"`
+		Value int64  `bson:"value"`
+	}](ctx, s.meta, "versions", bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{"tree_version", "people_version"}}}}})
+	var v org.Versions
+	for _, d := range docs {
+		if d.ID == "tree_version" {
+			v.Tree = d.Value
+		} else {
+			v.People = d.Value
+		}
 	}
-	err := s.meta.FindOne(ctx, bson.D{{Key: "_id", Value: "tree_version"}}).Decode(&doc)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, nil
-	}
-	return doc.Value, mapError("tree version", err)
+	return v, err
 }
 
 func (s *OrgStore) bumpTreeVersion(ctx context.Context) error {
-	defer org.ForgetTreeRead(ctx)
-	_, err := s.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: "tree_version"}},
+	return s.bumpVersion(ctx, "tree_version")
+}
+
+// bumpPeopleVersion follows every write to a user's name, unit, roles,
+// activity or sign-in version, in the write's transaction where the server
+// has them (otherwise just after it: a failure is returned, and the retried
+// write bumps again).
+func (s *OrgStore) bumpPeopleVersion(ctx context.Context) error {
+	return s.bumpVersion(ctx, "people_version")
+}
+
+func (s *OrgStore) bumpVersion(ctx context.Context, key string) error {
+	defer org.ForgetVersionsRead(ctx)
+	_, err := s.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "value", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
-	return mapError("bump tree version", err)
+	return mapError("bump "+key, err)
 }

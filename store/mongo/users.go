@@ -56,16 +56,22 @@ var errUserNotFound = errs.New(errs.NotFound, "用户不存在")
 // InsertUser implements org.UserStore.
 func (s *OrgStore) InsertUser(ctx context.Context, scope auth.Scope, u org.User) (err error) {
 	defer s.db.track("users.insert", time.Now(), &err)
+	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	if unitID, ok := scope.UnitID(); !ok || !(org.Unit{Path: u.UnitPath}).IsUnder(unitID) {
 		return errs.New(errs.Forbidden, "无权在该单位下创建用户")
 	}
 	doc := toUserDoc(u)
 	doc.Rev = 1
-	_, err = s.users.InsertOne(ctx, doc)
-	if mongo.IsDuplicateKeyError(err) {
-		return errs.Fields("手机号已被使用", errs.FieldError{Field: "phone", Code: "duplicate", Message: "该手机号已注册"})
-	}
-	return mapError("insert user", err)
+	return s.db.atomically(ctx, func(ctx context.Context) error {
+		_, err := s.users.InsertOne(ctx, doc)
+		if mongo.IsDuplicateKeyError(err) {
+			return errs.Fields("手机号已被使用", errs.FieldError{Field: "phone", Code: "duplicate", Message: "该手机号已注册"})
+		}
+		if err != nil {
+			return mapError("insert user", err)
+		}
+		return s.bumpPeopleVersion(ctx)
+	})
 }
 
 // GetUser implements org.UserStore.
@@ -118,10 +124,15 @@ func (s *OrgStore) ListUsers(ctx context.Context, scope auth.Scope, unitID, afte
 // UpdateUser implements org.UserStore.
 func (s *OrgStore) UpdateUser(ctx context.Context, scope auth.Scope, u org.User) (err error) {
 	defer s.db.track("users.update", time.Now(), &err)
+	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	scopeUnit, ok := scope.UnitID()
 	if !ok || !(org.Unit{Path: u.UnitPath}).IsUnder(scopeUnit) {
 		return errUserNotFound
 	}
+	return s.db.atomically(ctx, func(ctx context.Context) error { return s.updateUser(ctx, scope, scopeUnit, u) })
+}
+
+func (s *OrgStore) updateUser(ctx context.Context, scope auth.Scope, scopeUnit string, u org.User) error {
 	d := toUserDoc(u)
 	res, err := s.users.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: u.ID}, {Key: "rev", Value: u.Rev}, {Key: "unitPath", Value: scopeUnit}},
@@ -139,7 +150,7 @@ func (s *OrgStore) UpdateUser(ctx context.Context, scope auth.Scope, u org.User)
 		}
 		return errs.New(errs.Conflict, "用户信息已被他人修改，请刷新后重试")
 	}
-	return nil
+	return s.bumpPeopleVersion(ctx)
 }
 
 // Supervisors implements org.UserStore.

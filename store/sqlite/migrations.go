@@ -373,6 +373,16 @@ var migrations = []string{
 	ALTER TABLE uploads ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';
 	ALTER TABLE uploads ADD COLUMN flushed INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE uploads ADD COLUMN part_claims INTEGER NOT NULL DEFAULT 0;`,
+	// 24: the people version (org.Versions) changes with every user added or
+	// changed in what the caches keep — by trigger, so no write can forget it.
+	// A login (last_login_at, a rehashed password alone) leaves it.
+	`INSERT INTO meta (key, value) VALUES ('people_version', 0);
+	CREATE TRIGGER users_inserted AFTER INSERT ON users
+		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'people_version'; END;
+	CREATE TRIGGER users_changed AFTER UPDATE OF name, phone, unit_id, unit_path, roles, active, auth_version ON users
+		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'people_version'; END;
+	CREATE TRIGGER users_deleted AFTER DELETE ON users
+		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'people_version'; END;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -215,14 +215,16 @@ func (s *OrgStore) RootUnit(ctx context.Context) (org.Unit, error) {
 	return u, mapError("root unit", err)
 }
 
-// TreeVersion implements org.UnitStore.
-func (s *OrgStore) TreeVersion(ctx context.Context) (v int64, err error) {
-	err = s.db.queryRow(ctx, `SELECT value FROM meta WHERE key = 'tree_version'`).Scan(&v)
-	return v, mapError("tree version", err)
+// Versions implements org.VersionStore; the people version is kept by
+// triggers on users (migration 24).
+func (s *OrgStore) Versions(ctx context.Context) (v org.Versions, err error) {
+	err = s.db.queryRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'tree_version'),
+		(SELECT value FROM meta WHERE key = 'people_version')`).Scan(&v.Tree, &v.People)
+	return v, mapError("versions", err)
 }
 
 func bumpTreeVersion(ctx context.Context, tx *txn) error {
-	defer org.ForgetTreeRead(ctx)
+	defer org.ForgetVersionsRead(ctx)
 	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'tree_version'`)
 	return err
 }

@@ -100,7 +100,7 @@ func testUnitInsertScope(t *testing.T, h Harness) {
 func testUnitUpdate(t *testing.T, h Harness) {
 	ctx := context.Background()
 	seedUnits(t, h.Org)
-	before, _ := h.Org.TreeVersion(ctx)
+	before, _ := h.Org.Versions(ctx)
 	u, _ := h.Org.GetUnit(ctx, scopeOf(t, "d1"), "t1")
 	u.Name, u.Active, u.SortOrder, u.Code = "城关镇", false, 3, "T-01"
 	if err := h.Org.UpdateUnit(ctx, scopeOf(t, "d1"), u); err != nil {
@@ -110,8 +110,8 @@ func testUnitUpdate(t *testing.T, h Harness) {
 	if got.Name != "城关镇" || got.Active || got.SortOrder != 3 || got.Code != "T-01" {
 		t.Fatalf("update lost: %+v", got)
 	}
-	if after, _ := h.Org.TreeVersion(ctx); after <= before {
-		t.Fatalf("tree version %d → %d: a change must bump it", before, after)
+	if after, _ := h.Org.Versions(ctx); after.Tree <= before.Tree {
+		t.Fatalf("tree version %d → %d: a change must bump it", before.Tree, after.Tree)
 	}
 	wantCode(t, h.Org.UpdateUnit(ctx, scopeOf(t, "d2"), u), errs.NotFound)
 }

@@ -31,6 +31,7 @@ func runUsers(t *testing.T, open func(t *testing.T) Harness) {
 		"CountActive":         testUserCount,
 		"AuthenticationReads": testUserAuthReads,
 		"SupervisorsOfUnits":  testSupervisors,
+		"PeopleVersion":       testPeopleVersion,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -164,6 +165,50 @@ func testUserAuthReads(t *testing.T, h Harness) {
 	_ = h.Org.RecordLogin(ctx, u.ID, at.Add(time.Hour), "")
 	if again, _ := h.Org.UserByID(ctx, u.ID); again.PasswordHash != "$argon2id$new" {
 		t.Fatal("an empty new hash must keep the password")
+	}
+}
+
+// testPeopleVersion: what the people caches keep (org.PeopleCache) is
+// trusted only while the people version stays the same, so every change to
+// it must move the version; a login, which changes nothing they keep, must
+// not (it would empty every instance's caches each morning).
+func testPeopleVersion(t *testing.T, h Harness) {
+	ctx := context.Background()
+	people := func() int64 {
+		t.Helper()
+		v, err := h.Org.Versions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.People
+	}
+	start := people()
+	u := newUser("13800000001", pathV1)
+	if err := h.Org.InsertUser(ctx, scopeOf(t, "city"), u); err != nil {
+		t.Fatal(err)
+	}
+	added := people()
+	if added <= start {
+		t.Fatalf("adding a user left the people version at %d", added)
+	}
+	if err := h.Org.RecordLogin(ctx, u.ID, epoch.Add(time.Hour), "$argon2id$new"); err != nil {
+		t.Fatal(err)
+	}
+	if got := people(); got != added {
+		t.Fatalf("a login moved the people version %d → %d", added, got)
+	}
+	stale := u
+	u.Active = false
+	if err := h.Org.UpdateUser(ctx, scopeOf(t, "city"), u); err != nil {
+		t.Fatal(err)
+	}
+	disabled := people()
+	if disabled <= added {
+		t.Fatalf("disabling a user left the people version at %d", disabled)
+	}
+	wantCode(t, h.Org.UpdateUser(ctx, scopeOf(t, "city"), stale), errs.Conflict)
+	if got := people(); got != disabled {
+		t.Fatalf("a refused update moved the people version %d → %d", disabled, got)
 	}
 }
 

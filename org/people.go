@@ -1,0 +1,120 @@
+package org
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"taizhang/auth"
+)
+
+// PeopleCache is a UserStore that keeps, for as long as the store's versions
+// stay the same, the two reads every write request makes: the caller's
+// account (UserByID: still active, still signed in at its version?) and the
+// holders of a role on a unit path (WithRole: who reviews this entry?). Each
+// was one query per filing, one round trip to MongoDB; now a request reads
+// the versions, as it does anyway for the tree. Everything else goes to the
+// store.
+//
+// An account kept here may show an older last login and password hash than
+// the store (a login changes those without a new version): sign-in and
+// password checks read the store itself (session.Service is given the store).
+type PeopleCache struct {
+	UserStore
+	Versions VersionStore
+
+	mu       sync.Mutex
+	at       Versions
+	accounts map[string]User
+	onPath   map[string][]User
+}
+
+// maxKept bounds each of the caches; beyond it they start again empty. An
+// account is a few hundred bytes.
+const maxKept = 50_000
+
+// UserByID implements UserStore from the cache when it can.
+func (c *PeopleCache) UserByID(ctx context.Context, id string) (User, error) {
+	v, err := readVersions(ctx, c.Versions)
+	if err != nil {
+		return User{}, err
+	}
+	if u, ok := lookup(c, v, &c.accounts, id); ok {
+		return cloneUser(u), nil
+	}
+	u, err := c.UserStore.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	keep(c, v, &c.accounts, id, cloneUser(u))
+	return u, nil
+}
+
+// WithRole implements UserStore from the cache when it can. The answer
+// depends only on the scope's unit, the role and the units asked about.
+func (c *PeopleCache) WithRole(ctx context.Context, scope auth.Scope, role auth.Role, unitIDs []string) ([]User, error) {
+	scopeUnit, ok := scope.UnitID()
+	if !ok {
+		return c.UserStore.WithRole(ctx, scope, role, unitIDs)
+	}
+	v, err := readVersions(ctx, c.Versions)
+	if err != nil {
+		return nil, err
+	}
+	key := scopeUnit + "\x00" + string(role) + "\x00" + strings.Join(unitIDs, "\x00")
+	if found, ok := lookup(c, v, &c.onPath, key); ok {
+		return slices.Clone(found), nil
+	}
+	found, err := c.UserStore.WithRole(ctx, scope, role, unitIDs)
+	if err != nil {
+		return nil, err
+	}
+	keep(c, v, &c.onPath, key, slices.Clone(found))
+	return found, nil
+}
+
+// lookup finds key among what was read at exactly the versions v. A request
+// whose versions are newer than the cache's starts it again empty.
+// kept is a pointer: moveTo may replace the map.
+func lookup[T any](c *PeopleCache, v Versions, kept *map[string]T, key string) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.moveTo(v)
+	var zero T
+	if v != c.at {
+		return zero, false
+	}
+	got, ok := (*kept)[key]
+	return got, ok
+}
+
+// keep stores what was read after reading the versions v — so it is at
+// least as new as v — unless the cache has moved past v meanwhile.
+func keep[T any](c *PeopleCache, v Versions, kept *map[string]T, key string, value T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.moveTo(v)
+	if v != c.at {
+		return
+	}
+	if *kept == nil || len(*kept) >= maxKept {
+		*kept = map[string]T{}
+	}
+	(*kept)[key] = value
+}
+
+// moveTo empties the cache for versions newer than its own. Versions only
+// grow; a reading older than the cache's (a slow request) leaves it alone.
+func (c *PeopleCache) moveTo(v Versions) {
+	if v != c.at && v.Tree >= c.at.Tree && v.People >= c.at.People {
+		c.at, c.accounts, c.onPath = v, nil, nil
+	}
+}
+
+// cloneUser copies an account's slices, so no caller can change what the
+// cache keeps.
+func cloneUser(u User) User {
+	u.UnitPath, u.Roles = slices.Clone(u.UnitPath), slices.Clone(u.Roles)
+	return u
+}
