@@ -79,7 +79,7 @@ lint: vet
 ## binary's filing, listing, login-burst and export figures, the Excel
 ## import and the answers' compression (docs/performance.md)
 bench: build
-	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/ ./signals/
+	go test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./auth/ ./forms/ ./signals/ ./org/
 	go test -run '^$$' -bench Reports -benchmem -benchtime 30x -timeout 30m ./api/
 	go test -run '^$$' -bench 'Import|ReminderSweep' -benchtime 1x ./api/
 	go test -run '^$$' -bench CompressAnswers ./api/

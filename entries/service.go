@@ -30,8 +30,8 @@ type Service struct {
 	Versions interface {
 		GetVersion(ctx context.Context, formID string, version int) (forms.Version, error)
 	}
-	// Units returns the caller's subtree (their own unit first).
-	Units func(ctx context.Context, scope auth.Scope) (own []string, inScope map[string]bool, err error)
+	// Units returns the caller's own unit path and a test of which units are in their scope.
+	Units func(ctx context.Context, scope auth.Scope) (own []string, inScope func(unitID string) bool, err error)
 	// People says who reviews an entry and who administers its unit.
 	People People
 	Now    func() time.Time
@@ -216,7 +216,7 @@ func (s *Service) checkOnePerPeriod(ctx context.Context, scope auth.Scope, e Ent
 
 // validate checks data against a version: fully on submit, types only for a
 // draft. Refusals are 422 with the engine's field paths.
-func validate(schema forms.Form, data map[string]any, submit bool, inScope map[string]bool, now func() time.Time) (map[string]any, error) {
+func validate(schema forms.Form, data map[string]any, submit bool, inScope func(unitID string) bool, now func() time.Time) (map[string]any, error) {
 	raw, _ := json.Marshal(data)
 	if len(raw) > forms.MaxDataBytes {
 		return nil, errs.New(errs.TooLarge, "填报数据不能超过 1 MB")
@@ -225,7 +225,7 @@ func validate(schema forms.Form, data map[string]any, submit bool, inScope map[s
 	if submit {
 		mode = forms.Submit
 	}
-	res := forms.Validate(&schema, data, mode, &forms.Env{Now: now, UnitInScope: func(id string) bool { return inScope[id] }})
+	res := forms.Validate(&schema, data, mode, &forms.Env{Now: now, UnitInScope: inScope})
 	if !res.Valid() {
 		err := res.Err().(*errs.Error)
 		err.Code = errs.Unprocessable

@@ -18,9 +18,39 @@ type TreeCache struct {
 
 	mu      sync.Mutex
 	version int64
-	units   []Unit            // root first, by depth
-	names   map[string]string // unit id → name, of the same tree
-	loaded  bool
+	tree    *tree
+}
+
+// tree is one loaded unit tree with its indexes, replaced whole on reload and
+// never changed, so lookups made from it need no lock. Every filing asks for
+// its unit's path and scope: a province holds 50,000 units, and walking them
+// all took 0.6 ms a filing (BenchmarkOwnPath); the indexes make it a few map
+// lookups.
+type tree struct {
+	units []Unit            // root first, by depth
+	byID  map[string]int    // unit id → index in units
+	under map[string][]int  // unit id → indexes of the units whose path holds it, in order
+	names map[string]string // unit id → name
+}
+
+func newTree(units []Unit) *tree {
+	t := &tree{units: units, byID: make(map[string]int, len(units)), under: make(map[string][]int, len(units)),
+		names: make(map[string]string, len(units))}
+	for i, u := range units {
+		t.byID[u.ID], t.names[u.ID] = i, u.Name
+		// Scope is what the stores apply: the units whose path holds the scope
+		// unit — by path, as they do, not by parent links.
+		for _, above := range u.Path {
+			t.under[above] = append(t.under[above], i)
+		}
+	}
+	return t
+}
+
+// inScope reports whether unit id lies under scopeUnit (itself included).
+func (t *tree) inScope(scopeUnit, id string) bool {
+	i, ok := t.byID[id]
+	return ok && t.units[i].IsUnder(scopeUnit)
 }
 
 // Subtree returns the units in scope, root of the scope first. It applies the
@@ -30,58 +60,55 @@ func (c *TreeCache) Subtree(ctx context.Context, scope auth.Scope) ([]Unit, erro
 	if !ok {
 		return nil, nil
 	}
-	all, err := c.all(ctx)
+	t, err := c.current(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []Unit
-	for _, u := range all {
-		if u.IsUnder(unitID) {
-			out = append(out, u)
-		}
+	for _, i := range t.under[unitID] {
+		out = append(out, t.units[i])
 	}
 	return out, nil
 }
 
-func (c *TreeCache) all(ctx context.Context) ([]Unit, error) {
+func (c *TreeCache) current(ctx context.Context) (*tree, error) {
 	versions, err := readVersions(ctx, c.Units)
 	if err != nil {
 		return nil, err
 	}
-	version := versions.Tree
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.loaded && version == c.version {
-		return c.units, nil
+	if c.tree != nil && versions.Tree == c.version {
+		return c.tree, nil
 	}
 	units, err := c.load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	names := make(map[string]string, len(units))
-	for _, u := range units {
-		names[u.ID] = u.Name
-	}
 	// Remember the version read before loading: a change during the load makes the
 	// next call reload again rather than keep a tree older than its version.
-	c.units, c.names, c.version, c.loaded = units, names, version, true
-	return units, nil
+	c.tree, c.version = newTree(units), versions.Tree
+	return c.tree, nil
 }
 
 // All returns every unit of the tree, root first; the slice is the cache's
 // own, to read and never to change.
-func (c *TreeCache) All(ctx context.Context) ([]Unit, error) { return c.all(ctx) }
+func (c *TreeCache) All(ctx context.Context) ([]Unit, error) {
+	t, err := c.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.units, nil
+}
 
 // NameOf returns a lookup of unit names ("" for an unknown id) in the current
 // tree. Names are shown for records the caller may already read.
 func (c *TreeCache) NameOf(ctx context.Context) (func(id string) string, error) {
-	if _, err := c.all(ctx); err != nil {
+	t, err := c.current(ctx)
+	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	names := c.names // replaced, never changed, on reload
-	c.mu.Unlock()
-	return func(id string) string { return names[id] }, nil
+	return func(id string) string { return t.names[id] }, nil
 }
 
 func (c *TreeCache) load(ctx context.Context) ([]Unit, error) {
@@ -97,31 +124,31 @@ func (c *TreeCache) load(ctx context.Context) ([]Unit, error) {
 
 // PathOf returns the path of a unit in the caller's scope, or errs.NotFound.
 func (c *TreeCache) PathOf(ctx context.Context, scope auth.Scope, unitID string) ([]string, error) {
-	units, err := c.Subtree(ctx, scope)
+	scopeUnit, ok := scope.UnitID()
+	if !ok {
+		return nil, errs.New(errs.NotFound, "单位不存在")
+	}
+	t, err := c.current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, u := range units {
-		if u.ID == unitID {
-			return slices.Clone(u.Path), nil // the cache's own slice must never be shared
-		}
+	if !t.inScope(scopeUnit, unitID) {
+		return nil, errs.New(errs.NotFound, "单位不存在")
 	}
-	return nil, errs.New(errs.NotFound, "单位不存在")
+	return slices.Clone(t.units[t.byID[unitID]].Path), nil // the cache's own slice must never be shared
 }
 
-// OwnPath returns the caller's own unit path and the set of unit ids in their
-// scope, for filing and for validating unit fields.
-func (c *TreeCache) OwnPath(ctx context.Context, scope auth.Scope) ([]string, map[string]bool, error) {
-	units, err := c.Subtree(ctx, scope)
+// OwnPath returns the caller's own unit path and a test of which unit ids are
+// in their scope, for filing and for validating unit fields.
+func (c *TreeCache) OwnPath(ctx context.Context, scope auth.Scope) ([]string, func(id string) bool, error) {
+	scopeUnit, _ := scope.UnitID()
+	t, err := c.current(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(units) == 0 {
+	own, ok := t.byID[scopeUnit]
+	if !ok || scopeUnit == "" {
 		return nil, nil, errs.New(errs.Forbidden, "您的单位不存在或已被移除")
 	}
-	inScope := make(map[string]bool, len(units))
-	for _, u := range units {
-		inScope[u.ID] = true
-	}
-	return slices.Clone(units[0].Path), inScope, nil
+	return slices.Clone(t.units[own].Path), func(id string) bool { return t.inScope(scopeUnit, id) }, nil
 }
