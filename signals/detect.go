@@ -84,6 +84,11 @@ type Index interface {
 // others found.
 const MaxTextCandidates = 20
 
+// MaxPhotoCandidates bounds the other photos a photo is matched with: a
+// picture filed ten thousand times must not make every later check read ten
+// thousand rows. The signal names the earliest and counts at least this many.
+const MaxPhotoCandidates = 200
+
 // Limits of the photo time and place rules.
 const (
 	MaxDaysBefore = 7   // a photo may be a week older than the day it is claimed for
@@ -157,15 +162,19 @@ func (d *Detector) photoReuse(ctx context.Context, system auth.Scope, s Subject)
 			how = "同一张照片"
 		}
 		out = append(out, Signal{Kind: PhotoReuse, OtherEntryID: first.EntryID, Photo: p.AttachmentID, OtherPhoto: first.AttachmentID,
-			Detail: fmt.Sprintf("%s %s 报送的记录中有%s%s", d.UnitName(ctx, first.UnitID), day(first.At), how, others(len(entries)-1))})
+			Detail: fmt.Sprintf("%s %s 报送的记录中有%s%s", d.UnitName(ctx, first.UnitID), day(first.At), how, others(len(entries)-1, len(hits) >= MaxPhotoCandidates))})
 	}
 	return out, nil
 }
 
-// others says how many more entries matched.
-func others(n int) string {
-	if n <= 0 {
+// others says how many more entries matched; atLeast when the search
+// stopped at its bound and there may be more.
+func others(n int, atLeast bool) string {
+	switch {
+	case n <= 0:
 		return ""
+	case atLeast:
+		return fmt.Sprintf("（另有至少 %d 条记录也相同）", n)
 	}
 	return fmt.Sprintf("（另有 %d 条记录也相同）", n)
 }
@@ -210,7 +219,7 @@ func (d *Detector) textCopies(ctx context.Context, system auth.Scope, s Subject,
 	}
 	if first != nil {
 		out = append(out, Signal{Kind: TextCopy, OtherEntryID: first.EntryID,
-			Detail: fmt.Sprintf("文字与%s %s 报送的记录有 %d%% 相同%s", d.UnitName(ctx, first.UnitID), day(first.At), int(math.Round(best*100)), others(copies-1))})
+			Detail: fmt.Sprintf("文字与%s %s 报送的记录有 %d%% 相同%s", d.UnitName(ctx, first.UnitID), day(first.At), int(math.Round(best*100)), others(copies-1, len(hits) >= MaxTextCandidates))})
 	}
 	if len(ownPeriods) >= BoilerplatePeriods {
 		latest := TextHit{}

@@ -203,41 +203,24 @@ func (s *EntryStore) SetSignals(ctx context.Context, _ auth.Scope, id string, re
 func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []int64, near func(uint64) bool, shas []string,
 	exclude string) (out []signals.PhotoHit, err error) {
 	defer s.db.track("signals.photos", time.Now(), &err)
-	type pair struct{ entry, attachment string }
-	var matched []pair
-	if len(keys) > 0 {
-		args := anys(keys)
-		bands, err := queryAll(ctx, s.db, "photo bands", func(row scanner) (signals.PhotoHit, error) {
-			var h signals.PhotoHit
-			var hash int64
-			err := row.Scan(&hash, &h.EntryID, &h.AttachmentID)
-			h.Print = []uint64{uint64(hash)}
-			return h, err
-		}, `SELECT hash, entry_id, attachment_id FROM photo_bands WHERE key IN (`+placeholders(len(keys))+`)`, args...)
-		if err != nil {
-			return nil, err
-		}
-		seen := map[pair]bool{}
-		for _, b := range bands {
-			p := pair{b.EntryID, b.AttachmentID}
-			if b.EntryID != exclude && !seen[p] && near(b.Print[0]) {
-				seen[p] = true
-				matched = append(matched, p)
-			}
-		}
+	matched, err := s.nearPhotos(ctx, keys, near, exclude)
+	if err != nil {
+		return nil, err
 	}
-	// Two index lookups joined by UNION, not one OR (which would scan).
+	// Two index lookups joined by UNION, not one OR (which would scan), each
+	// bounded: a photo filed ten thousand times must not read ten thousand rows.
+	limit := strconv.Itoa(signals.MaxPhotoCandidates)
 	const columns = `SELECT entry_id, unit_id, attachment_id, sha256, at, print FROM photo_prints WHERE `
 	var parts []string
 	var args []any
 	if len(matched) > 0 {
-		parts = append(parts, columns+`(entry_id, attachment_id) IN (VALUES `+tuples(len(matched), 2)+`)`)
+		parts = append(parts, `SELECT * FROM (`+columns+`(entry_id, attachment_id) IN (VALUES `+tuples(len(matched), 2)+`))`)
 		for _, p := range matched {
 			args = append(args, p.entry, p.attachment)
 		}
 	}
 	if len(shas) > 0 {
-		parts = append(parts, columns+`sha256 IN (`+placeholders(len(shas))+`) AND entry_id <> ?`)
+		parts = append(parts, `SELECT * FROM (`+columns+`sha256 IN (`+placeholders(len(shas))+`) AND entry_id <> ? LIMIT `+limit+`)`)
 		for _, sha := range shas {
 			args = append(args, sha)
 		}
@@ -253,7 +236,38 @@ func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []
 		err := row.Scan(&h.EntryID, &h.UnitID, &h.AttachmentID, &h.SHA256, &at, &print)
 		h.At = time.UnixMilli(at).UTC()
 		return h, errors.Join(err, unmarshalIfAny(print, &h.Print))
-	}, strings.Join(parts, " UNION ")+` LIMIT 200`, args...)
+	}, strings.Join(parts, " UNION ")+` LIMIT `+limit, args...)
+}
+
+type photoRef struct{ entry, attachment string }
+
+// nearPhotos reads the band rows sharing a probe key, earliest entries first,
+// until MaxPhotoCandidates photos are near: the rest is not needed, and
+// binding thousands of them into the next query failed outright (SQLite
+// takes at most 32,766 parameters).
+func (s *SignalIndex) nearPhotos(ctx context.Context, keys []int64, near func(uint64) bool, exclude string) ([]photoRef, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	rows, err := s.db.query(ctx, `SELECT hash, entry_id, attachment_id FROM photo_bands WHERE key IN (`+placeholders(len(keys))+`)`, anys(keys)...)
+	if err != nil {
+		return nil, mapError("photo bands", err)
+	}
+	defer rows.Close()
+	var matched []photoRef
+	seen := map[photoRef]bool{}
+	for len(matched) < signals.MaxPhotoCandidates && rows.Next() {
+		var hash int64
+		var p photoRef
+		if err := rows.Scan(&hash, &p.entry, &p.attachment); err != nil {
+			return nil, mapError("photo bands", err)
+		}
+		if p.entry != exclude && !seen[p] && near(uint64(hash)) {
+			seen[p] = true
+			matched = append(matched, p)
+		}
+	}
+	return matched, mapError("photo bands", rows.Err())
 }
 
 // TextCandidates implements signals.Index; the entries table says whose they are.
