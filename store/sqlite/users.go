@@ -104,14 +104,21 @@ func (s *OrgStore) WithRole(ctx context.Context, scope auth.Scope, role auth.Rol
 	if !ok || len(unitIDs) == 0 {
 		return nil, nil
 	}
-	args := []any{scopeUnit, string(role)}
-	for _, id := range unitIDs {
-		args = append(args, id)
-	}
 	scan := func(row scanner) (u org.User, err error) { return u, row.Scan(&u.ID, &u.UnitID, &u.Name, &u.Phone) }
-	return queryAll(ctx, s.db, "list users by role", scan, `SELECT u.id, u.unit_id, u.name, u.phone FROM users u WHERE u.active AND `+userInScope+`
-		AND EXISTS (SELECT 1 FROM json_each(u.roles) WHERE json_each.value = ?)
-		AND u.unit_id IN (`+placeholders(len(unitIDs))+`)`, args...)
+	var out []org.User
+	// In batches: the ledger asks about every unit of the tree, and a
+	// province's 51,000 are more than a statement may bind (32,766).
+	for batch := range slices.Chunk(unitIDs, 500) {
+		args := append([]any{scopeUnit, string(role)}, anys(batch)...)
+		found, err := queryAll(ctx, s.db, "list users by role", scan, `SELECT u.id, u.unit_id, u.name, u.phone FROM users u WHERE u.active AND `+userInScope+`
+			AND EXISTS (SELECT 1 FROM json_each(u.roles) WHERE json_each.value = ?)
+			AND u.unit_id IN (`+placeholders(len(batch))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	return out, nil
 }
 
 // Names implements org.UserStore.

@@ -301,6 +301,16 @@ func testSupervisors(t *testing.T, h Harness) {
 	if len(cadres) != 2 {
 		t.Fatalf("cadres of d1 and t1: %+v", cadres)
 	}
+	// The ledger asks for the cadres of every unit in the tree: a province's
+	// 51,000 ids, more than one SQLite statement may bind.
+	many := make([]string, 0, 40_001)
+	for i := range 40_000 {
+		many = append(many, fmt.Sprintf("u%05d", i))
+	}
+	cadres, err = h.Org.WithRole(ctx, root, auth.RoleCadre, append(many, "t1"))
+	if err != nil || len(cadres) != 1 {
+		t.Fatalf("cadres among 40,001 units: %+v %v", cadres, err)
+	}
 	names, err := h.Org.Names(ctx, scopeOf(t, "d2"), []string{d1, city, "nobody"})
 	if err != nil || len(names) != 2 || names[d1] == "" {
 		t.Fatalf("names, asked from another district: %v %v", names, err)
