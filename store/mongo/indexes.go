@@ -24,6 +24,13 @@ func indexes() []index {
 			Keys:    bson.D{{Key: "unitPath", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}},
 			Options: options.Index().SetName("scope_newest"),
 		}},
+		{"entries", mongo.IndexModel{
+			// A subtree's entries in one status, newest first: review queues and
+			// the tab bar's badges, asked every minute, find a district's handful
+			// waiting without reading its history.
+			Keys:    bson.D{{Key: "unitPath", Value: 1}, {Key: "status", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("scope_status_newest"),
+		}},
 		{"obligations", mongo.IndexModel{
 			// A compliance matrix: one form, a subtree, some rounds.
 			Keys:    bson.D{{Key: "formId", Value: 1}, {Key: "unitPath", Value: 1}, {Key: "period", Value: 1}},

@@ -383,6 +383,10 @@ var migrations = []string{
 		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'people_version'; END;
 	CREATE TRIGGER users_deleted AFTER DELETE ON users
 		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'people_version'; END;`,
+	// 25: the entries not in a final state, by status, newest first: review
+	// queues and badges walk these rather than a district's history (finalStates).
+	`CREATE INDEX entries_backlog ON entries (status, created_at DESC, id DESC)
+		WHERE status NOT IN ('approved', 'closed', 'filed', 'rejected');`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,9 @@ func TestListPlanIsFixed(t *testing.T) {
 		"subtree":         {UnitID: "t1"},
 		"all filters":     {UnitID: "t1", FormID: "f", Status: "submitted", AuthorID: "a", Period: "2026-W48"},
 		"status and form": {FormID: "f", Status: "approved"},
+		"review queue":    {Status: "submitted"},
+		"a unit's queue":  {UnitID: "t1", Status: "reviewed", From: time.UnixMilli(1), To: time.UnixMilli(2)},
+		"returned to me":  {AuthorID: "a", Status: "returned"},
 	}
 	for name, q := range queries {
 		for _, hasPos := range []bool{false, true} {
@@ -48,9 +52,45 @@ func TestListPlanIsFixed(t *testing.T) {
 			rows.Close()
 			text := strings.Join(plan, " | ")
 			t.Logf("%s cursor=%v: %s", name, hasPos, text)
-			if !strings.HasPrefix(plan[0], "SEARCH s USING PRIMARY KEY (unit_id=?") || strings.Contains(text, "TEMP B-TREE") {
+			want := "SEARCH s USING PRIMARY KEY (unit_id=?"
+			if walksBacklog(q) {
+				want = "SEARCH e USING INDEX entries_backlog (status=?"
+			}
+			if !strings.HasPrefix(plan[0], want) || strings.Contains(text, "TEMP B-TREE") {
 				t.Errorf("%s (cursor %v): unexpected plan: %s", name, hasPos, text)
 			}
+		}
+	}
+}
+
+// TestFinalStatesAreTheWorkflows: the backlog index leaves out the states
+// entries stay in for good; a state left out that entries leave again would
+// hide them from review queues, and a final state kept in would make the
+// index hold every entry. The list must match the workflows'.
+func TestFinalStatesAreTheWorkflows(t *testing.T) {
+	final := map[string]bool{}
+	for _, w := range entries.Workflows {
+		states := []string{w.Submitted}
+		for _, tr := range w.Transitions {
+			states = append(states, tr.To)
+		}
+		for _, state := range states {
+			if state != "" && len(w.Allowed(state)) == 0 {
+				final[state] = true
+			}
+		}
+	}
+	var got []string
+	for state := range final {
+		got = append(got, state)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, finalStateNames) {
+		t.Fatalf("the workflows' final states are %v; finalStates and migration 25 say %v", got, finalStateNames)
+	}
+	for _, state := range []string{"draft", "submitted", "reviewed", "returned", "accepted", "rectifying", "rectified"} {
+		if !walksBacklog(entries.Query{Status: state}) {
+			t.Errorf("%s is not walked as a backlog", state)
 		}
 	}
 }

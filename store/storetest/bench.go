@@ -27,6 +27,38 @@ func Bench(b *testing.B, open func(b *testing.B) BenchHarness, listSizes []int) 
 	b.Run("ConditionalUpdate", func(b *testing.B) { benchUpdate(b, open(b)) })
 	for _, n := range listSizes {
 		b.Run(fmt.Sprintf("ListNewest20InSubtree/entries=%d", n), func(b *testing.B) { benchList(b, open(b), n) })
+		b.Run(fmt.Sprintf("WaitingInSubtree/entries=%d", n), func(b *testing.B) { benchWaiting(b, open(b), n) })
+	}
+}
+
+// benchWaiting is the tab bar's badge, asked every minute by every
+// supervisor and cadre: the entries of a district waiting for review — a
+// handful, the rest long approved — and the caller's own returned ones. Its
+// cost must follow the handful, not the district's history.
+func benchWaiting(b *testing.B, h BenchHarness, n int) {
+	es := make([]entries.Entry, n)
+	waiting := 0
+	for i := range es {
+		d, t, v := i%10, (i/10)%10, (i/100)%10
+		path := []string{"city", fmt.Sprintf("d%d", d), fmt.Sprintf("d%d-t%d", d, t), fmt.Sprintf("d%d-t%d-v%d", d, t, v)}
+		es[i] = newEntry(path, i)
+		if i%1000 != 3 {
+			es[i].Status, es[i].Open = "approved", false
+		} else if d == 3 {
+			waiting++
+		}
+	}
+	h.Seed(b, es)
+	ctx, scope := context.Background(), auth.ScopeForTest(b, "d3", "bench", auth.RoleSupervisor)
+	b.ResetTimer()
+	for range b.N {
+		page, err := h.Entries.List(ctx, scope, entries.Query{Status: "submitted", Limit: 100})
+		if err != nil || len(page.Items) != waiting {
+			b.Fatalf("waiting: %d items, want %d, %v", len(page.Items), waiting, err)
+		}
+		if _, err := h.Entries.Count(ctx, scope, entries.Query{AuthorID: "author-d3-t0-v0", Status: "returned"}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
