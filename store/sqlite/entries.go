@@ -324,9 +324,13 @@ func walksBacklog(q entries.Query) bool {
 	return q.Status != "" && !slices.Contains(finalStateNames, q.Status)
 }
 
+// walksOpen reports whether a listing of overdue entries (open ones past
+// their deadline) walks the open entries rather than its unit's history.
+func walksOpen(q entries.Query) bool { return !q.OverdueAt.IsZero() && !walksBacklog(q) }
+
 // walkOrder names the walk's (created_at, id) columns, newest first.
 func walkOrder(q entries.Query) (at, id string) {
-	if walksBacklog(q) {
+	if walksBacklog(q) || walksOpen(q) {
 		return "e.created_at", "e.id"
 	}
 	return "s.created_at", "s.entry_id"
@@ -341,10 +345,13 @@ func listWhere(columns, scopeUnit string, q entries.Query, after *entries.Positi
 		walk = q.UnitID
 	}
 	var b strings.Builder
-	if walksBacklog(q) {
+	switch {
+	case walksBacklog(q):
 		b.WriteString(`SELECT ` + columns + ` FROM entries e INDEXED BY entries_backlog
 			WHERE e.status NOT IN (` + finalStates + `) AND ` + inScope)
-	} else {
+	case walksOpen(q):
+		b.WriteString(`SELECT ` + columns + ` FROM entries e INDEXED BY entries_open WHERE e.open AND ` + inScope)
+	default:
 		b.WriteString(`SELECT ` + columns + ` FROM entry_scope s CROSS JOIN entries e ON e.id = s.entry_id WHERE s.unit_id = ?`)
 	}
 	args := []any{walk}

@@ -387,6 +387,9 @@ var migrations = []string{
 	// queues and badges walk these rather than a district's history (finalStates).
 	`CREATE INDEX entries_backlog ON entries (status, created_at DESC, id DESC)
 		WHERE status NOT IN ('approved', 'closed', 'filed', 'rejected');`,
+	// 26: the open entries (still owed by their filer), newest first: the
+	// overdue lists walk these rather than a subtree's history (walksOpen).
+	`CREATE INDEX entries_open ON entries (created_at DESC, id DESC) WHERE open;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

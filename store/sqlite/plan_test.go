@@ -28,6 +28,7 @@ func TestListPlanIsFixed(t *testing.T) {
 		"review queue":    {Status: "submitted"},
 		"a unit's queue":  {UnitID: "t1", Status: "reviewed", From: time.UnixMilli(1), To: time.UnixMilli(2)},
 		"returned to me":  {AuthorID: "a", Status: "returned"},
+		"overdue":         {UnitID: "t1", OverdueAt: time.UnixMilli(5)},
 	}
 	for name, q := range queries {
 		for _, hasPos := range []bool{false, true} {
@@ -53,8 +54,11 @@ func TestListPlanIsFixed(t *testing.T) {
 			text := strings.Join(plan, " | ")
 			t.Logf("%s cursor=%v: %s", name, hasPos, text)
 			want := "SEARCH s USING PRIMARY KEY (unit_id=?"
-			if walksBacklog(q) {
+			switch {
+			case walksBacklog(q):
 				want = "SEARCH e USING INDEX entries_backlog (status=?"
+			case walksOpen(q):
+				want = map[bool]string{false: "SCAN e USING INDEX entries_open", true: "SEARCH e USING INDEX entries_open"}[hasPos]
 			}
 			if !strings.HasPrefix(plan[0], want) || strings.Contains(text, "TEMP B-TREE") {
 				t.Errorf("%s (cursor %v): unexpected plan: %s", name, hasPos, text)
