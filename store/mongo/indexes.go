@@ -109,8 +109,15 @@ func indexes() []index {
 			Options: options.Index().SetName("scope_audit"),
 		}},
 		{"notifications", mongo.IndexModel{
-			Keys:    bson.D{{Key: "userId", Value: 1}, {Key: "createdAt", Value: -1}},
-			Options: options.Index().SetName("user_notifications"),
+			// The listing's whole sort, _id included: without it MongoDB sorted
+			// all of a user's notifications in memory for every page.
+			Keys:    bson.D{{Key: "userId", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("user_newest"),
+		}},
+		{"notifications", mongo.IndexModel{
+			// The unread ones, asked for the tab bar's badge every minute.
+			Keys:    bson.D{{Key: "userId", Value: 1}, {Key: "readAt", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("user_unread"),
 		}},
 		{"refresh_tokens", mongo.IndexModel{
 			Keys:    bson.D{{Key: "familyId", Value: 1}},
@@ -141,8 +148,9 @@ func indexes() []index {
 
 // obsoleteIndexes were ensured by earlier versions and are dropped at start.
 // attachment_refs covered two arrays (attachments, unitPath), which MongoDB
-// refuses ("cannot index parallel arrays") for any entry with an attachment.
-var obsoleteIndexes = []struct{ collection, name string }{{"entries", "attachment_refs"}}
+// refuses ("cannot index parallel arrays") for any entry with an attachment;
+// user_notifications lacked the listing's _id (user_newest replaces it).
+var obsoleteIndexes = []struct{ collection, name string }{{"entries", "attachment_refs"}, {"notifications", "user_notifications"}}
 
 func ensureIndexes(ctx context.Context, db *mongo.Database) error {
 	for _, ix := range obsoleteIndexes {

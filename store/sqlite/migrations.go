@@ -390,6 +390,9 @@ var migrations = []string{
 	// 26: the open entries (still owed by their filer), newest first: the
 	// overdue lists walk these rather than a subtree's history (walksOpen).
 	`CREATE INDEX entries_open ON entries (created_at DESC, id DESC) WHERE open;`,
+	// 27: a user's unread notifications, for the badge every phone asks for
+	// each minute: they walked all the user's notifications, read or not.
+	`CREATE INDEX notifications_unread ON notifications (user_id, created_at DESC, id DESC) WHERE read_at IS NULL;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

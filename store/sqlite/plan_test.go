@@ -67,6 +67,22 @@ func TestListPlanIsFixed(t *testing.T) {
 	}
 }
 
+// TestUnreadNotificationsWalkTheirIndex: the unread ones come from their
+// partial index, in order, never sorted.
+func TestUnreadNotificationsWalkTheirIndex(t *testing.T) {
+	db, err := Open(context.Background(), Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id, parent, unused int
+	var detail string
+	err = db.readers.QueryRow("EXPLAIN QUERY PLAN "+notificationsQuery(true), "u", 100).Scan(&id, &parent, &unused, &detail)
+	if err != nil || !strings.HasPrefix(detail, "SEARCH notifications USING INDEX notifications_unread (user_id=?)") {
+		t.Fatalf("unread notifications: %s %v", detail, err)
+	}
+}
+
 // TestFinalStatesAreTheWorkflows: the backlog index leaves out the states
 // entries stay in for good; a state left out that entries leave again would
 // hide them from review queues, and a final state kept in would make the
