@@ -17,6 +17,8 @@ type Service struct {
 	Store Store
 	// Versions, when set, serves published versions from memory.
 	Versions *VersionCache
+	// Definitions, when set, serves the definitions Readable reads from memory.
+	Definitions *DefinitionCache
 	// PathOf returns the path of a unit in the caller's scope (errs.NotFound otherwise).
 	PathOf func(ctx context.Context, scope auth.Scope, unitID string) ([]string, error)
 	Now    func() time.Time
@@ -203,7 +205,11 @@ func (s *Service) ForUnit(ctx context.Context, unitPath []string) ([]Assigned, e
 // fill (assigned to their unit, not archived), and the version asked for (0: the
 // latest). Anything else is not found.
 func (s *Service) Readable(ctx context.Context, scope auth.Scope, unitPath []string, id string, version int) (Definition, Version, error) {
-	d, err := s.Store.FormByID(ctx, id)
+	read := s.Store.FormByID
+	if s.Definitions != nil {
+		read = s.Definitions.FormByID
+	}
+	d, err := read(ctx, id)
 	if err != nil {
 		return Definition{}, Version{}, err
 	}

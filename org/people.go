@@ -36,7 +36,7 @@ const maxKept = 50_000
 
 // UserByID implements UserStore from the cache when it can.
 func (c *PeopleCache) UserByID(ctx context.Context, id string) (User, error) {
-	v, err := readVersions(ctx, c.Versions)
+	v, err := c.versions(ctx)
 	if err != nil {
 		return User{}, err
 	}
@@ -58,7 +58,7 @@ func (c *PeopleCache) WithRole(ctx context.Context, scope auth.Scope, role auth.
 	if !ok {
 		return c.UserStore.WithRole(ctx, scope, role, unitIDs)
 	}
-	v, err := readVersions(ctx, c.Versions)
+	v, err := c.versions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +72,13 @@ func (c *PeopleCache) WithRole(ctx context.Context, scope auth.Scope, role auth.
 	}
 	keep(c, v, &c.onPath, key, slices.Clone(found))
 	return found, nil
+}
+
+// versions are the store's versions this cache depends on: the tree's and
+// the people's (a form's change leaves what it keeps).
+func (c *PeopleCache) versions(ctx context.Context) (Versions, error) {
+	v, err := ReadVersions(ctx, c.Versions)
+	return Versions{Tree: v.Tree, People: v.People}, err
 }
 
 // lookup finds key among what was read at exactly the versions v. A request

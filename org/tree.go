@@ -72,7 +72,7 @@ func (c *TreeCache) Subtree(ctx context.Context, scope auth.Scope) ([]Unit, erro
 }
 
 func (c *TreeCache) current(ctx context.Context) (*tree, error) {
-	versions, err := readVersions(ctx, c.Units)
+	versions, err := ReadVersions(ctx, c.Units)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 type Versions struct {
 	Tree   int64 // changes whenever any unit changes
 	People int64 // changes whenever a user is added or their name, unit, roles, activity or sign-in version change
+	Forms  int64 // changes whenever a form is added or changed (forms.DefinitionCache)
 }
 
 // VersionStore reads the counters; the org store implements it.
@@ -53,9 +54,9 @@ func ForgetVersionsRead(ctx context.Context) {
 	}
 }
 
-// readVersions is the store's versions, read once per request in a context
+// ReadVersions is the store's versions, read once per request in a context
 // from OneVersionsRead (and every time outside one: a background job).
-func readVersions(ctx context.Context, store VersionStore) (Versions, error) {
+func ReadVersions(ctx context.Context, store VersionStore) (Versions, error) {
 	read, _ := ctx.Value(versionsReadKey{}).(*versionsRead)
 	if read == nil {
 		return store.Versions(ctx)

@@ -103,13 +103,18 @@ func (f formDoc) toDefinition() (forms.Definition, error) {
 // InsertForm implements forms.Store.
 func (s *FormStore) InsertForm(ctx context.Context, scope auth.Scope, d forms.Definition) (err error) {
 	defer s.db.track("forms.insert", time.Now(), &err)
+	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	if unitID, ok := scope.UnitID(); !ok || !(org.Unit{Path: d.OwnerPath}).IsUnder(unitID) {
 		return errs.New(errs.Forbidden, "无权在该单位下创建表单")
 	}
 	doc := toFormDoc(d)
 	doc.Rev = 1
-	_, err = s.forms.InsertOne(ctx, doc)
-	return mapError("insert form", err)
+	return s.db.atomically(ctx, func(ctx context.Context) error {
+		if _, err := s.forms.InsertOne(ctx, doc); err != nil {
+			return mapError("insert form", err)
+		}
+		return s.db.bumpVersion(ctx, "forms_version")
+	})
 }
 
 // GetForm implements forms.Store.
@@ -185,10 +190,17 @@ func (s *FormStore) ListAssigned(ctx context.Context, unitPath []string) (list [
 // UpdateForm implements forms.Store.
 func (s *FormStore) UpdateForm(ctx context.Context, scope auth.Scope, d forms.Definition) (err error) {
 	defer s.db.track("forms.update", time.Now(), &err)
+	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	unitID, ok := scope.UnitID()
 	if !ok {
 		return errFormNotFound
 	}
+	return s.db.atomically(ctx, func(ctx context.Context) error { return s.updateForm(ctx, unitID, d) })
+}
+
+// updateForm writes d and moves the forms version, which every instance's
+// forms.DefinitionCache reads.
+func (s *FormStore) updateForm(ctx context.Context, unitID string, d forms.Definition) error {
 	doc := toFormDoc(d)
 	res, err := s.forms.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "rev", Value: d.Rev}, {Key: "ownerPath", Value: unitID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "draft", Value: doc.Draft}, {Key: "latestVersion", Value: doc.LatestVersion},
@@ -202,7 +214,7 @@ func (s *FormStore) UpdateForm(ctx context.Context, scope auth.Scope, d forms.De
 	if res.MatchedCount == 0 {
 		return errs.New(errs.Conflict, "表单已被他人修改，请刷新后重试")
 	}
-	return nil
+	return s.db.bumpVersion(ctx, "forms_version")
 }
 
 // InsertVersion implements forms.Store.

@@ -138,38 +138,41 @@ func (s *OrgStore) RootUnit(ctx context.Context) (org.Unit, error) {
 	return d.toUnit(), mapError("root unit", err)
 }
 
-// Versions implements org.VersionStore: both counters in one command.
+// Versions implements org.VersionStore: every counter in one command.
 func (s *OrgStore) Versions(ctx context.Context) (org.Versions, error) {
 	docs, err := findAll[struct {
 		ID    string `bson:"_id"`
 		Value int64  `bson:"value"`
-	}](ctx, s.meta, "versions", bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{"tree_version", "people_version"}}}}})
+	}](ctx, s.meta, "versions", bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{"tree_version", "people_version", "forms_version"}}}}})
 	var v org.Versions
 	for _, d := range docs {
-		if d.ID == "tree_version" {
+		switch d.ID {
+		case "tree_version":
 			v.Tree = d.Value
-		} else {
+		case "people_version":
 			v.People = d.Value
+		case "forms_version":
+			v.Forms = d.Value
 		}
 	}
 	return v, err
 }
 
 func (s *OrgStore) bumpTreeVersion(ctx context.Context) error {
-	return s.bumpVersion(ctx, "tree_version")
+	return s.db.bumpVersion(ctx, "tree_version")
 }
 
 // bumpPeopleVersion follows every write to a user's name, unit, roles,
 // activity or sign-in version, in the write's transaction where the server
 // has them (otherwise just after it: a failure is returned, and the retried
-// write bumps again).
+// write bumps again). The forms version follows every form write alike.
 func (s *OrgStore) bumpPeopleVersion(ctx context.Context) error {
-	return s.bumpVersion(ctx, "people_version")
+	return s.db.bumpVersion(ctx, "people_version")
 }
 
-func (s *OrgStore) bumpVersion(ctx context.Context, key string) error {
+func (db *DB) bumpVersion(ctx context.Context, key string) error {
 	defer org.ForgetVersionsRead(ctx)
-	_, err := s.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
+	_, err := db.db.Collection("meta").UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "value", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
 	return mapError("bump "+key, err)
 }

@@ -36,6 +36,7 @@ const formInScope = `EXISTS (SELECT 1 FROM json_each(f.owner_path) WHERE json_ea
 // InsertForm implements forms.Store.
 func (s *FormStore) InsertForm(ctx context.Context, scope auth.Scope, d forms.Definition) (err error) {
 	defer s.db.track("forms.insert", time.Now(), &err)
+	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	if unitID, ok := scope.UnitID(); !ok || !(org.Unit{Path: d.OwnerPath}).IsUnder(unitID) {
 		return errs.New(errs.Forbidden, "无权在该单位下创建表单")
 	}
@@ -124,6 +125,7 @@ func (s *FormStore) ListAssigned(ctx context.Context, unitPath []string) (list [
 // UpdateForm implements forms.Store.
 func (s *FormStore) UpdateForm(ctx context.Context, scope auth.Scope, d forms.Definition) (err error) {
 	defer s.db.track("forms.update", time.Now(), &err)
+	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	unitID, ok := scope.UnitID()
 	if !ok {
 		return errFormNotFound

@@ -393,6 +393,15 @@ var migrations = []string{
 	// 27: a user's unread notifications, for the badge every phone asks for
 	// each minute: they walked all the user's notifications, read or not.
 	`CREATE INDEX notifications_unread ON notifications (user_id, created_at DESC, id DESC) WHERE read_at IS NULL;`,
+	// 28: the forms version (org.Versions) changes with every form added or
+	// written, by trigger as the people version does (forms.DefinitionCache).
+	`INSERT INTO meta (key, value) VALUES ('forms_version', 0);
+	CREATE TRIGGER forms_inserted AFTER INSERT ON forms
+		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'forms_version'; END;
+	CREATE TRIGGER forms_changed AFTER UPDATE ON forms
+		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'forms_version'; END;
+	CREATE TRIGGER forms_deleted AFTER DELETE ON forms
+		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'forms_version'; END;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -215,11 +215,11 @@ func (s *OrgStore) RootUnit(ctx context.Context) (org.Unit, error) {
 	return u, mapError("root unit", err)
 }
 
-// Versions implements org.VersionStore; the people version is kept by
-// triggers on users (migration 24).
+// Versions implements org.VersionStore; the people and forms versions are
+// kept by triggers on users and forms (migrations 24 and 28).
 func (s *OrgStore) Versions(ctx context.Context) (v org.Versions, err error) {
 	err = s.db.queryRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'tree_version'),
-		(SELECT value FROM meta WHERE key = 'people_version')`).Scan(&v.Tree, &v.People)
+		(SELECT value FROM meta WHERE key = 'people_version'), (SELECT value FROM meta WHERE key = 'forms_version')`).Scan(&v.Tree, &v.People, &v.Forms)
 	return v, mapError("versions", err)
 }
 

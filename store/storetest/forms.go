@@ -30,12 +30,50 @@ func runForms(t *testing.T, open func(t *testing.T) Harness) {
 		"AssignedToAUnit":     testFormsAssigned,
 		"UpdateChecksRev":     testFormUpdate,
 		"VersionsAreNumbered": testFormVersions,
+		"FormsVersion":        testFormsVersion,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			test(t, open(t))
 		})
+	}
+}
+
+// testFormsVersion: forms.DefinitionCache trusts what it keeps only while the
+// forms version stays the same, so adding or writing a form must move it; a
+// refused write must not.
+func testFormsVersion(t *testing.T, h Harness) {
+	ctx := context.Background()
+	version := func() int64 {
+		t.Helper()
+		v, err := h.Org.Versions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Forms
+	}
+	start := version()
+	d := newDefinition("visit", pathD1, weekly("d1", true))
+	if err := h.Forms.InsertForm(ctx, scopeOf(t, "d1"), d); err != nil {
+		t.Fatal(err)
+	}
+	added := version()
+	if added <= start {
+		t.Fatalf("adding a form left the forms version at %d", added)
+	}
+	stale := d
+	d.Archived = true
+	if err := h.Forms.UpdateForm(ctx, scopeOf(t, "d1"), d); err != nil {
+		t.Fatal(err)
+	}
+	archived := version()
+	if archived <= added {
+		t.Fatalf("archiving a form left the forms version at %d", archived)
+	}
+	wantCode(t, h.Forms.UpdateForm(ctx, scopeOf(t, "d1"), stale), errs.Conflict)
+	if got := version(); got != archived {
+		t.Fatalf("a refused write moved the forms version %d → %d", archived, got)
 	}
 }
 
