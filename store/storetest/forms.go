@@ -45,14 +45,7 @@ func runForms(t *testing.T, open func(t *testing.T) Harness) {
 // refused write must not.
 func testFormsVersion(t *testing.T, h Harness) {
 	ctx := context.Background()
-	version := func() int64 {
-		t.Helper()
-		v, err := h.Org.Versions(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.Forms
-	}
+	version := func() int64 { return versionsNow(t, h).Forms }
 	start := version()
 	d := newDefinition("visit", pathD1, weekly("d1", true))
 	if err := h.Forms.InsertForm(ctx, scopeOf(t, "d1"), d); err != nil {

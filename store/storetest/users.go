@@ -174,14 +174,7 @@ func testUserAuthReads(t *testing.T, h Harness) {
 // not (it would empty every instance's caches each morning).
 func testPeopleVersion(t *testing.T, h Harness) {
 	ctx := context.Background()
-	people := func() int64 {
-		t.Helper()
-		v, err := h.Org.Versions(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.People
-	}
+	people := func() int64 { return versionsNow(t, h).People }
 	start := people()
 	u := newUser("13800000001", pathV1)
 	if err := h.Org.InsertUser(ctx, scopeOf(t, "city"), u); err != nil {
@@ -210,6 +203,16 @@ func testPeopleVersion(t *testing.T, h Harness) {
 	if got := people(); got != disabled {
 		t.Fatalf("a refused update moved the people version %d → %d", disabled, got)
 	}
+}
+
+// versionsNow reads the store's change counters (org.Versions).
+func versionsNow(t *testing.T, h Harness) org.Versions {
+	t.Helper()
+	v, err := h.Org.Versions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func runSessions(t *testing.T, open func(t *testing.T) Harness) {
