@@ -1,6 +1,8 @@
 package entries
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -137,6 +139,36 @@ func TestDerivedFields(t *testing.T) {
 	for q, want := range map[string]bool{"红旗村": true, "自来水": true, "抢修": true, "不存在": false, "subsidy": false, "3.5": false, "红旗村 自来水": false} {
 		if HasText(raw, q) != want {
 			t.Errorf("HasText(%q) = %v", q, !want)
+		}
+	}
+}
+
+// TestPayloadHashAsStored: hashPayload must give the hash the first release
+// stored — the SHA-256 of encoding/json's map {"data","period","submit"} —
+// or every replay of an entry filed before would be refused as a reuse.
+func TestPayloadHashAsStored(t *testing.T) {
+	asStored := func(data map[string]any, submit bool, period string) string {
+		payload := map[string]any{"data": data, "submit": submit}
+		if period != "" {
+			payload["period"] = period
+		}
+		raw, _ := json.Marshal(payload)
+		sum := sha256.Sum256(raw)
+		return hex.EncodeToString(sum[:])
+	}
+	datas := []map[string]any{
+		{},
+		{"name": "张三", "size": 4.0, "poor": true},
+		{"html": "<b>&amp;</b>", "quote": "\"\\\u2028", "nested": map[string]any{"z": []any{1.5, nil, "x"}, "a": "b"}},
+	}
+	for _, data := range datas {
+		for _, submit := range []bool{true, false} {
+			for _, period := range []string{"", "2026-W48", "<&>"} {
+				raw, _ := json.Marshal(data)
+				if got, want := hashPayload(raw, submit, period), asStored(data, submit, period); got != want {
+					t.Errorf("%v %v %q: %s, stored %s", data, submit, period, got, want)
+				}
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,12 +76,13 @@ func (s *Service) File(ctx context.Context, scope auth.Scope, formID string, in 
 	if !clientIDPattern.MatchString(in.ClientID) {
 		return Entry{}, false, errs.Fields("clientId 无效", errs.FieldError{Field: "clientId", Code: "invalid", Message: "clientId 应为设备生成的 UUID"})
 	}
-	hash := payloadHash(in.Data, in.Submit, in.Period)
+	raw, _ := json.Marshal(in.Data) // once: its size is checked and its hash kept (decoded JSON always encodes)
+	hash := hashPayload(raw, in.Submit, in.Period)
 	// Replays are rare, so the unique (author, clientId) index finds them: the
 	// first filing pays no extra read, and a replay is recognised either when its
 	// insert collides or when filing it anew fails (the form may have changed
 	// since the phone first sent it, and a replay must still get its entry back).
-	e, schema, err := s.newEntry(ctx, scope, formID, in, hash)
+	e, schema, err := s.newEntry(ctx, scope, formID, in, raw, hash)
 	if err == nil {
 		var fx Effects
 		if fx, e.NoReviewer, err = s.effects(ctx, scope, e, e.History[0], 1); err == nil {
@@ -124,16 +126,29 @@ func replay(stored Entry, hash string) (Entry, bool, error) {
 
 // payloadHash identifies what a device sent, to tell a replay from a reuse.
 func payloadHash(data map[string]any, submit bool, period string) string {
-	payload := map[string]any{"data": data, "submit": submit}
-	if period != "" { // absent otherwise, so hashes stored before late filing still match
-		payload["period"] = period
-	}
-	raw, _ := json.Marshal(payload) // map keys sorted: canonical
-	sum := sha256.Sum256(raw)
-	return hex.EncodeToString(sum[:])
+	raw, _ := json.Marshal(data)
+	return hashPayload(raw, submit, period)
 }
 
-func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string, in FileRequest, hash string) (Entry, forms.Form, error) {
+// hashPayload is payloadHash of data already encoded: the SHA-256 of
+// {"data":…,"period":…,"submit":…} exactly as encoding/json writes that map
+// (keys sorted; period absent when empty, so hashes stored before late
+// filing still match). Stored entries are compared with it, so it must never
+// change (TestPayloadHashAsStored).
+func hashPayload(data []byte, submit bool, period string) string {
+	h := sha256.New()
+	h.Write([]byte(`{"data":`))
+	h.Write(data)
+	if period != "" {
+		p, _ := json.Marshal(period)
+		h.Write([]byte(`,"period":`))
+		h.Write(p)
+	}
+	h.Write([]byte(`,"submit":` + strconv.FormatBool(submit) + `}`))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string, in FileRequest, raw []byte, hash string) (Entry, forms.Form, error) {
 	path, inScope, err := s.Units(ctx, scope)
 	if err != nil {
 		return Entry{}, forms.Form{}, err
@@ -146,7 +161,7 @@ func (s *Service) newEntry(ctx context.Context, scope auth.Scope, formID string,
 	if !assigned || def.Archived {
 		return Entry{}, forms.Form{}, errs.New(errs.Forbidden, "该表单未分配给您的单位，或已归档")
 	}
-	data, err := validate(version.Schema, in.Data, in.Submit, inScope, s.Now)
+	data, err := validateEncoded(version.Schema, in.Data, raw, in.Submit, inScope, s.Now)
 	if err != nil {
 		return Entry{}, forms.Form{}, err
 	}
@@ -218,6 +233,11 @@ func (s *Service) checkOnePerPeriod(ctx context.Context, scope auth.Scope, e Ent
 // draft. Refusals are 422 with the engine's field paths.
 func validate(schema forms.Form, data map[string]any, submit bool, inScope func(unitID string) bool, now func() time.Time) (map[string]any, error) {
 	raw, _ := json.Marshal(data)
+	return validateEncoded(schema, data, raw, submit, inScope, now)
+}
+
+// validateEncoded is validate of data whose encoding raw is at hand.
+func validateEncoded(schema forms.Form, data map[string]any, raw []byte, submit bool, inScope func(unitID string) bool, now func() time.Time) (map[string]any, error) {
 	if len(raw) > forms.MaxDataBytes {
 		return nil, errs.New(errs.TooLarge, "填报数据不能超过 1 MB")
 	}
