@@ -66,7 +66,7 @@ test('a large PDF goes up in pieces and survives a dropped connection', async ()
   await page.getByRole('button', { name: '立即发送' }).click()
   await page.getByText(/^正在上传 整改报告\.pdf：[12]\.\d MB \/ 3\.0 MB$/).waitFor()
   await shot(page, 'outbox-file-progress')
-  await page.getByText('已报送').waitFor({ timeout: 30_000 })
+  await page.getByText('已报送', { exact: true }).waitFor({ timeout: 30_000 }) // not the toast 发件箱已报送 1 条
 
   const size = pdf.length
   assert.equal(pieces.filter((r) => r.startsWith('bytes 0-')).length, 1, 'the first piece is sent once')
