@@ -51,11 +51,13 @@ func (c *PeopleCache) UserByID(ctx context.Context, id string) (User, error) {
 	return u, nil
 }
 
-// WithRole implements UserStore from the cache when it can. The answer
-// depends only on the scope's unit, the role and the units asked about.
+// WithRole implements UserStore from the cache when it can: for the units
+// of a path (who reviews an entry), not for a whole tree's (the ledger's
+// sweep asks about every unit once). The answer depends only on the scope's
+// unit, the role and the units asked about.
 func (c *PeopleCache) WithRole(ctx context.Context, scope auth.Scope, role auth.Role, unitIDs []string) ([]User, error) {
 	scopeUnit, ok := scope.UnitID()
-	if !ok {
+	if !ok || len(unitIDs) > MaxDepth {
 		return c.UserStore.WithRole(ctx, scope, role, unitIDs)
 	}
 	v, err := c.versions(ctx)
