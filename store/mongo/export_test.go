@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"taizhang/entries"
+	"taizhang/signals"
 )
 
 // SeedEntries bulk-inserts entries as Insert would store them, for benchmarks.
@@ -104,5 +105,15 @@ func EnsureIndexes(tb testing.TB, db *DB) {
 	tb.Helper()
 	if err := ensureIndexes(context.Background(), db.db); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// SeedPrints stores the signals prints of entries as a check would.
+func SeedPrints(tb testing.TB, db *DB, list []signals.Prints) {
+	tb.Helper()
+	for i := range list {
+		if err := db.Signals().writePrints(context.Background(), &list[i]); err != nil {
+			tb.Fatal(err)
+		}
 	}
 }

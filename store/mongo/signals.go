@@ -122,7 +122,10 @@ func (s *SignalIndex) PhotoCandidates(ctx context.Context, _ auth.Scope, keys []
 		out = append(out, signals.PhotoHit{EntryID: d.EntryID, UnitID: d.UnitID, AttachmentID: d.AttachmentID, SHA256: d.SHA256,
 			At: d.At.UTC(), Print: print})
 	}
-	return out, nil
+	// The earliest MaxPhotoCandidates, as SQLite answers: the signal names the
+	// earliest and says "at least" when the bound was reached.
+	slices.SortStableFunc(out, func(a, b signals.PhotoHit) int { return a.At.Compare(b.At) })
+	return out[:min(len(out), signals.MaxPhotoCandidates)], nil
 }
 
 // TextCandidates implements signals.Index.
