@@ -305,15 +305,16 @@ func (s *EntryStore) Count(ctx context.Context, scope auth.Scope, q entries.Quer
 	return n, mapError("count entries", err)
 }
 
-// finalStates are the workflows' states entries stay in for good: most of a
-// store's entries, by far. Every other state is a backlog — waiting for a
-// review, returned to the filer, being rectified — and the entries_backlog
-// index (migration 25) holds those only. The text must be the index's own, so
-// SQLite can tell the index serves a query; TestFinalStatesAreTheWorkflows'
-// fails when a workflow gains a final state this list lacks.
-const finalStates = `'approved', 'closed', 'filed', 'rejected'`
-
+// finalStateNames are the workflows' states entries stay in for good: most
+// of a store's entries, by far. Every other state is a backlog — waiting for
+// a review, returned to the filer, being rectified — and the entries_backlog
+// index (migration 25) holds those only. finalStates must read as the
+// index's own condition, so SQLite can tell the index serves a query (the
+// plan test fails otherwise); TestFinalStatesAreTheWorkflows fails when a
+// workflow gains a final state this list lacks.
 var finalStateNames = []string{"approved", "closed", "filed", "rejected"}
+
+var finalStates = "'" + strings.Join(finalStateNames, "', '") + "'"
 
 // walksBacklog reports whether a listing walks the entries in its status
 // rather than its unit's whole history: the tab bar's badges and review
@@ -338,7 +339,8 @@ func walkOrder(q entries.Query) (at, id string) {
 
 // listWhere selects columns from the walk of one unit's entries with q's
 // filters: entry_scope's rows of the unit, or the backlog index of q's status
-// with each entry's scope row looked up.
+// (or the open entries' index for overdue ones) with each entry's scope row
+// looked up.
 func listWhere(columns, scopeUnit string, q entries.Query, after *entries.Position) (string, []any) {
 	walk := scopeUnit
 	if q.UnitID != "" {
