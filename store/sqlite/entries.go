@@ -348,6 +348,11 @@ func listWhere(columns, scopeUnit string, q entries.Query, after *entries.Positi
 	}
 	var b strings.Builder
 	switch {
+	case walksBacklog(q) && q.AuthorID != "":
+		// A cadre's own returned entries, the badge every phone asks for each
+		// minute: the author's backlog, not the whole city's in that status.
+		b.WriteString(`SELECT ` + columns + ` FROM entries e INDEXED BY entries_author_backlog
+			WHERE e.status NOT IN (` + finalStates + `) AND ` + inScope)
 	case walksBacklog(q):
 		b.WriteString(`SELECT ` + columns + ` FROM entries e INDEXED BY entries_backlog
 			WHERE e.status NOT IN (` + finalStates + `) AND ` + inScope)

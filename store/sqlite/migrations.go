@@ -402,6 +402,10 @@ var migrations = []string{
 		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'forms_version'; END;
 	CREATE TRIGGER forms_deleted AFTER DELETE ON forms
 		BEGIN UPDATE meta SET value = value + 1 WHERE key = 'forms_version'; END;`,
+	// 29: an author's entries not in a final state, by status, newest first:
+	// a cadre's returned entries (the badge) without the city's backlog.
+	`CREATE INDEX entries_author_backlog ON entries (author_id, status, created_at DESC, id DESC)
+		WHERE status NOT IN ('approved', 'closed', 'filed', 'rejected');`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

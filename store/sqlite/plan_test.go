@@ -55,6 +55,8 @@ func TestListPlanIsFixed(t *testing.T) {
 			t.Logf("%s cursor=%v: %s", name, hasPos, text)
 			want := "SEARCH s USING PRIMARY KEY (unit_id=?"
 			switch {
+			case walksBacklog(q) && q.AuthorID != "":
+				want = "SEARCH e USING INDEX entries_author_backlog (author_id=? AND status=?"
 			case walksBacklog(q):
 				want = "SEARCH e USING INDEX entries_backlog (status=?"
 			case walksOpen(q):
