@@ -1,6 +1,7 @@
 // What the tab bar's badges count: entries waiting for this user's review, their
-// returned entries and unread messages. Refreshed on every screen change and
-// every minute; kept as last seen when offline.
+// returned entries and unread messages. Refreshed on every screen change, every
+// minute while the app is in view and when it comes back into view; kept as
+// last seen when offline.
 import { defineStore } from 'pinia'
 import { api } from './session'
 
@@ -25,3 +26,23 @@ export const useCounts = defineStore('counts', {
 
 /** badge is what a badge shows: nothing for 0, 99+ beyond 99. */
 export const badge = (n: number): string => (n <= 0 ? '' : n > 99 ? '99+' : String(n))
+
+/**
+ * followCounts keeps the badges current while the app is in view: now, every
+ * minute, and at once when it comes back into view. A phone with the app open
+ * in the background asks nothing: every phone asking each minute is the
+ * server's most frequent request, and it costs the phone data and battery.
+ * Returns what stops it.
+ */
+export function followCounts(counts: { refresh: () => Promise<void> }, every = 60_000): () => void {
+  const refreshInView = () => {
+    if (document.visibilityState !== 'hidden') void counts.refresh()
+  }
+  void counts.refresh()
+  const timer = window.setInterval(refreshInView, every)
+  document.addEventListener('visibilitychange', refreshInView)
+  return () => {
+    window.clearInterval(timer)
+    document.removeEventListener('visibilitychange', refreshInView)
+  }
+}
