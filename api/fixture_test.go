@@ -189,12 +189,8 @@ func newWorldOn(t testing.TB, st stores) *world {
 	w.chunks = &attachments.Chunks{Store: w.st.uploads, MaxBytes: 1 << 20, Now: clock}
 	versions := &forms.VersionCache{Source: st.forms}
 	w.versions = versions
-	formsVersion := func(ctx context.Context) (int64, error) { // as serve.go wires it
-		v, err := org.ReadVersions(ctx, st.org)
-		return v.Forms, err
-	}
 	formService := &forms.Service{Store: st.forms, Versions: versions, PathOf: tree.PathOf, Now: clock, Audit: w.audit,
-		Definitions: &forms.DefinitionCache{Store: st.forms, Version: formsVersion}}
+		Definitions: &forms.DefinitionCache{Store: st.forms, Version: org.FormsVersion(st.org)}} // as serve.go wires it
 	w.entries = &entries.Service{Store: st.entries, Forms: formService, Versions: versions, Units: tree.OwnPath,
 		People: org.Directory{Users: people}, Now: clock, Attachments: st.attachments, Ledger: st.ledger}
 	w.entries.UseSignals(st.signals, tree.NameOf)

@@ -3,7 +3,8 @@ package forms
 import (
 	"context"
 	"slices"
-	"sync"
+
+	"taizhang/versioned"
 )
 
 // DefinitionCache keeps form definitions as FormByID reads them (without
@@ -21,10 +22,13 @@ type DefinitionCache struct {
 	// (org.ReadVersions).
 	Version func(ctx context.Context) (int64, error)
 
-	mu   sync.Mutex
-	at   int64
-	kept map[string]Definition
+	kept versioned.Map[formsVersion, Definition]
 }
+
+// formsVersion is the store's forms version as versioned.Map compares it.
+type formsVersion int64
+
+func (v formsVersion) After(old formsVersion) bool { return v > old }
 
 // maxDefinitions bounds the cache; beyond it, it starts again empty.
 const maxDefinitions = 2_000
@@ -35,49 +39,15 @@ func (c *DefinitionCache) FormByID(ctx context.Context, id string) (Definition, 
 	if err != nil {
 		return Definition{}, err
 	}
-	if d, ok := c.lookup(v, id); ok {
+	if d, ok := c.kept.Get(formsVersion(v), id); ok {
 		return cloneDefinition(d), nil
 	}
 	d, err := c.Store.FormByID(ctx, id)
 	if err != nil {
 		return Definition{}, err
 	}
-	c.keep(v, cloneDefinition(d))
+	c.kept.Put(formsVersion(v), id, cloneDefinition(d), maxDefinitions)
 	return d, nil
-}
-
-// lookup finds what was read at exactly version v; a newer v empties the
-// cache first.
-func (c *DefinitionCache) lookup(v int64, id string) (Definition, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.moveTo(v)
-	if v != c.at {
-		return Definition{}, false
-	}
-	d, ok := c.kept[id]
-	return d, ok
-}
-
-// keep stores what was read after reading version v, unless the cache has
-// moved past v meanwhile.
-func (c *DefinitionCache) keep(v int64, d Definition) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.moveTo(v)
-	if v != c.at {
-		return
-	}
-	if c.kept == nil || len(c.kept) >= maxDefinitions {
-		c.kept = map[string]Definition{}
-	}
-	c.kept[d.ID] = d
-}
-
-func (c *DefinitionCache) moveTo(v int64) {
-	if v > c.at {
-		c.at, c.kept = v, nil
-	}
 }
 
 // cloneDefinition copies the slices a caller could change.

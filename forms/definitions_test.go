@@ -47,10 +47,6 @@ func TestDefinitionCacheSeesEveryWrite(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			store, versions := open(t)
 			ctx, now := context.Background(), time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
-			version := func(ctx context.Context) (int64, error) {
-				v, err := org.ReadVersions(ctx, versions)
-				return v.Forms, err
-			}
 			d := forms.Definition{ID: "form-1", OwnerUnitID: "city", OwnerPath: []string{"city"}, Key: "visit",
 				Draft: forms.Form{Key: "visit", Title: "走访"}, LatestVersion: 1, Rev: 1, CreatedAt: now, UpdatedAt: now,
 				Assignments: []forms.Assignment{{UnitID: "city", Schedule: forms.Schedule{Kind: "once"}}}}
@@ -59,8 +55,8 @@ func TestDefinitionCacheSeesEveryWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			counted := &countedForms{Store: store}
-			first := &forms.DefinitionCache{Store: counted, Version: version}
-			second := &forms.DefinitionCache{Store: store, Version: version}
+			first := &forms.DefinitionCache{Store: counted, Version: org.FormsVersion(versions)}
+			second := &forms.DefinitionCache{Store: store, Version: org.FormsVersion(versions)}
 			read := func(cache *forms.DefinitionCache, ctx context.Context) forms.Definition {
 				t.Helper()
 				got, err := cache.FormByID(ctx, d.ID)

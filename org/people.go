@@ -4,9 +4,9 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 
 	"taizhang/auth"
+	"taizhang/versioned"
 )
 
 // PeopleCache is a UserStore that keeps, for as long as the store's versions
@@ -24,10 +24,8 @@ type PeopleCache struct {
 	UserStore
 	Versions VersionStore
 
-	mu       sync.Mutex
-	at       Versions
-	accounts map[string]User
-	onPath   map[string][]User
+	accounts versioned.Map[Versions, User]
+	onPath   versioned.Map[Versions, []User]
 }
 
 // maxKept bounds each of the caches; beyond it they start again empty. An
@@ -40,14 +38,14 @@ func (c *PeopleCache) UserByID(ctx context.Context, id string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if u, ok := lookup(c, v, &c.accounts, id); ok {
+	if u, ok := c.accounts.Get(v, id); ok {
 		return cloneUser(u), nil
 	}
 	u, err := c.UserStore.UserByID(ctx, id)
 	if err != nil {
 		return User{}, err
 	}
-	keep(c, v, &c.accounts, id, cloneUser(u))
+	c.accounts.Put(v, id, cloneUser(u), maxKept)
 	return u, nil
 }
 
@@ -65,14 +63,14 @@ func (c *PeopleCache) WithRole(ctx context.Context, scope auth.Scope, role auth.
 		return nil, err
 	}
 	key := scopeUnit + "\x00" + string(role) + "\x00" + strings.Join(unitIDs, "\x00")
-	if found, ok := lookup(c, v, &c.onPath, key); ok {
+	if found, ok := c.onPath.Get(v, key); ok {
 		return slices.Clone(found), nil
 	}
 	found, err := c.UserStore.WithRole(ctx, scope, role, unitIDs)
 	if err != nil {
 		return nil, err
 	}
-	keep(c, v, &c.onPath, key, slices.Clone(found))
+	c.onPath.Put(v, key, slices.Clone(found), maxKept)
 	return found, nil
 }
 
@@ -81,44 +79,6 @@ func (c *PeopleCache) WithRole(ctx context.Context, scope auth.Scope, role auth.
 func (c *PeopleCache) versions(ctx context.Context) (Versions, error) {
 	v, err := ReadVersions(ctx, c.Versions)
 	return Versions{Tree: v.Tree, People: v.People}, err
-}
-
-// lookup finds key among what was read at exactly the versions v. A request
-// whose versions are newer than the cache's starts it again empty.
-// kept is a pointer: moveTo may replace the map.
-func lookup[T any](c *PeopleCache, v Versions, kept *map[string]T, key string) (T, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.moveTo(v)
-	var zero T
-	if v != c.at {
-		return zero, false
-	}
-	got, ok := (*kept)[key]
-	return got, ok
-}
-
-// keep stores what was read after reading the versions v — so it is at
-// least as new as v — unless the cache has moved past v meanwhile.
-func keep[T any](c *PeopleCache, v Versions, kept *map[string]T, key string, value T) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.moveTo(v)
-	if v != c.at {
-		return
-	}
-	if *kept == nil || len(*kept) >= maxKept {
-		*kept = map[string]T{}
-	}
-	(*kept)[key] = value
-}
-
-// moveTo empties the cache for versions newer than its own. Versions only
-// grow; a reading older than the cache's (a slow request) leaves it alone.
-func (c *PeopleCache) moveTo(v Versions) {
-	if v != c.at && v.Tree >= c.at.Tree && v.People >= c.at.People {
-		c.at, c.accounts, c.onPath = v, nil, nil
-	}
 }
 
 // cloneUser copies an account's slices, so no caller can change what the

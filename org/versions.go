@@ -17,6 +17,12 @@ type Versions struct {
 	Forms  int64 // changes whenever a form is added or changed (forms.DefinitionCache)
 }
 
+// After reports whether v was read after old (versioned.Version): counters
+// only grow.
+func (v Versions) After(old Versions) bool {
+	return v != old && v.Tree >= old.Tree && v.People >= old.People && v.Forms >= old.Forms
+}
+
 // VersionStore reads the counters; the org store implements it.
 type VersionStore interface {
 	Versions(ctx context.Context) (Versions, error)
@@ -71,4 +77,13 @@ func ReadVersions(ctx context.Context, store VersionStore) (Versions, error) {
 		read.versions, read.done = v, true
 	}
 	return read.versions, nil
+}
+
+// FormsVersion reads the forms version from store, once per request: what
+// forms.DefinitionCache is given.
+func FormsVersion(store VersionStore) func(ctx context.Context) (int64, error) {
+	return func(ctx context.Context) (int64, error) {
+		v, err := ReadVersions(ctx, store)
+		return v.Forms, err
+	}
 }

@@ -221,21 +221,13 @@ func newDomain(store openStore, now func() time.Time) domain {
 		audit:    &audit.Log{Store: store.audit, Now: now},
 		versions: &forms.VersionCache{Source: store.forms}}
 	d.forms = &forms.Service{Store: store.forms, Versions: d.versions, PathOf: d.tree.PathOf, Now: now, Audit: d.audit,
-		Definitions: &forms.DefinitionCache{Store: store.forms, Version: formsVersion(store.units)}}
+		Definitions: &forms.DefinitionCache{Store: store.forms, Version: org.FormsVersion(store.units)}}
 	d.entries = &entries.Service{Store: store.entries, Forms: d.forms, Versions: d.versions, Units: d.tree.OwnPath,
 		People: org.Directory{Users: d.people}, Now: now, Attachments: store.attachments, Ledger: store.ledger}
 	d.entries.UseSignals(store.signals, d.tree.NameOf)
 	d.ledger = &ledger.Service{Store: store.ledger, Audit: d.audit, Now: now}
 	d.sweeper = &ledger.Sweeper{Forms: store.forms, Units: d.tree.All, Users: store.users, Store: store.ledger, Now: now}
 	return d
-}
-
-// formsVersion reads the store's forms version, once per request.
-func formsVersion(store org.VersionStore) func(ctx context.Context) (int64, error) {
-	return func(ctx context.Context) (int64, error) {
-		v, err := org.ReadVersions(ctx, store)
-		return v.Forms, err
-	}
 }
 
 // services wires the domain services to the store: the one place that decides

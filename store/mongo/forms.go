@@ -103,7 +103,6 @@ func (f formDoc) toDefinition() (forms.Definition, error) {
 // InsertForm implements forms.Store.
 func (s *FormStore) InsertForm(ctx context.Context, scope auth.Scope, d forms.Definition) (err error) {
 	defer s.db.track("forms.insert", time.Now(), &err)
-	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	if unitID, ok := scope.UnitID(); !ok || !(org.Unit{Path: d.OwnerPath}).IsUnder(unitID) {
 		return errs.New(errs.Forbidden, "无权在该单位下创建表单")
 	}
@@ -190,7 +189,6 @@ func (s *FormStore) ListAssigned(ctx context.Context, unitPath []string) (list [
 // UpdateForm implements forms.Store.
 func (s *FormStore) UpdateForm(ctx context.Context, scope auth.Scope, d forms.Definition) (err error) {
 	defer s.db.track("forms.update", time.Now(), &err)
-	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	unitID, ok := scope.UnitID()
 	if !ok {
 		return errFormNotFound

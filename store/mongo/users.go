@@ -56,7 +56,6 @@ var errUserNotFound = errs.New(errs.NotFound, "用户不存在")
 // InsertUser implements org.UserStore.
 func (s *OrgStore) InsertUser(ctx context.Context, scope auth.Scope, u org.User) (err error) {
 	defer s.db.track("users.insert", time.Now(), &err)
-	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	if unitID, ok := scope.UnitID(); !ok || !(org.Unit{Path: u.UnitPath}).IsUnder(unitID) {
 		return errs.New(errs.Forbidden, "无权在该单位下创建用户")
 	}
@@ -124,7 +123,6 @@ func (s *OrgStore) ListUsers(ctx context.Context, scope auth.Scope, unitID, afte
 // UpdateUser implements org.UserStore.
 func (s *OrgStore) UpdateUser(ctx context.Context, scope auth.Scope, u org.User) (err error) {
 	defer s.db.track("users.update", time.Now(), &err)
-	defer org.ForgetVersionsRead(ctx) // the caches must see the change at once
 	scopeUnit, ok := scope.UnitID()
 	if !ok || !(org.Unit{Path: u.UnitPath}).IsUnder(scopeUnit) {
 		return errUserNotFound
