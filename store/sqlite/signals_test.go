@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"taizhang/signals"
 	"taizhang/signals/signalstest"
 	"taizhang/store/sqlite"
+	"taizhang/store/storetest"
 )
 
 // TestTextCandidatesAreOfTheFormAskedAbout: the candidate search stops at its
@@ -64,21 +64,5 @@ func TestTextCandidatesAreOfTheFormAskedAbout(t *testing.T) {
 // says there are at least as many more as it read.
 func TestAPhotoFiledManyTimesIsStillChecked(t *testing.T) {
 	db := openTestDB(t)
-	print, sha := []uint64{0x0123456789abcdef}, fmt.Sprintf("%064x", 7)
-	list := make([]signals.Prints, 0, 20_000)
-	for i := range 20_000 {
-		list = append(list, signals.Prints{EntryID: fmt.Sprintf("e%07d", i), UnitID: "v1", At: time.Unix(int64(1_800_000_000+i), 0),
-			Photos: []signals.PhotoPrint{{AttachmentID: fmt.Sprintf("a%07d", i), SHA256: sha, Print: print, Bands: signals.Bands(print)}}})
-	}
-	sqlite.SeedPrints(t, db, list)
-	detector := &signals.Detector{Index: db.Signals(), UnitName: func(context.Context, string) string { return "红旗村" }}
-	found, _, err := detector.Detect(context.Background(), signals.Subject{EntryID: "new", FormID: "form", UnitID: "v9", AuthorID: "someone",
-		Root: "city", Photos: []signals.Photo{{AttachmentID: "mine", SHA256: sha, Print: print}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(found) != 1 || found[0].OtherEntryID != "e0000000" ||
-		!strings.Contains(found[0].Detail, fmt.Sprintf("另有至少 %d 条", signals.MaxPhotoCandidates-1)) {
-		t.Fatalf("signals: %+v", found)
-	}
+	storetest.PhotoFiledManyTimes(t, 20_000, func(list []signals.Prints) { sqlite.SeedPrints(t, db, list) }, db.Signals())
 }
