@@ -23,6 +23,8 @@ test('an administrator resets a password, adds a supervisor and switches a cadre
   const community = (await server.api(ADMIN, 'GET', '/api/v1/units')).find((u) => u.name === '幸福社区')
   await page.getByLabel('按单位查看').selectOption(community.id)
   await page.locator('.user', { hasText: '王管理' }).waitFor({ state: 'detached' })
+  // The list empties as the filter changes; wait for the unit's answer, not just the emptying.
+  await page.locator('.user', { hasText: '周干部' }).waitFor()
   assert.ok(await page.locator('.user').count() >= 1)
   assert.deepEqual(new Set(await page.locator('.user').evaluateAll((rows) => rows.map((r) => r.textContent.includes('幸福社区')))), new Set([true]),
     'only 幸福社区\'s people')
