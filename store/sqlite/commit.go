@@ -11,10 +11,17 @@ import (
 
 // Group commit. Every write runs through one goroutine that owns the writer
 // connection. Writes that arrive while a transaction is being committed wait,
-// and the next transaction takes all of them (up to maxBatch), each inside its
-// own savepoint: one write's failure rolls back only that write, and one fsync
-// makes the whole batch durable. Under load this turns many small transactions
-// into few, which is what the single SQLite writer can sustain.
+// and the next transaction takes all of them (up to maxBatch): one fsync makes
+// the whole batch durable. Under load this turns many small transactions into
+// few, which is what the single SQLite writer can sustain.
+//
+// One write's failure must fail that write alone. A savepoint around each
+// would do that, but it copies every page the write touches (16 KiB each)
+// into a journal in memory first, which was a tenth of a filing's CPU
+// (docs/performance.md), and writes almost never fail. So a batch runs
+// without savepoints; when a write fails, the transaction is rolled back and
+// the batch runs again with each write in its savepoint, the failed one left
+// out with its error. A write's function may therefore run twice (inTx).
 
 const maxBatch = 64
 
@@ -58,36 +65,53 @@ func (db *DB) stopCommitter() {
 	}
 }
 
-// commitBatch runs each job in a savepoint of one transaction and commits it.
+// commitBatch runs a batch in one transaction and commits it.
 func (db *DB) commitBatch(batch []writeJob) {
-	results := make([]error, len(batch))
-	sqlTx, err := db.writer.BeginTx(context.Background(), nil)
-	if err != nil {
-		for _, j := range batch {
-			j.done <- err
-		}
-		return
-	}
-	tx := &txn{Tx: sqlTx, stmts: db.writes, auditKey: db.auditKey}
-	for i, j := range batch {
-		results[i] = runInSavepoint(tx, j)
-	}
 	defer db.writes.prepareWanted() // the writer connection is free again once committed
-	if err := tx.Commit(); err != nil {
-		for _, j := range batch {
-			j.done <- err
+	results, failed, err := db.runBatch(batch, -1)
+	if failed >= 0 && err == nil && len(batch) > 1 {
+		why := results[failed]
+		if results, _, err = db.runBatch(batch, failed); err == nil {
+			results[failed] = why
 		}
-		return
 	}
 	for i, j := range batch {
-		j.done <- results[i]
+		if err != nil {
+			j.done <- err
+		} else {
+			j.done <- results[i]
+		}
 	}
 }
 
-func runInSavepoint(tx *txn, j writeJob) error {
-	if err := j.ctx.Err(); err != nil {
-		return err
+// runBatch runs the jobs in one transaction. With failed < 0 it runs them
+// bare and, at the first job that fails, rolls back and returns that job's
+// index (its error in results); otherwise it runs each in a savepoint and
+// leaves out the job failed. err is a failure of the transaction itself, for
+// all the jobs.
+func (db *DB) runBatch(batch []writeJob, failed int) (results []error, failedAt int, err error) {
+	sqlTx, err := db.writer.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, -1, err
 	}
+	tx := &txn{Tx: sqlTx, stmts: db.writes, auditKey: db.auditKey}
+	results = make([]error, len(batch))
+	for i, j := range batch {
+		switch {
+		case j.ctx.Err() != nil: // given up on: nothing to write
+			results[i] = j.ctx.Err()
+		case failed < 0:
+			if results[i] = j.fn(tx); results[i] != nil {
+				return results, i, sqlTx.Rollback()
+			}
+		case i != failed:
+			results[i] = runInSavepoint(tx, j)
+		}
+	}
+	return results, -1, tx.Commit()
+}
+
+func runInSavepoint(tx *txn, j writeJob) error {
 	if _, err := tx.ExecContext(context.Background(), `SAVEPOINT job`); err != nil {
 		return err
 	}
@@ -106,7 +130,9 @@ var errClosed = fmt.Errorf("sqlite: store closed")
 
 // inTx runs fn in a write transaction — shared, through group commit, with
 // whatever other writes are waiting — and returns once it is durable. A returned
-// *errs.Error passes through; driver errors are mapped.
+// *errs.Error passes through; driver errors are mapped. fn may run twice, the
+// second time on the store as it was before the first: it must set what it
+// reports to its caller afresh on each run, never add to it.
 func (db *DB) inTx(ctx context.Context, op string, fn func(tx *txn) error) (err error) {
 	if db.jobs == nil {
 		return errs.Wrap(errs.Unavailable, "数据库以只读方式打开", errClosed)

@@ -121,6 +121,7 @@ func (s *EntryStore) Update(ctx context.Context, scope auth.Scope, e entries.Ent
 	updated := false
 	plain, packed := pack(e.Data)
 	err = s.db.inTx(ctx, "update entry", func(tx *txn) error {
+		updated = false // a second run (inTx) says afresh
 		res, err := tx.ExecContext(ctx, `UPDATE entries AS e SET status = ?, title = ?, data = ?, packed = ?, payload_hash = ?,
 			period = ?, due_at = ?, submitted_at = ?, updated_at = ?, open = ?, attachments = ?, signals = ?, signals_due = ?,
 			history = ?, rev = rev + 1

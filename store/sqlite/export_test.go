@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
 )
 
 // ExecForTest runs a statement on the writer, for tests that must change data
@@ -26,4 +28,51 @@ func PreparedCounts(db *DB) (reads, writes int) {
 		return nil
 	}}
 	return reads, <-done
+}
+
+// InOneBatch runs writes as one group-committed batch, in the order given:
+// the committer is held until all are queued. exec runs a statement in the
+// write's transaction.
+func InOneBatch(db *DB, writes ...func(exec func(query string, args ...any) error) error) []error {
+	ctx := context.Background()
+	held, release := make(chan struct{}), make(chan struct{})
+	go db.inTx(ctx, "hold", func(*txn) error { close(held); <-release; return nil })
+	<-held
+	results := make([]error, len(writes))
+	var wg sync.WaitGroup
+	for i, write := range writes {
+		wg.Go(func() {
+			results[i] = db.inTx(ctx, "write", func(tx *txn) error {
+				return write(func(query string, args ...any) error {
+					_, err := tx.ExecContext(ctx, query, args...)
+					return err
+				})
+			})
+		})
+		for len(db.jobs) <= i { // queued before the next, so in order
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	wg.Wait()
+	return results
+}
+
+// MetaKeys lists the keys of the meta table, as committed.
+func MetaKeys(tb testing.TB, db *DB) []string {
+	tb.Helper()
+	rows, err := db.readers.Query(`SELECT key FROM meta ORDER BY key`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			tb.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	return keys
 }

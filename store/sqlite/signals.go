@@ -182,6 +182,7 @@ func (s *EntryStore) SignalsDue(ctx context.Context, _ auth.Scope, limit int) ([
 func (s *EntryStore) SetSignals(ctx context.Context, _ auth.Scope, id string, rev int, list []signals.Signal, fx entries.Effects) (set bool, err error) {
 	defer s.db.track("entries.signals", time.Now(), &err)
 	err = s.db.inTx(ctx, "set signals", func(tx *txn) error {
+		set = false // a second run (inTx) says afresh
 		res, err := tx.ExecContext(ctx, `UPDATE entries SET signals = ?, signals_due = 0 WHERE id = ? AND rev = ? AND signals_due = 1`,
 			jsonOrEmpty(list), id, rev)
 		if err != nil {

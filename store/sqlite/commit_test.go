@@ -1,0 +1,68 @@
+package sqlite_test
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"taizhang/store/sqlite"
+)
+
+// TestAWriteThatFailsFailsAlone: writes committed together run without
+// savepoints, so a failed one rolls back the whole transaction and the
+// batch runs again. Whatever fails, the others are stored once each and
+// answered as stored; what a failed write wrote before failing is not.
+func TestAWriteThatFailsFailsAlone(t *testing.T) {
+	db := openTestDB(t)
+	var mu sync.Mutex
+	runs := map[string]int{}
+	refused := errors.New("refused")
+	write := func(key string, fail bool) func(func(string, ...any) error) error {
+		return func(exec func(string, ...any) error) error {
+			mu.Lock()
+			runs[key]++
+			mu.Unlock()
+			if err := exec(`INSERT INTO meta (key, value) VALUES (?, 1)`, key); err != nil {
+				return err
+			}
+			if fail {
+				return refused
+			}
+			return nil
+		}
+	}
+	before := sqlite.MetaKeys(t, db)
+	results := sqlite.InOneBatch(db, write("a", false), write("b", true), write("c", false), write("d", true),
+		write("e", false), write("a", false)) // the last: a key already taken, refused by the store
+	for i, want := range []error{nil, refused, nil, refused, nil} {
+		if !errors.Is(results[i], want) {
+			t.Errorf("write %d: %v, want %v", i, results[i], want)
+		}
+	}
+	if results[5] == nil {
+		t.Errorf("a second a: %v, want the store's refusal", results[5])
+	}
+	var added []string
+	for _, k := range sqlite.MetaKeys(t, db) {
+		if !slices.Contains(before, k) {
+			added = append(added, k)
+		}
+	}
+	if !slices.Equal(added, []string{"a", "c", "e"}) {
+		t.Errorf("stored %v, want [a c e]", added)
+	}
+	for key, n := range runs {
+		if n > 3 { // a is two writes; each write runs at most twice
+			t.Errorf("%s ran %d times", key, n)
+		}
+	}
+
+	// Alone in its batch, a failed write stores nothing either.
+	if results := sqlite.InOneBatch(db, write("f", true)); !errors.Is(results[0], refused) {
+		t.Errorf("alone: %v", results[0])
+	}
+	if slices.Contains(sqlite.MetaKeys(t, db), "f") {
+		t.Error("a failed write alone in its batch was stored")
+	}
+}
