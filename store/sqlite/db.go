@@ -163,8 +163,8 @@ func openReadOnly(opts Options) (*DB, error) {
 // dsn sets the pragmas on every connection: WAL so readers never block the writer;
 // synchronous FULL so an acknowledged write survives a crash or power loss; a busy
 // timeout so a checkpoint never surfaces as an error; foreign keys on; temporary
-// files in memory — each group-committed write runs in its own savepoint, whose
-// journal was otherwise a real file written on every filing (8% of its CPU).
+// files in memory — statement and savepoint journals (commit.go) were otherwise
+// a real file written on every filing (8% of its CPU).
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
