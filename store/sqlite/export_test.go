@@ -5,6 +5,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ExecForTest runs a statement on the writer, for tests that must change data
@@ -75,4 +78,20 @@ func MetaKeys(tb testing.TB, db *DB) []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// PageCacheErr is what configuring SQLite's page cache returned.
+func PageCacheErr() error { return pageCacheErr }
+
+// PageSlotsUsed is how many slots of the page cache's buffer hold a page now.
+func PageSlotsUsed() int {
+	tls := libc.NewTLS()
+	defer tls.Close()
+	// Outside Go's heap, which the C code may not write into; read back as
+	// a va_list's next int (libc.VaInt32 reads a zeroed 8-byte slot).
+	current, highest := libc.Xcalloc(tls, 1, 8), libc.Xcalloc(tls, 1, 8)
+	defer libc.Xfree(tls, current)
+	defer libc.Xfree(tls, highest)
+	sqlite3.Xsqlite3_status(tls, sqlite3.SQLITE_STATUS_PAGECACHE_USED, current, highest, 0)
+	return int(libc.VaInt32(&current))
 }
