@@ -55,11 +55,11 @@ func Shingles(text string) ShingleSet {
 	var run [shingleRunes]rune
 	kept := 0
 	for _, r := range text {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+		if !isWordRune(r) {
 			continue
 		}
 		copy(run[:], run[1:])
-		run[shingleRunes-1] = unicode.ToLower(r)
+		run[shingleRunes-1] = lower(r)
 		if kept++; kept >= shingleRunes {
 			out = append(out, shingleHash(run[:]))
 		}
@@ -69,6 +69,31 @@ func Shingles(text string) ShingleSet {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// isWordRune is unicode.IsLetter(r) || unicode.IsDigit(r), answered first
+// for the runes most texts are made of: ASCII, and the CJK ideographs
+// U+4E00–U+9FFF, every one a letter (TestWordRunesAsUnicodeSays).
+func isWordRune(r rune) bool {
+	switch {
+	case r < utf8.RuneSelf:
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	case 0x4E00 <= r && r <= 0x9FFF:
+		return true
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// lower is unicode.ToLower(r), without its tables for ASCII and the CJK
+// ideographs (which have no case).
+func lower(r rune) rune {
+	switch {
+	case 'A' <= r && r <= 'Z':
+		return r + 'a' - 'A'
+	case r < utf8.RuneSelf, 0x4E00 <= r && r <= 0x9FFF:
+		return r
+	}
+	return unicode.ToLower(r)
 }
 
 // shingleHash is FNV-1a of the runes, each as four little-endian bytes: the

@@ -162,3 +162,16 @@ func TestShinglesAsTheFirstReleaseMadeThem(t *testing.T) {
 		}
 	}
 }
+
+// TestWordRunesAsUnicodeSays: the shortcuts for ASCII and the CJK block
+// answer as the unicode tables do, for every rune.
+func TestWordRunesAsUnicodeSays(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if got, want := isWordRune(r), unicode.IsLetter(r) || unicode.IsDigit(r); got != want {
+			t.Fatalf("%U: word rune %v, unicode says %v", r, got, want)
+		}
+		if got, want := lower(r), unicode.ToLower(r); got != want {
+			t.Fatalf("%U: lower %U, unicode says %U", r, got, want)
+		}
+	}
+}
