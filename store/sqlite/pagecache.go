@@ -19,7 +19,7 @@ const pageSlots = 640
 const pageSlot = PageSize + 512
 
 // pageCacheErr is the result of configuring the page cache; nil when SQLite
-// took it (TestPageCacheIsConfigured).
+// took it (TestPagesComeFromTheSlots).
 var pageCacheErr error
 
 // init gives SQLite's page caches one buffer whose slots it recycles. By
@@ -27,8 +27,8 @@ var pageCacheErr error
 // its whole cache each time it starts reading after another connection
 // committed — under a stream of filings, before almost every read. Each 16
 // KiB page was then a fresh allocation that the allocator often handed back
-// to the kernel and faulted in again: about 4% of a filing's CPU
-// (docs/performance.md). This must run before SQLite initializes, at the
+// to the kernel and faulted in again: with the page reads, about a tenth of
+// a filing's CPU (docs/performance.md). This must run before SQLite initializes, at the
 // first connection; it is process-wide, and the buffer (about 10 MiB) is
 // touched only as far as it is used.
 func init() {
