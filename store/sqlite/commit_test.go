@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -64,5 +65,50 @@ func TestAWriteThatFailsFailsAlone(t *testing.T) {
 	}
 	if slices.Contains(sqlite.MetaKeys(t, db), "f") {
 		t.Error("a failed write alone in its batch was stored")
+	}
+}
+
+// TestFailuresAmongManyWrites: writes from many goroutines at once, batched
+// however the committer finds them, one in five failing after it wrote.
+// Exactly those answered as stored are stored.
+func TestFailuresAmongManyWrites(t *testing.T) {
+	db := openTestDB(t)
+	before := sqlite.MetaKeys(t, db)
+	refused := errors.New("refused")
+	var mu sync.Mutex
+	var stored []string
+	var wg sync.WaitGroup
+	for i := range 300 {
+		key := fmt.Sprintf("k%03d", i)
+		wg.Go(func() {
+			err := sqlite.Write(db, func(exec func(string, ...any) error) error {
+				if err := exec(`INSERT INTO meta (key, value) VALUES (?, 1)`, key); err != nil {
+					return err
+				}
+				if i%5 == 0 {
+					return refused
+				}
+				return nil
+			})
+			switch {
+			case err == nil:
+				mu.Lock()
+				stored = append(stored, key)
+				mu.Unlock()
+			case !errors.Is(err, refused):
+				t.Errorf("%s: %v", key, err)
+			}
+		})
+	}
+	wg.Wait()
+	var added []string
+	for _, k := range sqlite.MetaKeys(t, db) {
+		if !slices.Contains(before, k) {
+			added = append(added, k)
+		}
+	}
+	slices.Sort(stored)
+	if len(stored) != 240 || !slices.Equal(added, stored) {
+		t.Fatalf("answered as stored %d, stored %d (want 240 of each, the same)", len(stored), len(added))
 	}
 }

@@ -33,6 +33,18 @@ func PreparedCounts(db *DB) (reads, writes int) {
 	return reads, <-done
 }
 
+// Write runs one write through the committer; exec runs a statement in its
+// transaction.
+func Write(db *DB, write func(exec func(query string, args ...any) error) error) error {
+	ctx := context.Background()
+	return db.inTx(ctx, "write", func(tx *txn) error {
+		return write(func(query string, args ...any) error {
+			_, err := tx.ExecContext(ctx, query, args...)
+			return err
+		})
+	})
+}
+
 // InOneBatch runs writes as one group-committed batch, in the order given:
 // the committer is held until all are queued. exec runs a statement in the
 // write's transaction.
