@@ -97,7 +97,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	// Readers stay open: database/sql keeps only two idle connections by default,
 	// so under load it closed and reopened the others, preparing every statement
 	// again on each new connection.
-	readers := max(4, runtime.NumCPU())
+	readers := readerConns()
 	db.readers.SetMaxOpenConns(readers)
 	db.readers.SetMaxIdleConns(readers)
 	db.writer.SetConnMaxIdleTime(0)
@@ -115,6 +115,9 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	db.startPackingOld()
 	return db, nil
 }
+
+// readerConns is how many reader connections the store keeps open.
+func readerConns() int { return max(4, runtime.NumCPU()) }
 
 // PageSize is a new database's page size. An entry's row is 2–4 KB: 4 KiB
 // pages held one such row each, wasting a third of the file, and larger rows

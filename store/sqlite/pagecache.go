@@ -7,11 +7,11 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// pageSlots is how many pages of up to PageSize SQLite's page caches take
-// from one buffer set aside for them: about as many as the connections'
-// caches hold together (five connections of 2,000 KiB each, the default
-// cache_size). Pages beyond it are allocated one by one, as before.
-const pageSlots = 640
+// slotsPerConnection is how many page slots each connection may fill: its
+// cache of the default 2,000 KiB holds 121 pages of 16 KiB, or 470 of 4 KiB
+// in a database made before pages were 16 KiB. There must be room for all of
+// them: with fewer than 10 slots free SQLite would shrink every cache.
+const slotsPerConnection = 480
 
 // pageSlot is a page of PageSize with room for what SQLite keeps beside it
 // (272 bytes in this build, SQLITE_CONFIG_PCACHE_HDRSZ; a larger need would
@@ -40,12 +40,13 @@ func init() {
 		return
 	}
 	defer libc.Xfree(tls, args)
-	buffer := libc.Xmalloc(tls, uint64(pageSlot*pageSlots)) // kept for the process's life, as SQLite requires
+	slots := (readerConns() + 1) * slotsPerConnection // the readers and the writer
+	buffer := libc.Xmalloc(tls, uint64(pageSlot*slots)) // kept for the process's life, as SQLite requires
 	if buffer == 0 {
 		pageCacheErr = fmt.Errorf("sqlite: configure the page cache: out of memory")
 		return
 	}
-	rc := sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_PAGECACHE, libc.VaList(args, buffer, int32(pageSlot), int32(pageSlots)))
+	rc := sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_PAGECACHE, libc.VaList(args, buffer, int32(pageSlot), int32(slots)))
 	if rc != sqlite3.SQLITE_OK {
 		pageCacheErr = fmt.Errorf("sqlite: configure the page cache: result code %d", rc)
 	}
