@@ -42,7 +42,7 @@ func init() {
 		return
 	}
 	defer libc.Xfree(tls, args)
-	slots := (readerConns() + 1) * slotsPerConnection // the readers and the writer
+	slots := (readerConns() + 1) * slotsPerConnection   // the readers and the writer
 	buffer := libc.Xmalloc(tls, uint64(pageSlot*slots)) // kept for the process's life, as SQLite requires
 	if buffer == 0 {
 		pageCacheErr = fmt.Errorf("sqlite: configure the page cache: out of memory")
