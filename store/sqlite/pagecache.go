@@ -13,6 +13,13 @@ import (
 // them: with fewer than 10 slots free SQLite would shrink every cache.
 const slotsPerConnection = 480
 
+// maxSlots bounds the buffer on a machine with many cores (a reader each):
+// SQLite touches 4 KiB of every slot at start, 16 MiB for this many. They
+// hold the full caches of about 30 connections of 16 KiB pages (8 of an old
+// database's 4 KiB ones); past that, the caches share the slots and stay
+// smaller than the default, which costs reads, never correctness.
+const maxSlots = 4096
+
 // pageSlot is a page of PageSize with room for what SQLite keeps beside it
 // (272 bytes in this build, SQLITE_CONFIG_PCACHE_HDRSZ; a larger need would
 // only send pages to the allocator, as before).
@@ -42,8 +49,8 @@ func init() {
 		return
 	}
 	defer libc.Xfree(tls, args)
-	slots := (readerConns() + 1) * slotsPerConnection   // the readers and the writer
-	buffer := libc.Xmalloc(tls, uint64(pageSlot*slots)) // kept for the process's life, as SQLite requires
+	slots := min((readerConns()+1)*slotsPerConnection, maxSlots) // the readers and the writer
+	buffer := libc.Xmalloc(tls, uint64(pageSlot*slots))          // kept for the process's life, as SQLite requires
 	if buffer == 0 {
 		pageCacheErr = fmt.Errorf("sqlite: configure the page cache: out of memory")
 		return
