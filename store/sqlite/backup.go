@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -22,7 +21,7 @@ func Backup(ctx context.Context, dir, dest string) error {
 	}
 	// Not query_only: SQLite counts VACUUM INTO as a write, though it writes
 	// only dest. Nothing else is run on this connection.
-	db, err := sql.Open("sqlite", dsn(path, false))
+	db, err := openSQLite(dsn(path, false))
 	if err != nil {
 		return err
 	}
@@ -36,7 +35,7 @@ func Backup(ctx context.Context, dir, dest string) error {
 // CheckIntegrity opens the database file at path read-only and runs SQLite's
 // integrity check: a restored copy is checked before anyone serves it.
 func CheckIntegrity(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", dsn(path, true))
+	db, err := openSQLite(dsn(path, true))
 	if err != nil {
 		return err
 	}

@@ -85,8 +85,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	if db.writer, err = sql.Open("sqlite", dsn(path, false)); err == nil {
-		db.readers, err = sql.Open("sqlite", dsn(path, true))
+	if db.writer, err = openSQLite(dsn(path, false)); err == nil {
+		db.readers, err = openSQLite(dsn(path, true))
 	}
 	if err != nil {
 		db.Close()
@@ -130,7 +130,7 @@ func create(path string) error {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	db, err := sql.Open("sqlite", "file:"+path)
+	db, err := openSQLite("file:" + path)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func openReadOnly(opts Options) (*DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no database at %s: %w", path, err)
 	}
-	readers, err := sql.Open("sqlite", dsn(path, true))
+	readers, err := openSQLite(dsn(path, true))
 	if err != nil {
 		return nil, err
 	}

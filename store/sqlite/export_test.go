@@ -93,7 +93,7 @@ func MetaKeys(tb testing.TB, db *DB) []string {
 }
 
 // PageCacheErr is what configuring SQLite's page cache returned.
-func PageCacheErr() error { return pageCacheErr }
+func PageCacheErr() error { return configurePageCache() }
 
 // PageSlotsUsed is how many slots of the page cache's buffer hold a page now.
 func PageSlotsUsed() int {

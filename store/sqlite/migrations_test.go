@@ -94,7 +94,7 @@ func storeAtMigration(t *testing.T, n int) (dir string, old *sql.DB) {
 	if err := create(path); err != nil {
 		t.Fatal(err)
 	}
-	old, err := sql.Open("sqlite", dsn(path, false))
+	old, err := openSQLite(dsn(path, false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"database/sql"
 	"fmt"
+	"sync"
 
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -25,38 +27,46 @@ const maxSlots = 4096
 // only send pages to the allocator, as before).
 const pageSlot = PageSize + 512
 
-// pageCacheErr is the result of configuring the page cache; nil when SQLite
-// took it (TestPagesComeFromTheSlots).
-var pageCacheErr error
-
-// init gives SQLite's page caches one buffer whose slots it recycles. By
-// default every page is allocated and freed one by one, and a reader frees
-// its whole cache each time it starts reading after another connection
-// committed — under a stream of filings, before almost every read. Each 16
-// KiB page was then a fresh allocation that the allocator often handed back
-// to the kernel and faulted in again: with the page reads, about a tenth of
-// a filing's CPU (docs/performance.md). This must run before SQLite
-// initializes, at the first connection, and is process-wide. The buffer is
-// 40 MiB of address space on two cores (more with more readers); SQLite
-// writes each slot's first bytes at start, 4 KiB of memory a slot (9.4 MiB
-// on two cores), and the rest is touched only as pages fill it.
-func init() {
+// configurePageCache gives SQLite's page caches one buffer whose slots it
+// recycles, once, and returns what SQLite answered (nil when it took it:
+// TestPagesComeFromTheSlots). By default every page is allocated and freed
+// one by one, and a reader frees its whole cache each time it starts reading
+// after another connection committed — under a stream of filings, before
+// almost every read. Each 16 KiB page was then a fresh allocation that the
+// allocator often handed back to the kernel and faulted in again: with the
+// page reads, about a tenth of a filing's CPU (docs/performance.md).
+//
+// SQLite takes it only before its first connection, so every handle is
+// opened through openSQLite, which calls this first; a server on MongoDB,
+// which never opens one, pays nothing. The buffer is 40 MiB of address space
+// on two cores (more with more readers); SQLite writes each slot's first
+// bytes at its first connection, 4 KiB of memory a slot (9.4 MiB on two cores), and
+// the rest is touched only as pages fill it.
+var configurePageCache = sync.OnceValue(func() error {
 	tls := libc.NewTLS()
 	defer tls.Close()
 	args := libc.Xmalloc(tls, 3*8)
 	if args == 0 {
-		pageCacheErr = fmt.Errorf("sqlite: configure the page cache: out of memory")
-		return
+		return errNoPageCache
 	}
 	defer libc.Xfree(tls, args)
 	slots := min((readerConns()+1)*slotsPerConnection, maxSlots) // the readers and the writer
 	buffer := libc.Xmalloc(tls, uint64(pageSlot*slots))          // kept for the process's life, as SQLite requires
 	if buffer == 0 {
-		pageCacheErr = fmt.Errorf("sqlite: configure the page cache: out of memory")
-		return
+		return errNoPageCache
 	}
 	rc := sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_PAGECACHE, libc.VaList(args, buffer, int32(pageSlot), int32(slots)))
 	if rc != sqlite3.SQLITE_OK {
-		pageCacheErr = fmt.Errorf("sqlite: configure the page cache: result code %d", rc)
+		return fmt.Errorf("sqlite: configure the page cache: result code %d", rc)
 	}
+	return nil
+})
+
+var errNoPageCache = fmt.Errorf("sqlite: configure the page cache: out of memory")
+
+// openSQLite opens a handle on a database file, SQLite's page cache
+// configured first. The store opens every handle through it.
+func openSQLite(dsn string) (*sql.DB, error) {
+	_ = configurePageCache() // refused: SQLite's own page cache, slower but sound
+	return sql.Open("sqlite", dsn)
 }
