@@ -56,14 +56,7 @@ func InOneBatch(db *DB, writes ...func(exec func(query string, args ...any) erro
 	results := make([]error, len(writes))
 	var wg sync.WaitGroup
 	for i, write := range writes {
-		wg.Go(func() {
-			results[i] = db.inTx(ctx, "write", func(tx *txn) error {
-				return write(func(query string, args ...any) error {
-					_, err := tx.ExecContext(ctx, query, args...)
-					return err
-				})
-			})
-		})
+		wg.Go(func() { results[i] = Write(db, write) })
 		for len(db.jobs) <= i { // queued before the next, so in order
 			time.Sleep(time.Millisecond)
 		}
