@@ -42,7 +42,7 @@ func (s *AttachmentStore) Save(ctx context.Context, scope auth.Scope, a attachme
 	if err := s.blobs.Put(ctx, a.SHA256, a.Size, content); err != nil {
 		return a, err
 	}
-	_, err = s.db.writer.ExecContext(ctx, `INSERT INTO attachments (id, uploader_id, unit_path, sha256, size, content_type,
+	_, err = s.db.exec(ctx, `INSERT INTO attachments (id, uploader_id, unit_path, sha256, size, content_type,
 		width, height, created_at, print, meta) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`, a.ID, a.UploaderID,
 		mustJSON(nonNil(a.UnitPath)), a.SHA256, a.Size, a.ContentType, a.Width, a.Height, millis(a.CreatedAt),
 		jsonOrEmpty(a.Print), jsonOrEmpty(a.Meta))

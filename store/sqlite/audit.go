@@ -174,11 +174,11 @@ func notificationsQuery(unreadOnly bool) string {
 func (s *NotificationStore) MarkRead(ctx context.Context, scope auth.Scope, ids []string, at time.Time) error {
 	query, args := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, []any{millis(at), scope.UserID()}
 	if len(ids) == 0 {
-		_, err := s.db.writer.ExecContext(ctx, query, args...)
+		_, err := s.db.exec(ctx, query, args...)
 		return mapError("mark notifications read", err)
 	}
 	for batch := range slices.Chunk(ids, 500) {
-		_, err := s.db.writer.ExecContext(ctx, query+` AND id IN (`+placeholders(len(batch))+`)`,
+		_, err := s.db.exec(ctx, query+` AND id IN (`+placeholders(len(batch))+`)`,
 			append(slices.Clone(args), anys(batch)...)...)
 		if err != nil {
 			return mapError("mark notifications read", err)

@@ -108,7 +108,12 @@ func (db *DB) runBatch(batch []writeJob, failed int) (results []error, failedAt 
 			results[i] = runInSavepoint(tx, j)
 		}
 	}
-	return results, -1, tx.Commit()
+	versions, versionsErr := readVersions(context.Background(), tx)
+	if err := tx.Commit(); err != nil {
+		return results, -1, err
+	}
+	db.versions.learn(versions, versionsErr) // before any job is answered
+	return results, -1, nil
 }
 
 func runInSavepoint(tx *txn, j writeJob) error {

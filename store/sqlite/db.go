@@ -54,6 +54,7 @@ type DB struct {
 	auditKey  []byte
 	blobs     attachments.Blobs
 
+	versions  knownVersions // as of the last write: see versions.go
 	jobs      chan writeJob // group commit: see commit.go
 	committed chan struct{}
 
@@ -111,6 +112,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	db.learnVersions()
 	db.startCommitter()
 	db.startPackingOld()
 	return db, nil

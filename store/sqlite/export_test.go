@@ -14,7 +14,7 @@ import (
 // behind the store's back.
 func ExecForTest(tb testing.TB, db *DB, stmt string, args ...any) {
 	tb.Helper()
-	if _, err := db.writer.Exec(stmt, args...); err != nil {
+	if _, err := db.exec(context.Background(), stmt, args...); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -147,7 +147,7 @@ func (s *FormStore) UpdateForm(ctx context.Context, scope auth.Scope, d forms.De
 // InsertVersion implements forms.Store.
 func (s *FormStore) InsertVersion(ctx context.Context, v forms.Version) (err error) {
 	defer s.db.track("forms.insert_version", time.Now(), &err)
-	_, err = s.db.writer.ExecContext(ctx, `INSERT INTO form_versions (form_id, version, hash, schema, published_at,
+	_, err = s.db.exec(ctx, `INSERT INTO form_versions (form_id, version, hash, schema, published_at,
 		published_by) VALUES (?,?,?,?,?,?)`, v.FormID, v.Version, v.Hash, mustJSON(v.Schema), millis(v.PublishedAt), v.PublishedBy)
 	return mapError("insert form version", err)
 }

@@ -29,6 +29,7 @@ func seed(tb testing.TB, db *DB, fn func(ctx context.Context, tx *sql.Tx) error)
 	if err := tx.Commit(); err != nil {
 		tb.Fatal(err)
 	}
+	db.learnVersions()
 }
 
 // SeedEntries writes many entries in one transaction, for benchmarks that need a

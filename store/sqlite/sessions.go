@@ -21,7 +21,7 @@ var _ session.Store = (*SessionStore)(nil)
 // InsertRefresh implements session.Store.
 func (s *SessionStore) InsertRefresh(ctx context.Context, t session.RefreshToken) (err error) {
 	defer s.db.track("sessions.insert", time.Now(), &err)
-	_, err = s.db.writer.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, family_id, user_id, auth_version,
+	_, err = s.db.exec(ctx, `INSERT INTO refresh_tokens (hash, family_id, user_id, auth_version,
 		created_at, expires_at, used, revoked) VALUES (?,?,?,?,?,?,?,?)`, t.Hash, t.FamilyID, t.UserID, t.AuthVersion,
 		millis(t.CreatedAt), millis(t.ExpiresAt), t.Used, t.Revoked)
 	return mapError("insert refresh token", err)
@@ -44,7 +44,7 @@ func (s *SessionStore) RefreshByHash(ctx context.Context, hash string) (t sessio
 // UseRefresh implements session.Store.
 func (s *SessionStore) UseRefresh(ctx context.Context, hash string) (err error) {
 	defer s.db.track("sessions.use", time.Now(), &err)
-	res, err := s.db.writer.ExecContext(ctx, `UPDATE refresh_tokens SET used = 1 WHERE hash = ? AND used = 0 AND revoked = 0`, hash)
+	res, err := s.db.exec(ctx, `UPDATE refresh_tokens SET used = 1 WHERE hash = ? AND used = 0 AND revoked = 0`, hash)
 	if err != nil {
 		return mapError("use refresh token", err)
 	}
@@ -57,6 +57,6 @@ func (s *SessionStore) UseRefresh(ctx context.Context, hash string) (err error) 
 // RevokeFamily implements session.Store.
 func (s *SessionStore) RevokeFamily(ctx context.Context, familyID string) (err error) {
 	defer s.db.track("sessions.revoke", time.Now(), &err)
-	_, err = s.db.writer.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?`, familyID)
+	_, err = s.db.exec(ctx, `UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?`, familyID)
 	return mapError("revoke refresh family", err)
 }

@@ -217,9 +217,12 @@ func (s *OrgStore) RootUnit(ctx context.Context) (org.Unit, error) {
 
 // Versions implements org.VersionStore; the people and forms versions are
 // kept by triggers on users and forms (migrations 24 and 28).
+// They come from memory while the writer knows them (versions.go).
 func (s *OrgStore) Versions(ctx context.Context) (v org.Versions, err error) {
-	err = s.db.queryRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'tree_version'),
-		(SELECT value FROM meta WHERE key = 'people_version'), (SELECT value FROM meta WHERE key = 'forms_version')`).Scan(&v.Tree, &v.People, &v.Forms)
+	if v, ok := s.db.versions.get(); ok {
+		return v, nil
+	}
+	err = s.db.queryRow(ctx, versionsQuery).Scan(&v.Tree, &v.People, &v.Forms)
 	return v, mapError("versions", err)
 }
 

@@ -30,7 +30,7 @@ func (s *OrgStore) InsertUser(ctx context.Context, scope auth.Scope, u org.User)
 	}
 	path, _ := json.Marshal(u.UnitPath)
 	roles, _ := json.Marshal(u.Roles)
-	_, err = s.db.writer.ExecContext(ctx, `INSERT INTO users (id, name, phone, unit_id, unit_path, roles, active,
+	_, err = s.db.exec(ctx, `INSERT INTO users (id, name, phone, unit_id, unit_path, roles, active,
 		password_hash, must_change_password, auth_version, rev, created_at, updated_at, last_login_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?,?)`, u.ID, u.Name, u.Phone, u.UnitID, string(path), string(roles), u.Active,
 		u.PasswordHash, u.MustChangePassword, u.AuthVersion, millis(u.CreatedAt), millis(u.UpdatedAt), millis(u.LastLoginAt))
@@ -82,7 +82,7 @@ func (s *OrgStore) UpdateUser(ctx context.Context, scope auth.Scope, u org.User)
 	}
 	path, _ := json.Marshal(u.UnitPath)
 	roles, _ := json.Marshal(u.Roles)
-	res, err := s.db.writer.ExecContext(ctx, `UPDATE users AS u SET name = ?, unit_id = ?, unit_path = ?, roles = ?,
+	res, err := s.db.exec(ctx, `UPDATE users AS u SET name = ?, unit_id = ?, unit_path = ?, roles = ?,
 		active = ?, password_hash = ?, must_change_password = ?, auth_version = ?, updated_at = ?, rev = rev + 1
 		WHERE u.id = ? AND u.rev = ? AND `+userInScope, u.Name, u.UnitID, string(path), string(roles), u.Active,
 		u.PasswordHash, u.MustChangePassword, u.AuthVersion, millis(u.UpdatedAt), u.ID, u.Rev, scopeUnit)
@@ -166,7 +166,7 @@ func (s *OrgStore) UserByID(ctx context.Context, id string) (org.User, error) {
 
 // RecordLogin implements org.UserStore.
 func (s *OrgStore) RecordLogin(ctx context.Context, id string, at time.Time, newHash string) error {
-	_, err := s.db.writer.ExecContext(ctx, `UPDATE users SET last_login_at = ?,
+	_, err := s.db.exec(ctx, `UPDATE users SET last_login_at = ?,
 		password_hash = CASE WHEN ? = '' THEN password_hash ELSE ? END WHERE id = ?`, millis(at), newHash, newHash, id)
 	return mapError("record login", err)
 }
