@@ -13,6 +13,7 @@ import (
 	"taizhang/auth"
 	"taizhang/entries"
 	"taizhang/forms"
+	"taizhang/signals"
 	"taizhang/signals/signalstest"
 )
 
@@ -375,6 +376,40 @@ func TestBadImagesAreNoEvidence(t *testing.T) {
 			t.Errorf("%s: no thumbnail is made, the file itself is served: %d", name, r.status)
 		}
 	}
+}
+
+// TestAStoppedCheckStoresNothing: when the server stops during a check
+// (its context ends), the check stops after the entry it is on and stores
+// nothing, so every entry stays due for the next start.
+func TestAStoppedCheckStoresNothing(t *testing.T) {
+	sw := newSignalWorld(t, newWorld(t))
+	for i := range 3 {
+		r := sw.call("POST", "/api/v1/forms/"+sw.formID+"/entries", sw.cadre, map[string]any{"clientId": fmt.Sprintf("stopped-%02d", i),
+			"submit": true, "data": map[string]any{"name": "走访", "what": fmt.Sprintf("%s（第%d户）", what, i)}})
+		if r.status != 201 {
+			t.Fatalf("file: %d %s", r.status, r.body)
+		}
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	sw.entries.Signals.Index = stopAtFirstText{Index: sw.entries.Signals.Index, stop: stop}
+	checked, err := sw.entries.CheckSignals(ctx, sw.units["city"].ID, 100)
+	if checked != 0 || err != context.Canceled {
+		t.Fatalf("checked %d, error %v: want none checked and the context's error", checked, err)
+	}
+	if due, _ := sw.st.entries.SignalsDue(context.Background(), auth.SystemScope("unit-city"), 10); len(due) != 3 {
+		t.Fatalf("%d entries still due, want all 3", len(due))
+	}
+}
+
+// stopAtFirstText ends the check's context as the first entry's text is looked up.
+type stopAtFirstText struct {
+	signals.Index
+	stop context.CancelFunc
+}
+
+func (s stopAtFirstText) TextCandidates(ctx context.Context, scope auth.Scope, formID string, keys []int64, exclude string) ([]signals.TextHit, error) {
+	s.stop()
+	return s.Index.TextCandidates(ctx, scope, formID, keys, exclude)
 }
 
 // TestAFailingCheckHoldsUpNothing: an entry whose check fails (its form is
