@@ -108,7 +108,7 @@ func (db *DB) runBatch(batch []writeJob, failed int) (results []error, failedAt 
 			results[i] = runInSavepoint(tx, j)
 		}
 	}
-	versions, versionsErr := readVersions(context.Background(), tx)
+	versions, versionsErr := scanVersions(tx.QueryRowContext(context.Background(), versionsQuery))
 	if err := tx.Commit(); err != nil {
 		return results, -1, err
 	}

@@ -222,7 +222,7 @@ func (s *OrgStore) Versions(ctx context.Context) (v org.Versions, err error) {
 	if v, ok := s.db.versions.get(); ok {
 		return v, nil
 	}
-	err = s.db.queryRow(ctx, versionsQuery).Scan(&v.Tree, &v.People, &v.Forms)
+	v, err = scanVersions(s.db.queryRow(ctx, versionsQuery))
 	return v, mapError("versions", err)
 }
 

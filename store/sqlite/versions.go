@@ -51,19 +51,16 @@ func (k *knownVersions) get() (org.Versions, bool) {
 	return k.v, k.known
 }
 
-type rowQuerier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func readVersions(ctx context.Context, q rowQuerier) (v org.Versions, err error) {
-	err = q.QueryRowContext(ctx, versionsQuery).Scan(&v.Tree, &v.People, &v.Forms)
+// scanVersions reads versionsQuery's row, on whichever connection ran it.
+func scanVersions(row *sql.Row) (v org.Versions, err error) {
+	err = row.Scan(&v.Tree, &v.People, &v.Forms)
 	return v, err
 }
 
 // learnVersions reads the versions on the writer, after a write outside
 // group commit (which reads them in its transaction).
 func (db *DB) learnVersions() {
-	db.versions.learn(readVersions(context.Background(), db.writer))
+	db.versions.learn(scanVersions(db.writer.QueryRow(versionsQuery)))
 }
 
 // exec runs one write on the writer connection outside group commit, and
