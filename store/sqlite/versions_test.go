@@ -43,8 +43,11 @@ func TestVersionsAsTheDatabaseHoldsThem(t *testing.T) {
 		}},
 		{"a unit renamed", func() error {
 			u, err := db.Org().GetUnit(ctx, admin, "city")
+			if err != nil {
+				return err
+			}
 			u.Name = "本市"
-			return errorsOr(err, func() error { return db.Org().UpdateUnit(ctx, admin, u) })
+			return db.Org().UpdateUnit(ctx, admin, u)
 		}},
 		{"a user added", func() error { return db.Org().InsertUser(ctx, admin, user) }},
 		{"a user disabled", func() error {
@@ -76,11 +79,4 @@ func TestVersionsAsTheDatabaseHoldsThem(t *testing.T) {
 		}
 		t.Logf("%s: %+v → %+v", w.name, before, known)
 	}
-}
-
-func errorsOr(err error, next func() error) error {
-	if err != nil {
-		return err
-	}
-	return next()
 }
