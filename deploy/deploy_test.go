@@ -26,6 +26,13 @@ type service struct {
 	Command     []string                  `yaml:"command"`
 }
 
+// runtimeVariables are read by the Go runtime in the binary rather than by
+// config, with the values it takes (the runtime package's documentation).
+var runtimeVariables = map[string]*regexp.Regexp{
+	"GOGC":       regexp.MustCompile(`^([0-9]+|off)$`),
+	"GOMEMLIMIT": regexp.MustCompile(`^([0-9]+(B|KiB|MiB|GiB|TiB)?|off)$`),
+}
+
 // substitution matches ${NAME:-default} and ${NAME}; compose fills them from the shell.
 var substitution = regexp.MustCompile(`\$\{[A-Z_]+(:-([^}]*))?\}`)
 
@@ -58,6 +65,12 @@ func TestComposeSetsOnlyVariablesTheBinaryReads(t *testing.T) {
 	known := config.Variables()
 	values := map[string]string{}
 	for name, value := range env {
+		if syntax, ok := runtimeVariables[name]; ok {
+			if !syntax.MatchString(value) {
+				t.Errorf("docker-compose.yml sets %s=%s, which the Go runtime would not take", name, value)
+			}
+			continue
+		}
 		if !slices.Contains(known, name) {
 			t.Errorf("docker-compose.yml sets %s, which taizhang does not read", name)
 		}
@@ -95,7 +108,7 @@ func TestDockerfileBuildsAStaticBinaryWithTheUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(raw)
-	for _, want := range []string{"CGO_ENABLED=0", "-tags embedui", "distroless", "nonroot", "npm ci", "./cmd/taizhang"} {
+	for _, want := range []string{"CGO_ENABLED=0", "-tags embedui", "distroless", "nonroot", "npm ci", "./cmd/taizhang", "GOGC=", "GOMEMLIMIT="} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
@@ -103,6 +116,11 @@ func TestDockerfileBuildsAStaticBinaryWithTheUI(t *testing.T) {
 	for _, name := range regexp.MustCompile(`TAIZHANG_[A-Z_]+`).FindAllString(text, -1) {
 		if !slices.Contains(config.Variables(), name) {
 			t.Errorf("Dockerfile sets %s, which taizhang does not read", name)
+		}
+	}
+	for _, set := range regexp.MustCompile(`(?m)^[^#\n]*\b(GOGC|GOMEMLIMIT)=(\S*)`).FindAllStringSubmatch(text, -1) {
+		if !runtimeVariables[set[1]].MatchString(set[2]) {
+			t.Errorf("Dockerfile sets %s=%s, which the Go runtime would not take", set[1], set[2])
 		}
 	}
 }
