@@ -1,9 +1,11 @@
 package entries
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 
 	"taizhang/auth"
@@ -12,18 +14,15 @@ import (
 	"taizhang/ledger"
 )
 
-// snapshot is what the ledger's counts see of an entry now.
-func snapshot(e Entry, schema *forms.Form) *ledger.Snapshot {
+// snapshot is what the ledger's counts see of an entry now; options reads
+// its reportable options from its data (optionsReader).
+func snapshot(e Entry, options func(data json.RawMessage) map[string]string) *ledger.Snapshot {
 	s := &ledger.Snapshot{FormID: e.FormID, UnitID: e.UnitID, UnitPath: e.UnitPath, Status: e.Status,
 		Bucket: ledger.BucketOf(e.Period, e.CreatedAt)}
 	if e.Status == "draft" {
 		return s
 	}
-	if len(schema.ReportableFields()) > 0 {
-		var data map[string]any
-		_ = json.Unmarshal(e.Data, &data)
-		s.Options = ledger.OptionsOf(schema, data)
-	}
+	s.Options = options(e.Data)
 	if e.Doubtful() { // counted like an option, so the office's summary shows flagged entries by unit
 		if s.Options == nil {
 			s.Options = map[string]string{}
@@ -33,16 +32,39 @@ func snapshot(e Entry, schema *forms.Form) *ledger.Snapshot {
 	return s
 }
 
+// optionsReader reads entries' reportable options, decoding the data only
+// for a form that has such fields, and once for data it read last. A step
+// that keeps the data — a review, a signals check — compares the entry
+// before and after it: the check decoded the data three times, twice here.
+// Each call returns a map of its own, which snapshot may add to.
+func optionsReader(schema *forms.Form) func(data json.RawMessage) map[string]string {
+	if len(schema.ReportableFields()) == 0 {
+		return func(json.RawMessage) map[string]string { return nil }
+	}
+	var lastData json.RawMessage
+	var last map[string]string
+	read := false
+	return func(data json.RawMessage) map[string]string {
+		if !read || !bytes.Equal(data, lastData) {
+			var decoded map[string]any
+			_ = json.Unmarshal(data, &decoded)
+			last, lastData, read = ledger.OptionsOf(schema, decoded), data, true
+		}
+		return maps.Clone(last)
+	}
+}
+
 // withLedger adds to a step's effects what it changes in the ledger: the
 // entry counts (from before, nil for a new entry, to after) and, for an entry
 // of a scheduled round, its filing — a submission, and for a form filed once
 // per period the claim on the round when the entry is created.
 func withLedger(fx *Effects, before *Entry, after Entry, schema *forms.Form, submitted bool) {
+	options := optionsReader(schema)
 	var was *ledger.Snapshot
 	if before != nil {
-		was = snapshot(*before, schema)
+		was = snapshot(*before, options)
 	}
-	fx.Counts = ledger.Deltas(was, *snapshot(after, schema))
+	fx.Counts = ledger.Deltas(was, *snapshot(after, options))
 	if after.Period == "" {
 		return
 	}
@@ -91,7 +113,7 @@ func Recount(ctx context.Context, store Store, versions interface {
 	GetVersion(ctx context.Context, formID string, version int) (forms.Version, error)
 }, rootUnitID string) ([]ledger.Count, error) {
 	scope := auth.SystemScope(rootUnitID)
-	schemas := map[string]*forms.Form{}
+	optionsOf := map[string]func(json.RawMessage) map[string]string{} // by WorkflowKey
 	tally := ledger.Tally{}
 	for q := (Query{Limit: MaxLimit}); ; {
 		page, err := store.List(ctx, scope, q)
@@ -100,14 +122,14 @@ func Recount(ctx context.Context, store Store, versions interface {
 		}
 		for _, e := range page.Items {
 			key := WorkflowKey(e)
-			if schemas[key] == nil {
+			if optionsOf[key] == nil {
 				v, err := versions.GetVersion(ctx, e.FormID, e.FormVersion)
 				if err != nil {
 					return nil, err
 				}
-				schemas[key] = &v.Schema
+				optionsOf[key] = optionsReader(&v.Schema)
 			}
-			tally.Add(*snapshot(e, schemas[key]))
+			tally.Add(*snapshot(e, optionsOf[key]))
 		}
 		if page.NextCursor == "" {
 			return tally.Counts(), nil
