@@ -67,8 +67,41 @@ func Shingles(text string) ShingleSet {
 			break
 		}
 	}
-	slices.Sort(out)
+	sortHashes(out)
 	return slices.Compact(out)
+}
+
+// sortHashes sorts hashes in place by radix, a byte at a time from the
+// lowest: counting and placing. The hashes are random, so a comparison sort
+// mispredicts about every other comparison; this has no branch that depends
+// on them. It was two fifths of a text's cost, with texts that differ from
+// one to the next (BenchmarkShinglesAndKeys).
+func sortHashes(hashes []uint64) {
+	if len(hashes) < 64 {
+		slices.Sort(hashes) // below this, counting 256 buckets eight times costs more
+		return
+	}
+	var counts [8][256]int
+	for _, h := range hashes {
+		for digit := range counts {
+			counts[digit][byte(h>>(8*digit))]++
+		}
+	}
+	from, to := hashes, make([]uint64, len(hashes))
+	for digit := range counts {
+		next := 0
+		for b, n := range counts[digit] {
+			counts[digit][b] = next
+			next += n
+		}
+		for _, h := range from {
+			b := byte(h >> (8 * digit))
+			to[counts[digit][b]] = h
+			counts[digit][b]++
+		}
+		from, to = to, from
+	}
+	// Eight passes, an even number: the sorted hashes are back in hashes.
 }
 
 // isWordRune is unicode.IsLetter(r) || unicode.IsDigit(r), answered first

@@ -182,3 +182,28 @@ func TestWordRunesAsUnicodeSays(t *testing.T) {
 		}
 	}
 }
+
+// TestSortHashesAsSlicesSort: the radix sort orders hashes as slices.Sort
+// does, for lengths on both sides of where it takes over, with repeats and
+// with the extremes.
+func TestSortHashesAsSlicesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 63, 64, 65, 100, 600, 5000} {
+		hashes := make([]uint64, n)
+		for i := range hashes {
+			switch i % 7 {
+			case 0:
+				hashes[i] = hashes[r.IntN(i+1)] // a repeat (or zero)
+			case 1:
+				hashes[i] = ^uint64(0) - uint64(r.IntN(3))
+			default:
+				hashes[i] = r.Uint64()
+			}
+		}
+		want := slices.Sorted(slices.Values(hashes))
+		sortHashes(hashes)
+		if !slices.Equal(hashes, want) {
+			t.Fatalf("%d hashes sorted differently", n)
+		}
+	}
+}
