@@ -188,7 +188,7 @@ func TestWordRunesAsUnicodeSays(t *testing.T) {
 // with the extremes.
 func TestSortHashesAsSlicesSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{0, 1, 2, 63, 64, 65, 100, 600, 5000} {
+	for _, n := range []int{0, 1, 2, 100, 255, 256, 257, 600, 5000} {
 		hashes := make([]uint64, n)
 		for i := range hashes {
 			switch i % 7 {
