@@ -122,7 +122,7 @@ func expect(client *http.Client, method, url, token string, body []byte, status 
 	return nil
 }
 
-func benchLogin(b *testing.B, client *http.Client, base, phone string) string {
+func benchLogin(b testing.TB, client *http.Client, base, phone string) string {
 	body, _ := json.Marshal(map[string]string{"phone": phone, "password": "taizhang2026"})
 	resp, err := client.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -148,7 +148,7 @@ func thirtyFieldBody() map[string]any {
 	return data
 }
 
-func publishThirtyFieldForm(b *testing.B, client *http.Client, base string) string {
+func publishThirtyFieldForm(b testing.TB, client *http.Client, base string) string {
 	admin := benchLogin(b, client, base, "13800000001")
 	var fields []map[string]any
 	for i := range 30 {

@@ -1,18 +1,23 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"taizhang/store/mongo/mongotest"
 	"taizhang/store/s3/s3test"
@@ -41,6 +46,7 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 	t.Run("UserDisabledOnOneIsRefusedOnTheOther", func(t *testing.T) { disabledAcross(t, a, b) })
 	t.Run("UploadStartedOnOneFinishesOnTheOther", func(t *testing.T) { uploadAcross(t, a, b) })
 	t.Run("LargeUploadIsOneMultipartUploadAcrossBoth", func(t *testing.T) { multipartAcross(t, a, b, bucket) })
+	t.Run("SignalsAreCheckedOnOneInstance", func(t *testing.T) { signalsCheckedOnOne(t, a, b) })
 	t.Run("LoginThrottleCountsAcrossBoth", func(t *testing.T) { throttleAcross(t, a, b) })
 	t.Run("FilingStormWhileOneIsKilled", func(t *testing.T) { stormAcross(t, a, b, serverA.Process) })
 }
@@ -165,6 +171,49 @@ func multipartAcross(t *testing.T, a, b string, bucket *s3test.Server) {
 	if pending, joined := bucket.Uploads(t, "city"); len(pending)+len(joined) != 0 {
 		t.Fatalf("left in the bucket: %v %v", pending, joined)
 	}
+}
+
+// signalsCheckedOnOne files entries with long texts on both instances, one
+// every 300 ms for four seconds, so that each instance's check finds some due
+// whenever it looks: only the instance holding the check's lease checks them.
+func signalsCheckedOnOne(t *testing.T, a, b string) {
+	formID := publishThirtyFieldForm(t, http.DefaultClient, a)
+	token := loginToken(t, b, demoCadrePhone)
+	const filed = 14
+	for i := range filed {
+		payload, _ := json.Marshal(map[string]any{"clientId": fmt.Sprintf("signals-%02d", i), "data": twoKilobyteBody(uint64(i)), "submit": true})
+		if err := expect(http.DefaultClient, "POST", []string{a, b}[i%2]+"/api/v1/forms/"+formID+"/entries", token, payload, 201); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	checked := func(base string) int { return storeOperations(t, base, "entries.signals") }
+	waitFor(t, func() bool { return checked(a)+checked(b) >= filed })
+	if onA, onB := checked(a), checked(b); onA != 0 && onB != 0 {
+		t.Fatalf("both instances checked entries: %d results stored from A, %d from B", onA, onB)
+	}
+}
+
+// storeOperations is how many times an instance ran a store operation, from
+// its /metrics (which answers loopback).
+func storeOperations(t *testing.T, base, op string) int {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	prefix := `taizhang_store_operation_duration_seconds_count{op="` + op + `",`
+	total := 0
+	scanner := bufio.NewScanner(resp.Body)
+	for scanner.Scan() {
+		if line, ok := strings.CutPrefix(scanner.Text(), prefix); ok {
+			_, count, _ := strings.Cut(line, "} ")
+			n, _ := strconv.Atoi(count)
+			total += n
+		}
+	}
+	return total
 }
 
 func throttleAcross(t *testing.T, a, b string) {

@@ -416,9 +416,12 @@ func (p *program) serve(ctx context.Context, ln net.Listener) error {
 
 // checkSignals checks submitted entries for signals about a second after
 // they are filed (later while a deadline's backlog is worked off): a filing
-// is answered without waiting for it. Every instance runs it; the store lets
-// one store each entry's result.
+// is answered without waiting for it. One instance at a time checks, the one
+// holding the lease; the store keeps one result for each entry even where
+// two instances check it while the lease changes hands.
 func (p *program) checkSignals(ctx context.Context) {
+	lease := &lease{claim: p.store.remind.Claim, name: signalsLease, holder: ids.New(time.Now()), length: 30 * time.Second}
+	defer func() { lease.release(context.WithoutCancel(ctx), time.Now()) }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -430,6 +433,12 @@ func (p *program) checkSignals(ctx context.Context) {
 			continue
 		}
 		for {
+			if held, err := lease.hold(ctx, time.Now()); !held {
+				if err != nil && ctx.Err() == nil {
+					p.log.Warn("taking the signals check's lease", "err", err)
+				}
+				break
+			}
 			start := time.Now()
 			n, err := p.entries.CheckSignals(ctx, units[0].Path[0], 100)
 			if err != nil && ctx.Err() == nil {
@@ -447,6 +456,49 @@ func (p *program) checkSignals(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// signalsLease is the lease of the instance checking for signals. Without
+// it every instance checked whatever it found due: in a deadline's backlog,
+// all of them the same hundred entries at once, keeping one result of each.
+const signalsLease = "signals"
+
+// lease is a named lease in the store that this instance takes and keeps
+// while it works. Another instance takes it over once it runs out, so work
+// stops for at most one length when its holder dies (and is given up at once
+// when it stops).
+type lease struct {
+	claim        func(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	name, holder string
+	length       time.Duration
+	until        time.Time // when the lease this instance holds runs out; zero while it holds none
+}
+
+// hold says whether this instance holds the lease at now, taking or renewing
+// it once half of it has passed: a write every half length while held, not
+// one for every batch of work.
+func (l *lease) hold(ctx context.Context, now time.Time) (bool, error) {
+	if now.Before(l.until.Add(-l.length / 2)) {
+		return true, nil
+	}
+	held, err := l.claim(ctx, l.name, l.holder, now, now.Add(l.length))
+	l.until = time.Time{}
+	if held && err == nil {
+		l.until = now.Add(l.length)
+	}
+	return held && err == nil, err
+}
+
+// release gives up the lease this instance holds, so that another instance,
+// or this one started again, need not wait for it to run out.
+func (l *lease) release(ctx context.Context, now time.Time) {
+	if l.until.IsZero() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, _ = l.claim(ctx, l.name, l.holder, now, now) // runs out now; a failure leaves it to run out later
+	l.until = time.Time{}
 }
 
 // sweepUploads removes abandoned partial uploads, and login throttle records
