@@ -4,30 +4,46 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // phoneEncodings is what a phone's browser accepts.
 var phoneEncodings = map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"}
 
-// TestAnswersAreCompressedByWhatTheyAre: the API's JSON and CSV are gzip at
-// its fastest even for a client that takes brotli; attached files and
-// exports go as they are, with their length, and a range of a file is
-// exactly its bytes.
+// TestAnswersAreCompressedByWhatTheyAre: the API's JSON is zstd for a client
+// that takes it, else gzip at its fastest even for a client that takes
+// brotli; attached files and exports go as they are, with their length, and
+// a range of a file is exactly its bytes.
 func TestAnswersAreCompressedByWhatTheyAre(t *testing.T) {
 	ew := newEntryWorld(t)
-	filed := ew.callWith("POST", "/api/v1/forms/"+ew.formID+"/entries", ew.cadre, map[string]any{"clientId": "compress-00000001",
-		"data": map[string]any{"name": "村东头路灯坏了三盏，已联系供电所更换并回访了附近住户", "size": 3}, "submit": true}, phoneEncodings)
-	if filed.status != 201 || filed.header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("filing answer: %d, Content-Encoding %q", filed.status, filed.header.Get("Content-Encoding"))
+	file := func(clientID, acceptEncoding string) reply {
+		return ew.callWith("POST", "/api/v1/forms/"+ew.formID+"/entries", ew.cadre, map[string]any{"clientId": clientID,
+			"data": map[string]any{"name": "村东头路灯坏了三盏，已联系供电所更换并回访了附近住户", "size": 3}, "submit": true},
+			map[string]string{"Accept-Encoding": acceptEncoding})
 	}
-	var answer struct {
-		Entry struct{ ID string } `json:"entry"`
-	}
-	if err := json.Unmarshal(gunzip(t, filed.body), &answer); err != nil || answer.Entry.ID == "" {
-		t.Fatalf("filing answer does not unzip to the entry: %v", err)
+	for i, c := range []struct{ accepts, encoding string }{
+		{phoneEncodings["Accept-Encoding"], "zstd"},
+		{"gzip, deflate, br", "gzip"},
+		{"gzip, zstd;q=0", "gzip"}, // zstd refused
+		{"zstd", "zstd"},
+	} {
+		filed := file(fmt.Sprintf("compress-%08d", i), c.accepts)
+		if filed.status != 201 || filed.header.Get("Content-Encoding") != c.encoding || !strings.Contains(filed.header.Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("filing answer to %q: %d, Content-Encoding %q, Vary %q, want %s", c.accepts, filed.status,
+				filed.header.Get("Content-Encoding"), filed.header.Get("Vary"), c.encoding)
+		}
+		var answer struct {
+			Entry struct{ ID string } `json:"entry"`
+		}
+		if err := json.Unmarshal(decompress(t, c.encoding, filed.body), &answer); err != nil || answer.Entry.ID == "" {
+			t.Fatalf("filing answer to %q does not decompress to the entry: %v", c.accepts, err)
+		}
 	}
 
 	pdf := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("整改报告 "), 400)...) // compresses well, yet must not be
@@ -53,6 +69,24 @@ func TestAnswersAreCompressedByWhatTheyAre(t *testing.T) {
 	if csv.status != 200 || csv.header.Get("Content-Encoding") != "gzip" || !bytes.Contains(gunzip(t, csv.body), []byte("修路灯")) {
 		t.Fatalf("a CSV export: %d, Content-Encoding %q", csv.status, csv.header.Get("Content-Encoding"))
 	}
+}
+
+// decompress undoes a Content-Encoding, gzip or zstd.
+func decompress(t *testing.T, encoding string, body []byte) []byte {
+	t.Helper()
+	if encoding == "gzip" {
+		return gunzip(t, body)
+	}
+	r, err := zstd.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("not zstd: %v", err)
+	}
+	return out
 }
 
 func gunzip(t *testing.T, body []byte) []byte {
