@@ -29,14 +29,14 @@ import (
 // docs/performance.md were measured; sixteen-cadres as sixteen cadres of the
 // demo city's units, each filing with its own reviewers, as at a deadline
 // hour: each commit then touches more of the indexes' pages.
-// one-cadre-check-elsewhere files as one-cadre on an instance that leaves the
+// checked-elsewhere files as one-cadre on an instance that leaves the
 // signals check to another, which holds its lease: what the filing itself
 // costs, apart from the check issue 17 added (whose cost is the difference).
 // Run with -benchtime 1x (make bench); numbers go to docs/performance.md.
 func BenchmarkFilingCPU(b *testing.B) {
 	b.Run("one-cadre", func(b *testing.B) { benchFilingCPU(b, b.TempDir(), demoCadrePhone) })
 	b.Run("sixteen-cadres", func(b *testing.B) { benchFilingCPU(b, b.TempDir(), demoCadrePhones...) })
-	b.Run("one-cadre-check-elsewhere", func(b *testing.B) { benchFilingCPU(b, checkedElsewhere(b), demoCadrePhone) })
+	b.Run("checked-elsewhere", func(b *testing.B) { benchFilingCPU(b, checkedElsewhere(b), demoCadrePhone) })
 }
 
 // demoCadrePhones are sixteen of the demo city's cadres, in fifteen units.
