@@ -14,9 +14,10 @@ import (
 // takes it (phones' browsers over HTTPS do), else as gzip at its fastest
 // (nginx's default), even when the client also takes brotli: every filing,
 // list and review answer pays for it, on CPU shared by everyone at the
-// Friday deadline. zstd costs a third of gzip's time for the same size.
-// `go test -run '^$' -bench CompressAnswers ./api/` measures the choice on
-// a filing's answer and a review page. A streamed answer (a CSV export) goes
+// Friday deadline. zstd costs a third of gzip's time for the same size in
+// `go test -run '^$' -bench CompressAnswers ./api/` (a filing's answer and
+// a review page), and about four fifths in the server's profile, where its
+// tables are cold between answers. A streamed answer (a CSV export) goes
 // as gzip: it is compressed as it is sent.
 //
 // The PWA's own files go to each phone once per release and are kept by its
