@@ -558,8 +558,8 @@ func TestTwoLevelApproval(t *testing.T) {
 	act(district, 200, "approved")
 }
 
-// TestEncodeEntryPageMatchesEncodingJSON: the hand-assembled list page says what
-// encoding/json would say.
+// TestEncodeEntryPageMatchesEncodingJSON: the hand-assembled list page, and the
+// answer of one entry, say what encoding/json would say.
 func TestEncodeEntryPageMatchesEncodingJSON(t *testing.T) {
 	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 	items := []entryJSON{
@@ -579,6 +579,17 @@ func TestEncodeEntryPageMatchesEncodingJSON(t *testing.T) {
 		_ = json.Unmarshal(raw, &expected)
 		if !reflect.DeepEqual(got, expected) {
 			t.Fatalf("got  %v\nwant %v", got, expected)
+		}
+	}
+	for _, item := range items {
+		var got, expected any
+		if err := json.Unmarshal(encodeEntryAnswer(item), &got); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(map[string]any{"entry": item})
+		_ = json.Unmarshal(raw, &expected)
+		if !reflect.DeepEqual(got, expected) {
+			t.Fatalf("one entry: got  %v\nwant %v", got, expected)
 		}
 	}
 }
