@@ -40,12 +40,12 @@ func compressAnswers() fiber.Handler {
 			return nil
 		}
 		switch {
-		case strings.HasPrefix(c.Path(), "/api/") && c.Context().Request.Header.HasAcceptEncoding("zstd") && !res.IsBodyStream():
-			answerZstd(res)
-		case strings.HasPrefix(c.Path(), "/api/"):
-			api(c.Context())
-		default:
+		case !strings.HasPrefix(c.Path(), "/api/"):
 			files(c.Context())
+		case c.Context().Request.Header.HasAcceptEncoding("zstd") && !res.IsBodyStream():
+			answerZstd(res)
+		default:
+			api(c.Context())
 		}
 		return nil
 	}

@@ -482,11 +482,12 @@ func (l *lease) hold(ctx context.Context, now time.Time) (bool, error) {
 		return true, nil
 	}
 	held, err := l.claim(ctx, l.name, l.holder, now, now.Add(l.length))
+	held = held && err == nil // a claim whose transaction failed holds nothing
 	l.until = time.Time{}
-	if held && err == nil {
+	if held {
 		l.until = now.Add(l.length)
 	}
-	return held && err == nil, err
+	return held, err
 }
 
 // release gives up the lease this instance holds, so that another instance,
