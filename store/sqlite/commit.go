@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"taizhang/errs"
 )
@@ -23,7 +24,19 @@ import (
 // the batch runs again with each write in its savepoint, the failed one left
 // out with its error. A write's function may therefore run twice (inTx).
 
-const maxBatch = 64
+// When writes are arriving together (the queue held more than one), the
+// committer waits commitDelay before it starts, so that the writes being
+// prepared meanwhile join this transaction rather than the next one: as
+// PostgreSQL's commit_delay does when other transactions are active. Each
+// transaction's fixed cost (an fsync, the WAL frames of the pages every
+// write touches, the wake-ups) is then shared by more writes. A lone write
+// does not wait. At the filing benchmark's 16 connections, batches grew
+// from about 5 to 7 filings and the server's CPU per filing fell by about a
+// tenth (docs/performance.md); a write waits at most a millisecond more.
+const (
+	maxBatch    = 64
+	commitDelay = time.Millisecond
+)
 
 type writeJob struct {
 	ctx  context.Context
@@ -35,27 +48,36 @@ type writeJob struct {
 func (db *DB) startCommitter() {
 	db.jobs = make(chan writeJob, maxBatch)
 	db.committed = make(chan struct{})
+	db.commitDelay = commitDelay
 	db.writes = &writeStmts{writer: db.writer, stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
 	go func() {
 		defer close(db.committed)
 		defer db.writes.close()
 		for first := range db.jobs {
-			batch := []writeJob{first}
-		drain:
-			for len(batch) < maxBatch {
-				select {
-				case j, ok := <-db.jobs:
-					if !ok {
-						break drain
-					}
-					batch = append(batch, j)
-				default:
-					break drain
-				}
+			batch := db.queued([]writeJob{first})
+			if len(batch) > 1 && len(batch) < maxBatch {
+				time.Sleep(db.commitDelay)
+				batch = db.queued(batch)
 			}
 			db.commitBatch(batch)
 		}
 	}()
+}
+
+// queued adds the writes waiting in the queue to batch, up to maxBatch.
+func (db *DB) queued(batch []writeJob) []writeJob {
+	for len(batch) < maxBatch {
+		select {
+		case j, ok := <-db.jobs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, j)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (db *DB) stopCommitter() {

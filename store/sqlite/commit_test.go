@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"taizhang/store/sqlite"
 )
@@ -110,5 +111,37 @@ func TestFailuresAmongManyWrites(t *testing.T) {
 	slices.Sort(stored)
 	if len(stored) != 240 || !slices.Equal(added, stored) {
 		t.Fatalf("answered as stored %d, stored %d (want 240 of each, the same)", len(stored), len(added))
+	}
+}
+
+// TestWritesArrivingTogetherWaitForMore: when the committer finds several
+// writes queued, it waits before committing, so that a write prepared
+// meanwhile shares their transaction; a write that comes alone does not wait.
+func TestWritesArrivingTogetherWaitForMore(t *testing.T) {
+	db := openTestDB(t)
+	const delay = 3 * time.Second
+	sqlite.SetCommitDelay(db, delay)
+
+	started := time.Now()
+	if _, err := sqlite.WriteTxn(db); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(started); waited >= delay/2 {
+		t.Fatalf("a write alone took %v: it waited for others", waited)
+	}
+
+	release := sqlite.Hold(db)
+	txns := make([]any, 3)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { txns[i], _ = sqlite.WriteTxn(db) })
+		sqlite.WaitQueued(db, i+1)
+	}
+	release()
+	sqlite.WaitQueued(db, 0) // the two are taken: the committer waits now
+	wg.Go(func() { txns[2], _ = sqlite.WriteTxn(db) })
+	wg.Wait()
+	if txns[0] == nil || txns[0] != txns[1] || txns[1] != txns[2] {
+		t.Errorf("the write that came while the committer waited was not in the same transaction: %p %p %p", txns...)
 	}
 }

@@ -54,9 +54,10 @@ type DB struct {
 	auditKey  []byte
 	blobs     attachments.Blobs
 
-	versions  knownVersions // as of the last write: see versions.go
-	jobs      chan writeJob // group commit: see commit.go
-	committed chan struct{}
+	versions    knownVersions // as of the last write: see versions.go
+	jobs        chan writeJob // group commit: see commit.go
+	committed   chan struct{}
+	commitDelay time.Duration
 
 	stopPackingOld context.CancelFunc // packing entries written before packing: see packed.go
 	packedOld      chan struct{}

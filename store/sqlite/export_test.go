@@ -49,21 +49,44 @@ func Write(db *DB, write func(exec func(query string, args ...any) error) error)
 // the committer is held until all are queued. exec runs a statement in the
 // write's transaction.
 func InOneBatch(db *DB, writes ...func(exec func(query string, args ...any) error) error) []error {
-	ctx := context.Background()
-	held, release := make(chan struct{}), make(chan struct{})
-	go db.inTx(ctx, "hold", func(*txn) error { close(held); <-release; return nil })
-	<-held
+	release := Hold(db)
 	results := make([]error, len(writes))
 	var wg sync.WaitGroup
 	for i, write := range writes {
 		wg.Go(func() { results[i] = Write(db, write) })
-		for len(db.jobs) <= i { // queued before the next, so in order
-			time.Sleep(time.Millisecond)
-		}
+		WaitQueued(db, i+1) // queued before the next, so in order
 	}
-	close(release)
+	release()
 	wg.Wait()
 	return results
+}
+
+// Hold keeps the committer busy with a write of its own until release is
+// called: what is written meanwhile waits in its queue.
+func Hold(db *DB) (release func()) {
+	held, done := make(chan struct{}), make(chan struct{})
+	go db.inTx(context.Background(), "hold", func(*txn) error { close(held); <-done; return nil })
+	<-held
+	return func() { close(done) }
+}
+
+// WaitQueued waits until n writes wait in the committer's queue.
+func WaitQueued(db *DB, n int) {
+	for len(db.jobs) != n {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// SetCommitDelay sets how long the committer waits for more writes when it
+// finds several queued (commitDelay).
+func SetCommitDelay(db *DB, d time.Duration) { db.commitDelay = d }
+
+// WriteTxn runs an empty write through the committer and returns the
+// transaction it ran in, to tell which writes shared one.
+func WriteTxn(db *DB) (any, error) {
+	var in *txn
+	err := db.inTx(context.Background(), "write", func(tx *txn) error { in = tx; return nil })
+	return in, err
 }
 
 // MetaKeys lists the keys of the meta table, as committed.
