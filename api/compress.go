@@ -11,10 +11,10 @@ import (
 // compressAnswers compresses text answers, by what they are.
 //
 // The API's JSON goes out as zstd at its fastest level to a client that
-// takes it (phones' browsers over HTTPS do), else as gzip at its fastest
-// (nginx's default), even when the client also takes brotli: every filing,
-// list and review answer pays for it, on CPU shared by everyone at the
-// Friday deadline. zstd costs a third of gzip's time for the same size in
+// takes it (phones' browsers do; Chromium even over plain HTTP), else as
+// gzip at its fastest (nginx's default), even when the client also takes
+// brotli: every filing, list and review answer pays for it, on CPU shared
+// by everyone at the Friday deadline. zstd costs a third of gzip's time for the same size in
 // `go test -run '^$' -bench CompressAnswers ./api/` (a filing's answer and
 // a review page), and about four fifths in the server's profile, where its
 // tables are cold between answers. A streamed answer (a CSV export) goes
